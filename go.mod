@@ -10,6 +10,7 @@ tool (
 
 require (
 	github.com/envoyproxy/protoc-gen-validate v1.3.3
+	github.com/grpc-ecosystem/go-grpc-middleware/v2 v2.3.4
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )
