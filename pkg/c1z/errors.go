@@ -1,0 +1,58 @@
+package c1z
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Every error returned by Open wraps one of these when the
+// file itself is at fault, so callers can branch with errors.Is and still
+// print a message that names the file.
+var (
+	// ErrNotC1Z: the file does not start with a c1z header (another kind of
+	// file, or empty when a sync file was required).
+	ErrNotC1Z = errors.New("not a c1z file")
+	// ErrCorrupt: the header is right but the content is damaged (truncated
+	// compression stream, broken SQLite database, missing tables).
+	ErrCorrupt = errors.New("corrupt c1z file")
+	// ErrTooLarge: decoding would exceed the configured size limit, which
+	// protects against decompression bombs.
+	ErrTooLarge = errors.New("c1z file decodes past the size limit")
+	// ErrUnsupportedFormat: a real c1z in a format this version cannot read
+	// (for example Baton's newer "v3" Pebble format).
+	ErrUnsupportedFormat = errors.New("unsupported c1z format")
+	// ErrInUse: another process holds the file open for writing.
+	ErrInUse = errors.New("c1z file is in use by another process")
+	// ErrReadOnly: a write was attempted on a store opened read-only.
+	ErrReadOnly = errors.New("c1z store is read-only")
+	// ErrNoSync: no sync run matches (no finished sync yet, or an unknown id).
+	ErrNoSync = errors.New("no matching sync")
+	// ErrSyncEnded: a write or checkpoint was attempted on a finished sync.
+	ErrSyncEnded = errors.New("sync has already ended")
+	// ErrInvalidObject: an object lacks the ids its row is keyed by.
+	ErrInvalidObject = errors.New("object cannot be stored")
+	// ErrClosed: the store was used after Close.
+	ErrClosed = errors.New("c1z store is closed")
+)
+
+// FileError is the error type for problems with one c1z file: it names the
+// operation and the path, and wraps the sentinel that classifies it.
+type FileError struct {
+	Op   string // "open", "decode", "save", ...
+	Path string
+	Err  error
+}
+
+func (e *FileError) Error() string { return fmt.Sprintf("%s c1z %s: %v", e.Op, e.Path, e.Err) }
+func (e *FileError) Unwrap() error { return e.Err }
+
+func fileErr(op, path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return err
+	}
+	return &FileError{Op: op, Path: path, Err: err}
+}

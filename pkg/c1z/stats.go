@@ -1,0 +1,70 @@
+package c1z
+
+import (
+	"context"
+	"fmt"
+)
+
+// Stats counts the objects of one sync. Its JSON form is what Baton stores
+// in v1_sync_runs.stats.
+type Stats struct {
+	ResourceTypes      int64            `json:"resource_types"`
+	Resources          int64            `json:"resources"`
+	Entitlements       int64            `json:"entitlements"`
+	Grants             int64            `json:"grants"`
+	ResourcesByType    map[string]int64 `json:"resources_by_resource_type,omitempty"`
+	GrantsByType       map[string]int64 `json:"grants_by_resource_type,omitempty"`
+	EntitlementsByType map[string]int64 `json:"entitlements_by_resource_type,omitempty"`
+	Assets             int64            `json:"assets,omitempty"`
+}
+
+// Stats counts the objects of a sync (syncID empty: the default sync).
+// Grants and entitlements are counted by the type of the resource they are
+// on.
+func (s *Store) Stats(ctx context.Context, syncID string) (Stats, error) {
+	id, err := s.resolveSync(ctx, syncID)
+	if err != nil {
+		return Stats{}, err
+	}
+	var st Stats
+	if err := s.db.QueryRowContext(ctx, "select count(*) from v1_resource_types where sync_id = ?", id).Scan(&st.ResourceTypes); err != nil {
+		return st, s.readErr(tResourceTypes, err)
+	}
+	for _, c := range []struct {
+		table string
+		total *int64
+		by    *map[string]int64
+	}{
+		{tResources, &st.Resources, &st.ResourcesByType},
+		{tEntitlements, &st.Entitlements, &st.EntitlementsByType},
+		{tGrants, &st.Grants, &st.GrantsByType},
+	} {
+		rows, err := s.db.QueryContext(ctx, fmt.Sprintf("select resource_type_id, count(*) from %s where sync_id = ? group by resource_type_id", c.table), id)
+		if err != nil {
+			return st, s.readErr(c.table, err)
+		}
+		for rows.Next() {
+			var rt string
+			var n int64
+			if err := rows.Scan(&rt, &n); err != nil {
+				rows.Close()
+				return st, s.readErr(c.table, err)
+			}
+			if *c.by == nil {
+				*c.by = map[string]int64{}
+			}
+			(*c.by)[rt] = n
+			*c.total += n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return st, s.readErr(c.table, err)
+		}
+	}
+	if s.schema.hasAssets {
+		if err := s.db.QueryRowContext(ctx, "select count(*) from v1_assets where sync_id = ?", id).Scan(&st.Assets); err != nil {
+			return st, s.readErr(tAssets, err)
+		}
+	}
+	return st, nil
+}

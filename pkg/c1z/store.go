@@ -1,0 +1,431 @@
+package c1z
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+
+	"github.com/batonkit/batonkit/internal/atomicfile"
+)
+
+// Store is an open c1z file. A writable store keeps its working SQLite
+// database beside the .c1z (as "<file>.work") so that a crash loses at most
+// the work since the last commit, and writes the .c1z atomically on Close.
+// A read-only store decodes into a temporary directory and never touches
+// the file. A Store is safe for concurrent use.
+type Store struct {
+	path     string
+	workPath string
+	readOnly bool
+	opts     options
+	log      *slog.Logger
+
+	db     *sql.DB
+	schema schemaInfo
+	lock   *fileLock
+	tmpDir string
+
+	writeMu     sync.Mutex // one writer transaction at a time
+	dirty       atomic.Bool
+	closed      atomic.Bool
+	lookupLive  atomic.Bool // lookup indexes exist
+	stmtCacheMu sync.Mutex
+	stmtCache   map[string]*sql.Stmt
+	pendMu      sync.Mutex
+	pend        pending
+}
+
+type options struct {
+	readOnly   bool
+	tmpDir     string
+	limits     Limits
+	encoder    EncoderOptions
+	logger     *slog.Logger
+	cacheBytes int64
+}
+
+// Option configures Open.
+type Option func(*options)
+
+// ReadOnly opens the file for reading only: it is decoded into a temporary
+// directory and never modified; writes return ErrReadOnly.
+func ReadOnly() Option { return func(o *options) { o.readOnly = true } }
+
+// WithTempDir sets where a read-only store decodes its database (default
+// os.TempDir()). Writable stores always work beside the file itself.
+func WithTempDir(dir string) Option { return func(o *options) { o.tmpDir = dir } }
+
+// WithLimits replaces DefaultLimits for decoding.
+func WithLimits(l Limits) Option { return func(o *options) { o.limits = l } }
+
+// WithEncoder sets the zstd level and concurrency used when saving.
+func WithEncoder(level zstd.EncoderLevel, concurrency int) Option {
+	return func(o *options) { o.encoder = EncoderOptions{Level: level, Concurrency: concurrency} }
+}
+
+// WithLogger sets the logger for recoveries and warnings (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithCacheSize sets SQLite's page cache per connection, in bytes
+// (default 16 MiB).
+func WithCacheSize(bytes int64) Option { return func(o *options) { o.cacheBytes = bytes } }
+
+// WorkPath is where a writable store keeps its working database for the
+// c1z at path.
+func WorkPath(path string) string { return path + ".work" }
+
+// Open opens the c1z at path.
+//
+// Writable (the default): a missing or zero-length file starts a new store;
+// a working database left by a crashed run is reopened so the interrupted
+// sync can resume; otherwise the file is decoded into the working database.
+// Read-only: the file must exist and be a valid c1z.
+//
+// Problems with the file are reported as a *FileError wrapping ErrNotC1Z,
+// ErrCorrupt, ErrTooLarge or ErrUnsupportedFormat; the file is never
+// modified when Open fails.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	o := options{limits: DefaultLimits, cacheBytes: 16 << 20}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.DiscardHandler)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fileErr("open", path, err)
+	}
+	s := &Store{path: abs, readOnly: o.readOnly, opts: o, log: o.logger, stmtCache: map[string]*sql.Stmt{}}
+	if o.readOnly {
+		err = s.openReadOnly(ctx)
+	} else {
+		err = s.openWritable(ctx)
+	}
+	if err != nil {
+		s.abandon()
+		return nil, fileErr("open", path, err)
+	}
+	return s, nil
+}
+
+// Path is the c1z file this store reads and saves.
+func (s *Store) Path() string { return s.path }
+
+func (s *Store) openReadOnly(ctx context.Context) error {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := sniff(f); err != nil {
+		return err
+	}
+	s.tmpDir, err = os.MkdirTemp(s.opts.tmpDir, "c1z-read-*")
+	if err != nil {
+		return fmt.Errorf("make temp dir: %w", err)
+	}
+	dbPath := filepath.Join(s.tmpDir, "db")
+	if err := decodeFile(f, dbPath, s.opts.limits); err != nil {
+		return err
+	}
+	if err := s.openDB(ctx, dbPath, true); err != nil {
+		return err
+	}
+	s.schema, err = inspect(ctx, s.db)
+	return err
+}
+
+func (s *Store) openWritable(ctx context.Context) error {
+	var err error
+	if s.lock, err = acquireLock(s.path + ".lock"); err != nil {
+		return err
+	}
+	s.workPath = WorkPath(s.path)
+
+	resumed, err := s.recoverWorkFile(ctx)
+	if err != nil {
+		return err
+	}
+	if !resumed {
+		if err := s.prepareWorkFile(); err != nil {
+			return err
+		}
+		if err := s.openDB(ctx, s.workPath, false); err != nil {
+			return err
+		}
+	}
+	if err := migrate(ctx, s.db); err != nil {
+		return fmt.Errorf("%w: migrate schema: %v", ErrCorrupt, err)
+	}
+	if s.schema, err = inspect(ctx, s.db); err != nil {
+		return err
+	}
+	s.lookupLive.Store(s.hasLookupIndexes(ctx))
+	if resumed {
+		// The working file holds progress the .c1z does not have yet.
+		s.dirty.Store(true)
+	}
+	return nil
+}
+
+// recoverWorkFile reopens a working database left behind by a run that
+// did not close the store (a crash or a kill). A working file that cannot
+// be opened is moved aside, never deleted, and the .c1z is used instead.
+func (s *Store) recoverWorkFile(ctx context.Context) (bool, error) {
+	st, err := os.Stat(s.workPath)
+	if errors.Is(err, os.ErrNotExist) || (err == nil && st.Size() == 0) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	err = s.openDB(ctx, s.workPath, false)
+	if err == nil {
+		var check string
+		if err = s.db.QueryRowContext(ctx, "pragma quick_check").Scan(&check); err == nil && check != "ok" {
+			err = errors.New(check)
+		}
+	}
+	if err == nil {
+		_, err = inspect(ctx, s.db)
+	}
+	if err == nil {
+		s.log.Info("c1z: resuming from the working database of an interrupted run", "work", s.workPath)
+		return true, nil
+	}
+	if s.db != nil {
+		s.db.Close()
+		s.db = nil
+	}
+	aside := fmt.Sprintf("%s.broken-%d", s.workPath, time.Now().Unix())
+	s.log.Warn("c1z: working database is unusable; moved aside, starting from the saved file",
+		"work", s.workPath, "moved_to", aside, "error", err)
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if rerr := os.Rename(s.workPath+suffix, aside+suffix); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			return false, fmt.Errorf("move aside unusable working database: %w", rerr)
+		}
+	}
+	return false, nil
+}
+
+// prepareWorkFile decodes the .c1z (if any) into a fresh working database.
+func (s *Store) prepareWorkFile() error {
+	f, err := os.Open(s.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // new store: SQLite creates the file
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return err
+	} else if st.Size() == 0 {
+		return nil
+	}
+	if err := sniff(f); err != nil {
+		return err
+	}
+	return decodeFile(f, s.workPath, s.opts.limits)
+}
+
+// decodeFile decodes src into dst atomically: dst appears complete or not
+// at all.
+func decodeFile(src io.Reader, dst string, lim Limits) error {
+	return atomicfile.Write(dst, 0o600, func(w io.Writer) error {
+		_, err := decode(src, w, lim)
+		return err
+	})
+}
+
+func (s *Store) openDB(ctx context.Context, path string, readOnly bool) error {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -s.opts.cacheBytes/1024))
+	if readOnly {
+		q.Set("mode", "ro")
+		q.Set("immutable", "1")
+	} else {
+		// WAL: an application crash can lose uncommitted work but never
+		// corrupts the database; NORMAL syncs only at checkpoints.
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "temp_store(FILE)")
+	}
+	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}).String()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return err
+	}
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4)
+	db.SetConnMaxLifetime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return fmt.Errorf("%w: open database: %v", ErrCorrupt, err)
+	}
+	s.db = db
+	return nil
+}
+
+// Close releases the store. A writable store that changed saves the .c1z
+// first: indexes are built, the working database is compacted into a
+// single file, compressed to a temporary file, fsynced and renamed over the
+// .c1z. If saving fails the working database is kept so nothing is lost,
+// and the error says where it is.
+func (s *Store) Close(ctx context.Context) error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	if s.readOnly {
+		s.abandon()
+		return nil
+	}
+	if s.dirty.Load() {
+		if err := s.save(ctx); err != nil {
+			s.closeDB()
+			s.lock.release()
+			return fileErr("save", s.path, fmt.Errorf("%w (work kept in %s)", err, s.workPath))
+		}
+	} else {
+		s.closeDB()
+	}
+	var errs []error
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(s.workPath + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	errs = append(errs, s.lock.release())
+	return fileErr("close", s.path, errors.Join(errs...))
+}
+
+func (s *Store) save(ctx context.Context) error {
+	if err := s.flush(ctx); err != nil {
+		return err
+	}
+	if err := s.EnsureIndexes(ctx); err != nil {
+		return err
+	}
+	// Fold the WAL into the main file and switch back to a rollback journal
+	// so the saved database is one self-contained file, as Baton writes it.
+	if _, err := s.db.ExecContext(ctx, "pragma wal_checkpoint(TRUNCATE)"); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	s.closeStmts()
+	s.db.SetMaxOpenConns(1)
+	if _, err := s.db.ExecContext(ctx, "pragma journal_mode=DELETE"); err != nil {
+		return fmt.Errorf("leave WAL mode: %w", err)
+	}
+	s.closeDB()
+	return atomicfile.Write(s.path, 0o644, func(w io.Writer) error {
+		return encode(w, s.workPath, s.opts.encoder)
+	})
+}
+
+func (s *Store) closeStmts() {
+	s.stmtCacheMu.Lock()
+	defer s.stmtCacheMu.Unlock()
+	for k, st := range s.stmtCache {
+		st.Close()
+		delete(s.stmtCache, k)
+	}
+}
+
+func (s *Store) closeDB() {
+	s.closeStmts()
+	if s.db != nil {
+		s.db.Close()
+		s.db = nil
+	}
+}
+
+// abandon releases everything without saving: for failed opens and
+// read-only stores.
+func (s *Store) abandon() {
+	s.closeDB()
+	if s.tmpDir != "" {
+		os.RemoveAll(s.tmpDir)
+	}
+	s.lock.release()
+}
+
+// stmt returns a prepared statement for query, prepared once per store.
+func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.stmtCacheMu.Lock()
+	defer s.stmtCacheMu.Unlock()
+	if st, ok := s.stmtCache[query]; ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s.stmtCache[query] = st
+	return st, nil
+}
+
+func (s *Store) checkWritable() error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	if s.readOnly {
+		return ErrReadOnly
+	}
+	return nil
+}
+
+func (s *Store) checkOpen() error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	return nil
+}
+
+// EnsureIndexes builds any lookup index a bulk load dropped. Reads work
+// without them, only slower; the syncer calls this before phases that
+// read back what it wrote, and Close calls it before saving.
+func (s *Store) EnsureIndexes(ctx context.Context) error {
+	if s.lookupLive.Load() || s.readOnly {
+		return nil
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	for _, ix := range lookupIndexes {
+		if _, err := s.db.ExecContext(ctx, ix.create()); err != nil {
+			return fmt.Errorf("create index %s: %w", ix.name, err)
+		}
+	}
+	s.lookupLive.Store(true)
+	return nil
+}
+
+// dropLookupIndexes prepares for a bulk load.
+func (s *Store) dropLookupIndexes(ctx context.Context) error {
+	for _, ix := range lookupIndexes {
+		if _, err := s.db.ExecContext(ctx, "drop index if exists "+ix.name); err != nil {
+			return fmt.Errorf("drop index %s: %w", ix.name, err)
+		}
+	}
+	s.lookupLive.Store(false)
+	return nil
+}
+
+func (s *Store) hasLookupIndexes(ctx context.Context) bool {
+	var n int
+	err := s.db.QueryRowContext(ctx, "select count(*) from sqlite_master where type = 'index' and name = ?", lookupIndexes[0].name).Scan(&n)
+	return err == nil && n > 0
+}

@@ -1,0 +1,288 @@
+package c1z
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/segmentio/ksuid"
+)
+
+// SyncType is the kind of a sync run, stored as text in v1_sync_runs.
+type SyncType string
+
+// The sync types Baton defines.
+const (
+	SyncFull             SyncType = "full"
+	SyncPartial          SyncType = "partial"
+	SyncResourcesOnly    SyncType = "resources_only"
+	SyncPartialUpserts   SyncType = "partial_upserts"
+	SyncPartialDeletions SyncType = "partial_deletions"
+)
+
+// SyncRun is one row of v1_sync_runs: a sync that finished or is still in
+// progress. Every object row belongs to exactly one sync run.
+type SyncRun struct {
+	ID        string
+	StartedAt time.Time
+	EndedAt   time.Time // zero while the sync is unfinished
+	Token     string    // the syncer's resume state (JSON)
+	Type      SyncType
+	ParentID  string // for partial syncs: the full sync they apply to
+	LinkedID  string
+	Stats     *Stats // recorded when the sync ended; nil for older files
+}
+
+// Finished reports whether the sync ended.
+func (r SyncRun) Finished() bool { return !r.EndedAt.IsZero() }
+
+// timeLayout is how Baton's SQLite engine stores times.
+const timeLayout = "2006-01-02 15:04:05.999999999"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{timeLayout, "2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	// Go's time.Time.String form, which some writers stored.
+	if i := strings.Index(s, " m="); i > 0 {
+		s = s[:i]
+	}
+	t, err := time.Parse("2006-01-02 15:04:05.999999999 -0700 MST", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("unrecognised time %q", s)
+	}
+	return t.UTC(), nil
+}
+
+func (s *Store) syncRunSelect() string {
+	col := func(name, fallback string) string {
+		if s.schema.syncRunCols[name] {
+			return name
+		}
+		return fallback
+	}
+	return "select sync_id, started_at, ended_at, sync_token, " +
+		col("sync_type", "'full'") + ", " + col("parent_sync_id", "''") + ", " +
+		col("linked_sync_id", "''") + ", " + col("stats", "null") + " from " + tSyncRuns
+}
+
+func scanSyncRun(sc interface{ Scan(...any) error }) (SyncRun, error) {
+	var (
+		r            SyncRun
+		started      string
+		ended, stats sql.NullString
+		typ          string
+	)
+	if err := sc.Scan(&r.ID, &started, &ended, &r.Token, &typ, &r.ParentID, &r.LinkedID, &stats); err != nil {
+		return r, err
+	}
+	r.Type = SyncType(typ)
+	var err error
+	if r.StartedAt, err = parseTime(started); err != nil {
+		return r, fmt.Errorf("sync %s started_at: %w", r.ID, err)
+	}
+	if ended.Valid && ended.String != "" {
+		if r.EndedAt, err = parseTime(ended.String); err != nil {
+			return r, fmt.Errorf("sync %s ended_at: %w", r.ID, err)
+		}
+	}
+	if stats.Valid && stats.String != "" {
+		var st Stats
+		if json.Unmarshal([]byte(stats.String), &st) == nil {
+			r.Stats = &st
+		}
+	}
+	return r, nil
+}
+
+// Syncs lists every sync run, oldest first.
+func (s *Store) Syncs(ctx context.Context) ([]SyncRun, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, s.syncRunSelect()+" order by id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []SyncRun
+	for rows.Next() {
+		r, err := scanSyncRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// SyncRun returns one sync run by id, or an error wrapping ErrNoSync.
+func (s *Store) SyncRun(ctx context.Context, id string) (SyncRun, error) {
+	if err := s.checkOpen(); err != nil {
+		return SyncRun{}, err
+	}
+	r, err := scanSyncRun(s.db.QueryRowContext(ctx, s.syncRunSelect()+" where sync_id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("%w: no sync with id %q", ErrNoSync, id)
+	}
+	return r, err
+}
+
+// LatestFinishedSync returns the newest finished sync of type typ (any type
+// when typ is empty), or an error wrapping ErrNoSync.
+func (s *Store) LatestFinishedSync(ctx context.Context, typ SyncType) (SyncRun, error) {
+	return s.latest(ctx, typ, true)
+}
+
+// UnfinishedSync returns the newest unfinished sync of type typ: the one a
+// new run of the same kind should resume. The error wraps ErrNoSync when
+// there is none.
+func (s *Store) UnfinishedSync(ctx context.Context, typ SyncType) (SyncRun, error) {
+	return s.latest(ctx, typ, false)
+}
+
+func (s *Store) latest(ctx context.Context, typ SyncType, finished bool) (SyncRun, error) {
+	if err := s.checkOpen(); err != nil {
+		return SyncRun{}, err
+	}
+	q := s.syncRunSelect()
+	if finished {
+		q += " where ended_at is not null and ended_at != ''"
+	} else {
+		q += " where (ended_at is null or ended_at = '')"
+	}
+	var args []any
+	if typ != "" {
+		if s.schema.syncRunCols["sync_type"] {
+			q += " and sync_type = ?"
+			args = append(args, string(typ))
+		} else if typ != SyncFull {
+			return SyncRun{}, fmt.Errorf("%w of type %s", ErrNoSync, typ)
+		}
+	}
+	r, err := scanSyncRun(s.db.QueryRowContext(ctx, q+" order by id desc limit 1", args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		state := "unfinished"
+		if finished {
+			state = "finished"
+		}
+		if typ == "" {
+			return r, fmt.Errorf("%w: no %s sync", ErrNoSync, state)
+		}
+		return r, fmt.Errorf("%w: no %s %s sync", ErrNoSync, state, typ)
+	}
+	return r, err
+}
+
+// DefaultSync is the sync readers use when none is named: the latest
+// finished full sync, else the latest finished sync of any type, else the
+// latest sync at all (so an interrupted first sync can still be inspected).
+func (s *Store) DefaultSync(ctx context.Context) (SyncRun, error) {
+	r, err := s.LatestFinishedSync(ctx, SyncFull)
+	if !errors.Is(err, ErrNoSync) {
+		return r, err
+	}
+	if r, err = s.LatestFinishedSync(ctx, ""); !errors.Is(err, ErrNoSync) {
+		return r, err
+	}
+	if r, err = s.UnfinishedSync(ctx, ""); errors.Is(err, ErrNoSync) {
+		return r, fmt.Errorf("%w: the file holds no syncs", ErrNoSync)
+	}
+	return r, err
+}
+
+// StartSync records a new, unfinished sync run and returns it. A full or
+// resources-only sync is a bulk load: lookup indexes are dropped and rebuilt
+// when they are next needed (EnsureIndexes, EndSync or Close).
+func (s *Store) StartSync(ctx context.Context, typ SyncType, parentID string) (SyncRun, error) {
+	if err := s.checkWritable(); err != nil {
+		return SyncRun{}, err
+	}
+	if typ == "" {
+		typ = SyncFull
+	}
+	id, err := ksuid.NewRandom()
+	if err != nil {
+		return SyncRun{}, err
+	}
+	r := SyncRun{ID: id.String(), StartedAt: time.Now().UTC(), Type: typ, ParentID: parentID}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if typ == SyncFull || typ == SyncResourcesOnly {
+		if err := s.dropLookupIndexes(ctx); err != nil {
+			return SyncRun{}, err
+		}
+	}
+	_, err = s.db.ExecContext(ctx, `insert into v1_sync_runs
+		(sync_id, started_at, sync_token, sync_type, parent_sync_id, supports_diff, grants_backfilled)
+		values (?, ?, '', ?, ?, 1, 1)`, r.ID, formatTime(r.StartedAt), string(typ), parentID)
+	if err != nil {
+		return SyncRun{}, fmt.Errorf("start sync: %w", err)
+	}
+	s.dirty.Store(true)
+	return r, nil
+}
+
+// Checkpoint stores the syncer's resume token for an unfinished sync. All
+// rows written before the call are committed with it, so a run resumed from
+// this token never misses data the token claims is done.
+func (s *Store) Checkpoint(ctx context.Context, syncID, token string) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		return updateUnfinished(ctx, tx, syncID, "update v1_sync_runs set sync_token = ? where sync_id = ? and (ended_at is null or ended_at = '')", token, syncID)
+	})
+}
+
+// EndSync marks a sync finished, records its statistics and returns them.
+func (s *Store) EndSync(ctx context.Context, syncID string) (Stats, error) {
+	if err := s.checkWritable(); err != nil {
+		return Stats{}, err
+	}
+	if err := s.flush(ctx); err != nil {
+		return Stats{}, err
+	}
+	st, err := s.Stats(ctx, syncID)
+	if err != nil {
+		return st, err
+	}
+	js, err := json.Marshal(st)
+	if err != nil {
+		return st, err
+	}
+	err = s.withTx(ctx, func(tx *sql.Tx) error {
+		return updateUnfinished(ctx, tx, syncID, "update v1_sync_runs set ended_at = ?, stats = ? where sync_id = ? and (ended_at is null or ended_at = '')",
+			formatTime(time.Now()), string(js), syncID)
+	})
+	if err != nil {
+		return st, err
+	}
+	return st, s.EnsureIndexes(ctx)
+}
+
+func updateUnfinished(ctx context.Context, tx *sql.Tx, syncID, q string, args ...any) error {
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	var ended sql.NullString
+	switch err := tx.QueryRowContext(ctx, "select ended_at from v1_sync_runs where sync_id = ?", syncID).Scan(&ended); {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("%w: no sync with id %q", ErrNoSync, syncID)
+	case err != nil:
+		return err
+	}
+	return fmt.Errorf("%w: %s", ErrSyncEnded, syncID)
+}

@@ -1,0 +1,382 @@
+package c1z
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/annotations"
+)
+
+// marshal is the deterministic encoding Baton stores in data columns, so
+// equal objects give equal bytes and diffs compare bytes.
+var marshal = proto.MarshalOptions{Deterministic: true}
+
+// table describes how one object table is upserted.
+type table struct {
+	name string
+	cols []string // insert order
+}
+
+var (
+	resourceTypesTable = &table{tResourceTypes, []string{"external_id", "data", "sync_id", "discovered_at"}}
+	resourcesTable     = &table{tResources, []string{"resource_type_id", "external_id", "parent_resource_type_id", "parent_resource_id", "data", "sync_id", "discovered_at"}}
+	entitlementsTable  = &table{tEntitlements, []string{"resource_type_id", "resource_id", "external_id", "data", "sync_id", "discovered_at"}}
+	grantsTable        = &table{tGrants, []string{"resource_type_id", "resource_id", "entitlement_id", "principal_resource_type_id", "principal_resource_id", "external_id", "expansion", "needs_expansion", "data", "sync_id", "discovered_at"}}
+	assetsTable        = &table{tAssets, []string{"external_id", "content_type", "data", "sync_id", "discovered_at"}}
+	allTables          = []*table{resourceTypesTable, resourcesTable, entitlementsTable, grantsTable, assetsTable}
+)
+
+// rowsPerStatement bounds multi-row inserts well under SQLite's variable limit.
+const rowsPerStatement = 128
+
+// upsertSQL is "insert ... values (...),(...) on conflict do update" for n rows.
+func (t *table) upsertSQL(n int) string {
+	var b strings.Builder
+	b.WriteString("insert into ")
+	b.WriteString(t.name)
+	b.WriteString(" (")
+	b.WriteString(strings.Join(t.cols, ", "))
+	b.WriteString(") values ")
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(t.cols)), ", ") + ")"
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+	}
+	b.WriteString(" on conflict (external_id, sync_id) do update set ")
+	first := true
+	for _, c := range t.cols {
+		if c == "external_id" || c == "sync_id" {
+			continue
+		}
+		if !first {
+			b.WriteString(", ")
+		}
+		first = false
+		fmt.Fprintf(&b, "%s = excluded.%s", c, c)
+	}
+	return b.String()
+}
+
+// pending holds rows accepted by Put calls but not yet committed. Rows are
+// committed in batches: when enough accumulate, before any read, and with
+// every checkpoint, so a checkpointed token never runs ahead of its data.
+type pending struct {
+	vals map[*table][]any
+	rows int
+}
+
+// flushRows is how many buffered rows trigger a commit.
+const flushRows = 4096
+
+func (s *Store) add(ctx context.Context, t *table, vals []any) error {
+	s.pendMu.Lock()
+	if s.pend.vals == nil {
+		s.pend.vals = map[*table][]any{}
+	}
+	s.pend.vals[t] = append(s.pend.vals[t], vals...)
+	s.pend.rows += len(vals) / len(t.cols)
+	full := s.pend.rows >= flushRows
+	s.pendMu.Unlock()
+	s.dirty.Store(true)
+	if full {
+		return s.flush(ctx)
+	}
+	return nil
+}
+
+// flush commits buffered rows.
+func (s *Store) flush(ctx context.Context) error {
+	if s.readOnly {
+		return nil
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.flushLocked(ctx, nil)
+}
+
+// flushLocked writes buffered rows in tx, or in its own transaction when tx
+// is nil. writeMu must be held.
+func (s *Store) flushLocked(ctx context.Context, tx *sql.Tx) error {
+	s.pendMu.Lock()
+	p := s.pend
+	s.pend = pending{}
+	s.pendMu.Unlock()
+	if p.rows == 0 {
+		return nil
+	}
+	own := tx == nil
+	if own {
+		var err error
+		if tx, err = s.db.BeginTx(ctx, nil); err != nil {
+			return err
+		}
+		defer tx.Rollback()
+	}
+	for _, t := range allTables {
+		vals := p.vals[t]
+		width := len(t.cols)
+		for len(vals) > 0 {
+			n := min(len(vals)/width, rowsPerStatement)
+			st, err := s.stmt(ctx, t.upsertSQL(n))
+			if err != nil {
+				return fmt.Errorf("prepare upsert into %s: %w", t.name, err)
+			}
+			if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, vals[:n*width]...); err != nil {
+				return fmt.Errorf("upsert into %s: %w", t.name, err)
+			}
+			vals = vals[n*width:]
+		}
+	}
+	if own {
+		return tx.Commit()
+	}
+	return nil
+}
+
+// withTx runs fn in a write transaction that also commits buffered rows.
+func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := s.flushLocked(ctx, tx); err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	s.dirty.Store(true)
+	return tx.Commit()
+}
+
+func now() string { return formatTime(time.Now()) }
+
+// PutResourceTypes upserts resource types into sync syncID.
+func (s *Store) PutResourceTypes(ctx context.Context, syncID string, rts ...*connectorv2.ResourceType) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
+	at := now()
+	vals := make([]any, 0, len(rts)*len(resourceTypesTable.cols))
+	for _, rt := range rts {
+		if rt.GetId() == "" {
+			return fmt.Errorf("put resource type: %w: empty id", ErrInvalidObject)
+		}
+		data, err := marshal.Marshal(rt)
+		if err != nil {
+			return fmt.Errorf("put resource type %s: %w", rt.GetId(), err)
+		}
+		vals = append(vals, rt.GetId(), data, syncID, at)
+	}
+	return s.add(ctx, resourceTypesTable, vals)
+}
+
+// ResourceExternalID is the external_id of a resource row: "<type>:<id>".
+func ResourceExternalID(id *connectorv2.ResourceId) string {
+	return id.GetResourceType() + ":" + id.GetResource()
+}
+
+// PutResources upserts resources into sync syncID.
+func (s *Store) PutResources(ctx context.Context, syncID string, rs ...*connectorv2.Resource) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
+	at := now()
+	vals := make([]any, 0, len(rs)*len(resourcesTable.cols))
+	for _, r := range rs {
+		id := r.GetId()
+		if id.GetResourceType() == "" || id.GetResource() == "" {
+			return fmt.Errorf("put resource: %w: incomplete id %v", ErrInvalidObject, id)
+		}
+		data, err := marshal.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("put resource %s: %w", ResourceExternalID(id), err)
+		}
+		var pType, pID any
+		if p := r.GetParentResourceId(); p != nil {
+			pType, pID = p.GetResourceType(), p.GetResource()
+		}
+		vals = append(vals, id.GetResourceType(), ResourceExternalID(id), pType, pID, data, syncID, at)
+	}
+	return s.add(ctx, resourcesTable, vals)
+}
+
+// PutEntitlements upserts entitlements into sync syncID.
+func (s *Store) PutEntitlements(ctx context.Context, syncID string, es ...*connectorv2.Entitlement) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
+	at := now()
+	vals := make([]any, 0, len(es)*len(entitlementsTable.cols))
+	for _, e := range es {
+		if e.GetId() == "" || e.GetResource().GetId() == nil {
+			return fmt.Errorf("put entitlement %q: %w: id and resource are required", e.GetId(), ErrInvalidObject)
+		}
+		data, err := marshal.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("put entitlement %s: %w", e.GetId(), err)
+		}
+		rid := e.GetResource().GetId()
+		vals = append(vals, rid.GetResourceType(), rid.GetResource(), e.GetId(), data, syncID, at)
+	}
+	return s.add(ctx, entitlementsTable, vals)
+}
+
+// PutGrants upserts grants into sync syncID. A GrantExpandable annotation
+// is moved out of the stored grant into the expansion column and the row is
+// flagged for grant expansion, as Baton stores it.
+func (s *Store) PutGrants(ctx context.Context, syncID string, gs ...*connectorv2.Grant) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
+	at := now()
+	vals := make([]any, 0, len(gs)*len(grantsTable.cols))
+	for _, g := range gs {
+		row, err := grantRow(g)
+		if err != nil {
+			return err
+		}
+		vals = append(vals, row.resType, row.resID, row.entID, row.pType, row.pID, g.GetId(), row.expansion, row.needsExpansion, row.data, syncID, at)
+	}
+	return s.add(ctx, grantsTable, vals)
+}
+
+type grantCols struct {
+	resType, resID, entID, pType, pID string
+	expansion                         any // []byte or nil
+	needsExpansion                    int
+	data                              []byte
+}
+
+func grantRow(g *connectorv2.Grant) (grantCols, error) {
+	ent, p := g.GetEntitlement(), g.GetPrincipal().GetId()
+	if g.GetId() == "" || ent.GetId() == "" || p == nil {
+		return grantCols{}, fmt.Errorf("put grant %q: %w: id, entitlement and principal are required", g.GetId(), ErrInvalidObject)
+	}
+	rid := ent.GetResource().GetId()
+	c := grantCols{resType: rid.GetResourceType(), resID: rid.GetResource(), entID: ent.GetId(), pType: p.GetResourceType(), pID: p.GetResource()}
+	stored := g
+	if rest, exp := annotations.Annotations(g.GetAnnotations()).Without(&connectorv2.GrantExpandable{}); exp != nil {
+		var ge connectorv2.GrantExpandable
+		if err := exp.UnmarshalTo(&ge); err != nil {
+			return c, fmt.Errorf("put grant %s: bad GrantExpandable: %w", g.GetId(), err)
+		}
+		b, err := marshal.Marshal(&ge)
+		if err != nil {
+			return c, err
+		}
+		c.expansion, c.needsExpansion = b, 1
+		// A shallow copy without the annotation; the caller's grant is untouched.
+		stored = &connectorv2.Grant{Entitlement: g.Entitlement, Principal: g.Principal, Id: g.Id, Sources: g.Sources, Annotations: rest}
+		stored.ProtoReflect().SetUnknown(g.ProtoReflect().GetUnknown())
+	}
+	var err error
+	if c.data, err = marshal.Marshal(stored); err != nil {
+		return c, fmt.Errorf("put grant %s: %w", g.GetId(), err)
+	}
+	return c, nil
+}
+
+// PutAsset stores a binary asset (an icon, a logo) under its id.
+func (s *Store) PutAsset(ctx context.Context, syncID string, ref *connectorv2.AssetRef, contentType string, data []byte) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
+	if ref.GetId() == "" {
+		return fmt.Errorf("put asset: %w: empty id", ErrInvalidObject)
+	}
+	return s.add(ctx, assetsTable, []any{ref.GetId(), contentType, data, syncID, now()})
+}
+
+// backfillExpansions gives grants written by old SDKs (before the expansion
+// column existed) their expansion column, so grant expansion works on them.
+func backfillExpansions(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "select sync_id, coalesce(ended_at, '') from v1_sync_runs where grants_backfilled = 0")
+	if err != nil {
+		return err
+	}
+	type run struct {
+		id       string
+		finished bool
+	}
+	var runs []run
+	for rows.Next() {
+		var r run
+		var ended string
+		if err := rows.Scan(&r.id, &ended); err != nil {
+			rows.Close()
+			return err
+		}
+		r.finished = ended != ""
+		runs = append(runs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range runs {
+		if err := backfillSync(ctx, tx, r.id, r.finished); err != nil {
+			return fmt.Errorf("backfill grant expansion of sync %s: %w", r.id, err)
+		}
+	}
+	return nil
+}
+
+func backfillSync(ctx context.Context, tx *sql.Tx, syncID string, finished bool) error {
+	rows, err := tx.QueryContext(ctx, "select id, data from v1_grants where sync_id = ? and expansion is null", syncID)
+	if err != nil {
+		return err
+	}
+	type upd struct {
+		id  int64
+		exp []byte
+	}
+	var updates []upd
+	for rows.Next() {
+		var id int64
+		var data []byte
+		if err := rows.Scan(&id, &data); err != nil {
+			rows.Close()
+			return err
+		}
+		var g connectorv2.Grant
+		if proto.Unmarshal(data, &g) != nil {
+			continue // unreadable rows are reported by readers, not here
+		}
+		var ge connectorv2.GrantExpandable
+		if ok, _ := annotations.Annotations(g.GetAnnotations()).Pick(&ge); ok {
+			b, err := marshal.Marshal(&ge)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			updates = append(updates, upd{id, b})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	needs := 1
+	if finished {
+		needs = 0 // old SDKs expanded during the sync itself
+	}
+	for _, u := range updates {
+		if _, err := tx.ExecContext(ctx, "update v1_grants set expansion = ?, needs_expansion = ? where id = ?", u.exp, needs, u.id); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, "update v1_sync_runs set grants_backfilled = 1 where sync_id = ?", syncID)
+	return err
+}
