@@ -154,10 +154,10 @@ func TestFixtureSyncsAndStats(t *testing.T) {
 			var wantStats struct {
 				ID    string `json:"id"`
 				Stats struct {
-					ResourceTypes              int64            `json:"resourceTypes,string"`
-					Resources                  int64            `json:"resources,string"`
-					Entitlements               int64            `json:"entitlements,string"`
-					Grants                     int64            `json:"grants,string"`
+					ResourceTypes              int64             `json:"resourceTypes,string"`
+					Resources                  int64             `json:"resources,string"`
+					Entitlements               int64             `json:"entitlements,string"`
+					Grants                     int64             `json:"grants,string"`
 					ResourcesByResourceType    map[string]string `json:"resourcesByResourceType"`
 					GrantsByResourceType       map[string]string `json:"grantsByResourceType"`
 					EntitlementsByResourceType map[string]string `json:"entitlementsByResourceType"`

@@ -45,6 +45,7 @@ type Store struct {
 	stmtCache   map[string]*sql.Stmt
 	pendMu      sync.Mutex
 	pend        pending
+	freshWork   bool // the working file was created by this Open
 }
 
 type options struct {
@@ -160,6 +161,9 @@ func (s *Store) openWritable(ctx context.Context) error {
 		return err
 	}
 	if !resumed {
+		// From here on the working file is ours to delete if opening fails:
+		// it holds nothing the .c1z does not.
+		s.freshWork = true
 		if err := s.prepareWorkFile(); err != nil {
 			return err
 		}
@@ -303,14 +307,18 @@ func (s *Store) Close(ctx context.Context) error {
 	} else {
 		s.closeDB()
 	}
+	err := errors.Join(s.removeWork(), s.lock.release())
+	return fileErr("close", s.path, err)
+}
+
+func (s *Store) removeWork() error {
 	var errs []error
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		if err := os.Remove(s.workPath + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}
-	errs = append(errs, s.lock.release())
-	return fileErr("close", s.path, errors.Join(errs...))
+	return errors.Join(errs...)
 }
 
 func (s *Store) save(ctx context.Context) error {
@@ -359,6 +367,9 @@ func (s *Store) abandon() {
 	s.closeDB()
 	if s.tmpDir != "" {
 		os.RemoveAll(s.tmpDir)
+	}
+	if s.freshWork && !s.closed.Load() {
+		s.removeWork()
 	}
 	s.lock.release()
 }

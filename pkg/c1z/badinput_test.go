@@ -1,0 +1,166 @@
+package c1z_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/batonkit/batonkit/pkg/c1z"
+)
+
+func zstdBytes(t testing.TB, payload []byte) []byte {
+	t.Helper()
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return enc.EncodeAll(payload, nil)
+}
+
+func TestBadInput(t *testing.T) {
+	ctx := context.Background()
+	good := filepath.Join(t.TempDir(), "good.c1z")
+	writeSmall(t, good)
+	goodBytes, err := os.ReadFile(good)
+	must(t, err)
+	v3, err := os.ReadFile(filepath.Join(fixtureDir(t), "demo-v3-pebble.c1z"))
+	must(t, err)
+
+	// A SQLite database with its middle overwritten.
+	db := decodeToFile(t, good)
+	dbBytes, err := os.ReadFile(db)
+	must(t, err)
+	broken := append([]byte{}, dbBytes...)
+	for i := 100; i < len(broken); i++ {
+		broken[i] = 0xA5
+	}
+
+	tests := []struct {
+		name    string
+		content []byte
+		opts    []c1z.Option
+		want    error
+		inMsg   string
+	}{
+		{"zero length", []byte{}, nil, c1z.ErrNotC1Z, "empty"},
+		{"truncated header", []byte("C1Z"), nil, c1z.ErrCorrupt, "truncated header"},
+		{"header only", []byte("C1ZF\x00"), nil, c1z.ErrCorrupt, ""},
+		{"truncated stream", goodBytes[:len(goodBytes)/2], nil, c1z.ErrCorrupt, "truncated"},
+		{"garbage", bytes.Repeat([]byte("not a sync file "), 100), nil, c1z.ErrNotC1Z, "header"},
+		{"wrong magic", append([]byte("C1ZX\x00"), goodBytes[5:]...), nil, c1z.ErrNotC1Z, ""},
+		{"gzip file", []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3}, nil, c1z.ErrNotC1Z, ""},
+		{"garbage after header", append([]byte("C1ZF\x00"), bytes.Repeat([]byte{0x42}, 500)...), nil, c1z.ErrCorrupt, ""},
+		{"zstd of non-sqlite", append([]byte("C1ZF\x00"), zstdBytes(t, bytes.Repeat([]byte("hello"), 1000))...), nil, c1z.ErrCorrupt, "not a SQLite"},
+		{"bomb", append([]byte("C1ZF\x00"), zstdBytes(t, append([]byte("SQLite format 3\x00"), make([]byte, 4<<20)...))...),
+			[]c1z.Option{c1z.WithLimits(c1z.Limits{MaxDecodedSize: 1 << 20, MaxWindow: 8 << 20})}, c1z.ErrTooLarge, ""},
+		{"corrupt sqlite", append([]byte("C1ZF\x00"), zstdBytes(t, broken)...), nil, c1z.ErrCorrupt, ""},
+		{"v3 pebble", v3, nil, c1z.ErrUnsupportedFormat, "v3"},
+	}
+	for _, tt := range tests {
+		for _, ro := range []bool{false, true} {
+			name := tt.name + map[bool]string{false: "/writable", true: "/read-only"}[ro]
+			t.Run(name, func(t *testing.T) {
+				dir := t.TempDir()
+				path := filepath.Join(dir, "in.c1z")
+				must(t, os.WriteFile(path, tt.content, 0o644))
+				opts := append([]c1z.Option{c1z.WithTempDir(dir)}, tt.opts...)
+				if ro {
+					opts = append(opts, c1z.ReadOnly())
+				}
+				s, err := c1z.Open(ctx, path, opts...)
+				if err == nil {
+					// Some damage only shows when data is read.
+					_, err = s.Stats(ctx, "")
+					for _, serr := range s.Resources(ctx, c1z.ResourceQuery{}) {
+						if serr != nil && err == nil {
+							err = serr
+						}
+					}
+					s.Close(ctx)
+				}
+				if tt.name == "zero length" && !ro {
+					// A writable open of an empty file starts a new store.
+					if err != nil && !errors.Is(err, c1z.ErrNoSync) {
+						t.Fatalf("empty file, writable: %v", err)
+					}
+					return
+				}
+				if !errors.Is(err, tt.want) {
+					t.Fatalf("err = %v, want %v", err, tt.want)
+				}
+				if !strings.Contains(err.Error(), path) && !strings.Contains(err.Error(), "in.c1z") {
+					t.Errorf("error %q does not name the file", err)
+				}
+				if tt.inMsg != "" && !strings.Contains(err.Error(), tt.inMsg) {
+					t.Errorf("error %q does not mention %q", err, tt.inMsg)
+				}
+				after, rerr := os.ReadFile(path)
+				must(t, rerr)
+				if !bytes.Equal(after, tt.content) {
+					t.Fatalf("the input file was modified")
+				}
+				entries, _ := os.ReadDir(dir)
+				for _, e := range entries {
+					if e.Name() != "in.c1z" {
+						t.Errorf("left behind: %s", e.Name())
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestSecondWriterIsRefused(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "busy.c1z")
+	a, err := c1z.Open(ctx, path)
+	must(t, err)
+	if _, err := c1z.Open(ctx, path); !errors.Is(err, c1z.ErrInUse) {
+		t.Fatalf("second writer: %v, want ErrInUse", err)
+	}
+	must(t, a.Close(ctx))
+	b, err := c1z.Open(ctx, path)
+	must(t, err)
+	must(t, b.Close(ctx))
+}
+
+func FuzzOpen(f *testing.F) {
+	dir := f.TempDir()
+	good := filepath.Join(dir, "seed.c1z")
+	writeSmall(&testing.T{}, good)
+	if b, err := os.ReadFile(good); err == nil {
+		f.Add(b)
+		f.Add(b[:len(b)/3])
+	}
+	f.Add([]byte{})
+	f.Add([]byte("C1ZF\x00"))
+	f.Add([]byte("C1Z3\x00\x00\x00"))
+	f.Add(append([]byte("C1ZF\x00"), zstdBytes(f, []byte("SQLite format 3\x00garbage"))...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ctx := context.Background()
+		d := t.TempDir()
+		path := filepath.Join(d, "f.c1z")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := c1z.Open(ctx, path, c1z.ReadOnly(), c1z.WithTempDir(d), c1z.WithLimits(c1z.Limits{MaxDecodedSize: 64 << 20, MaxWindow: 8 << 20}))
+		if err != nil {
+			if !errors.Is(err, c1z.ErrNotC1Z) && !errors.Is(err, c1z.ErrCorrupt) && !errors.Is(err, c1z.ErrTooLarge) && !errors.Is(err, c1z.ErrUnsupportedFormat) {
+				t.Fatalf("unclassified error: %v", err)
+			}
+			return
+		}
+		defer s.Close(ctx)
+		for _, err := range s.Resources(ctx, c1z.ResourceQuery{}) {
+			if err != nil {
+				break
+			}
+		}
+	})
+}

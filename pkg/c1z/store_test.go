@@ -1,0 +1,294 @@
+package c1z_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+	"google.golang.org/protobuf/proto"
+	_ "modernc.org/sqlite"
+
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/annotations"
+	"github.com/batonkit/batonkit/pkg/c1z"
+)
+
+func user(id string) *connectorv2.Resource {
+	return &connectorv2.Resource{
+		Id:          &connectorv2.ResourceId{ResourceType: "user", Resource: id},
+		DisplayName: "User " + id,
+		Annotations: annotations.New(&connectorv2.UserTrait{Login: id}),
+	}
+}
+
+func group(id string) *connectorv2.Resource {
+	return &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "group", Resource: id}, DisplayName: "Group " + id}
+}
+
+func member(g *connectorv2.Resource) *connectorv2.Entitlement {
+	return &connectorv2.Entitlement{Resource: g, Id: "group:" + g.GetId().GetResource() + ":member", Slug: "member"}
+}
+
+func grant(e *connectorv2.Entitlement, p *connectorv2.Resource, annos ...proto.Message) *connectorv2.Grant {
+	return &connectorv2.Grant{
+		Entitlement: e, Principal: p,
+		Id:          e.GetId() + ":" + p.GetId().GetResourceType() + ":" + p.GetId().GetResource(),
+		Annotations: annotations.New(annos...),
+	}
+}
+
+// writeSmall writes a file with one finished full sync and returns its id.
+func writeSmall(t *testing.T, path string) string {
+	t.Helper()
+	ctx := context.Background()
+	s, err := c1z.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := s.StartSync(ctx, c1z.SyncFull, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}))
+	must(t, s.PutResources(ctx, run.ID, user("alice"), user("bob"), group("eng"), group("all")))
+	eng, all := member(group("eng")), member(group("all"))
+	must(t, s.PutEntitlements(ctx, run.ID, eng, all))
+	must(t, s.PutGrants(ctx, run.ID,
+		grant(eng, user("alice")), grant(eng, user("bob")),
+		grant(all, group("eng"), &connectorv2.GrantExpandable{EntitlementIds: []string{eng.GetId()}})))
+	must(t, s.Checkpoint(ctx, run.ID, `{"version":1}`))
+	if _, err := s.EndSync(ctx, run.ID); err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.Close(ctx))
+	return run.ID
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWriteThenReadBack(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "sync.c1z")
+	id := writeSmall(t, path)
+
+	raw, err := os.ReadFile(path)
+	must(t, err)
+	if !strings.HasPrefix(string(raw), "C1ZF\x00") {
+		t.Fatalf("header %q", raw[:8])
+	}
+	// The zstd frame records its content size, as Baton's encoder does.
+	var h zstd.Header
+	must(t, h.Decode(raw[5:]))
+	if !h.HasFCS || h.FrameContentSize == 0 {
+		t.Errorf("frame content size not set: %+v", h)
+	}
+	for _, leftover := range []string{c1z.WorkPath(path), path + ".lock"} {
+		if _, err := os.Stat(leftover); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s left behind after Close", leftover)
+		}
+	}
+
+	s, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	must(t, err)
+	defer s.Close(ctx)
+	run, err := s.DefaultSync(ctx)
+	must(t, err)
+	if run.ID != id || !run.Finished() || run.Token != `{"version":1}` || run.Stats == nil || run.Stats.Grants != 3 {
+		t.Fatalf("default sync %+v", run)
+	}
+	u, err := s.Resource(ctx, "", &connectorv2.ResourceId{ResourceType: "user", Resource: "alice"})
+	must(t, err)
+	if !proto.Equal(u, user("alice")) {
+		t.Fatalf("alice = %v", u)
+	}
+	var n int
+	for g, err := range s.Grants(ctx, c1z.GrantQuery{EntitlementID: "group:eng:member"}) {
+		must(t, err)
+		if g.GetEntitlement().GetId() != "group:eng:member" {
+			t.Fatalf("filter leaked %v", g)
+		}
+		n++
+	}
+	if n != 2 {
+		t.Fatalf("%d grants on eng membership, want 2", n)
+	}
+	// The expandable annotation moved to its own column.
+	g, err := s.Grant(ctx, "", "group:all:member:group:eng")
+	must(t, err)
+	if annotations.Annotations(g.GetAnnotations()).Contains(&connectorv2.GrantExpandable{}) {
+		t.Errorf("GrantExpandable still inside the stored grant")
+	}
+	if _, err := s.Resource(ctx, "", &connectorv2.ResourceId{ResourceType: "user", Resource: "nobody"}); !errors.Is(err, c1z.ErrNotFound) {
+		t.Errorf("missing resource: %v, want ErrNotFound", err)
+	}
+	if err := s.PutResources(ctx, id, user("x")); !errors.Is(err, c1z.ErrReadOnly) {
+		t.Errorf("write on read-only store: %v", err)
+	}
+}
+
+func TestPagesCoverEverythingOnce(t *testing.T) {
+	ctx := context.Background()
+	s, err := c1z.Open(ctx, filepath.Join(t.TempDir(), "p.c1z"))
+	must(t, err)
+	defer s.Close(ctx)
+	run, err := s.StartSync(ctx, c1z.SyncFull, "")
+	must(t, err)
+	for i := 0; i < 1234; i++ {
+		must(t, s.PutResources(ctx, run.ID, user(fmt.Sprintf("u%04d", i))))
+	}
+	seen := map[string]bool{}
+	p := c1z.Page{Size: 100}
+	for pages := 0; ; pages++ {
+		rs, next, err := s.ResourcesPage(ctx, c1z.ResourceQuery{SyncID: run.ID, ResourceTypeID: "user"}, p)
+		must(t, err)
+		for _, r := range rs {
+			if seen[r.GetId().GetResource()] {
+				t.Fatalf("%s listed twice", r.GetId().GetResource())
+			}
+			seen[r.GetId().GetResource()] = true
+		}
+		if next == "" {
+			break
+		}
+		if pages > 20 {
+			t.Fatal("paging does not end")
+		}
+		p.Token = next
+	}
+	if len(seen) != 1234 {
+		t.Fatalf("pages covered %d resources, want 1234", len(seen))
+	}
+	if _, _, err := s.ResourcesPage(ctx, c1z.ResourceQuery{SyncID: run.ID}, c1z.Page{Token: "garbage!"}); !errors.Is(err, c1z.ErrBadPageToken) {
+		t.Fatalf("bad token: %v", err)
+	}
+}
+
+// schemaOf describes a database's tables, columns and indexes in a form
+// that ignores whitespace in the original DDL.
+func schemaOf(t *testing.T, dbPath string) []string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
+	must(t, err)
+	defer db.Close()
+	var out []string
+	rows, err := db.Query("select type, name, tbl_name from sqlite_master where name not like 'sqlite_%' order by name")
+	must(t, err)
+	type obj struct{ typ, name, tbl string }
+	var objs []obj
+	for rows.Next() {
+		var o obj
+		must(t, rows.Scan(&o.typ, &o.name, &o.tbl))
+		objs = append(objs, o)
+	}
+	rows.Close()
+	for _, o := range objs {
+		switch o.typ {
+		case "table":
+			cr, err := db.Query("select name, type, \"notnull\", coalesce(dflt_value, ''), pk from pragma_table_info(?)", o.name)
+			must(t, err)
+			for cr.Next() {
+				var name, typ, dflt string
+				var notnull, pk int
+				must(t, cr.Scan(&name, &typ, &notnull, &dflt, &pk))
+				out = append(out, fmt.Sprintf("table %s column %s %s notnull=%d default=%s pk=%d", o.name, name, strings.ToLower(typ), notnull, dflt, pk))
+			}
+			cr.Close()
+		case "index":
+			var unique, partial int
+			must(t, db.QueryRow("select \"unique\", partial from pragma_index_list(?) where name = ?", o.tbl, o.name).Scan(&unique, &partial))
+			cr, err := db.Query("select name from pragma_index_info(?) order by seqno", o.name)
+			must(t, err)
+			var cols []string
+			for cr.Next() {
+				var c string
+				must(t, cr.Scan(&c))
+				cols = append(cols, c)
+			}
+			cr.Close()
+			out = append(out, fmt.Sprintf("index %s on %s (%s) unique=%d partial=%d", o.name, o.tbl, strings.Join(cols, ","), unique, partial))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// decodeToFile extracts the SQLite database of a c1z for inspection.
+func decodeToFile(t *testing.T, c1zPath string) string {
+	t.Helper()
+	f, err := os.Open(c1zPath)
+	must(t, err)
+	defer f.Close()
+	if _, err := f.Seek(5, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	dec, err := zstd.NewReader(f)
+	must(t, err)
+	defer dec.Close()
+	out := filepath.Join(t.TempDir(), "db.sqlite")
+	o, err := os.Create(out)
+	must(t, err)
+	_, err = io.Copy(o, dec)
+	must(t, err)
+	must(t, o.Close())
+	return out
+}
+
+func TestSchemaMatchesUpstream(t *testing.T) {
+	ours := filepath.Join(t.TempDir(), "ours.c1z")
+	writeSmall(t, ours)
+	want := schemaOf(t, decodeToFile(t, filepath.Join(fixtureDir(t), "demo-v1.c1z")))
+	got := schemaOf(t, decodeToFile(t, ours))
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("schema differs from Baton's.\n--- ours\n%s\n--- upstream\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestMigrateOldFileOnWrite(t *testing.T) {
+	ctx := context.Background()
+	src, err := os.ReadFile(filepath.Join(fixtureDir(t), "demo-v1-sdk0251.c1z"))
+	must(t, err)
+	path := filepath.Join(t.TempDir(), "old.c1z")
+	must(t, os.WriteFile(path, src, 0o644))
+
+	s, err := c1z.Open(ctx, path)
+	must(t, err)
+	old, err := s.LatestFinishedSync(ctx, c1z.SyncFull)
+	must(t, err)
+	run, err := s.StartSync(ctx, c1z.SyncFull, "")
+	must(t, err)
+	must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user"}))
+	_, err = s.EndSync(ctx, run.ID)
+	must(t, err)
+	must(t, s.Close(ctx))
+
+	want := schemaOf(t, decodeToFile(t, filepath.Join(fixtureDir(t), "demo-v1.c1z")))
+	if got := schemaOf(t, decodeToFile(t, path)); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("migrated schema differs from the current one:\n%s", strings.Join(got, "\n"))
+	}
+	r, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	must(t, err)
+	defer r.Close(ctx)
+	syncs, err := r.Syncs(ctx)
+	must(t, err)
+	if len(syncs) != 2 || syncs[0].ID != old.ID || syncs[0].Type != c1z.SyncFull || syncs[1].ID != run.ID {
+		t.Fatalf("syncs after migration: %+v", syncs)
+	}
+	st, err := r.Stats(ctx, old.ID)
+	must(t, err)
+	if st.Grants != 32 {
+		t.Fatalf("old sync lost grants: %+v", st)
+	}
+}
