@@ -60,7 +60,16 @@ func (t *table) upsertSQL(n int) string {
 			b.WriteString(", ")
 		}
 		first = false
-		fmt.Fprintf(&b, "%s = excluded.%s", c, c)
+		switch {
+		case t == grantsTable && c == "expansion":
+			// Rewriting a grant (expansion adding sources, say) must not
+			// forget that it is expandable.
+			b.WriteString("expansion = coalesce(excluded.expansion, v1_grants.expansion)")
+		case t == grantsTable && c == "needs_expansion":
+			b.WriteString("needs_expansion = case when excluded.expansion is null then v1_grants.needs_expansion else excluded.needs_expansion end")
+		default:
+			fmt.Fprintf(&b, "%s = excluded.%s", c, c)
+		}
 	}
 	return b.String()
 }

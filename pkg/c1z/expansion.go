@@ -1,0 +1,86 @@
+package c1z
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"iter"
+
+	"google.golang.org/protobuf/proto"
+
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+)
+
+// ExpandableGrant is a grant whose principal passes its entitlement on to
+// the holders of other entitlements (see connectorv2.GrantExpandable).
+type ExpandableGrant struct {
+	EntitlementID string
+	Principal     *connectorv2.ResourceId
+	Expansion     *connectorv2.GrantExpandable
+}
+
+// ExpandableGrants streams the grants of a sync still waiting for grant
+// expansion, reading only the columns expansion needs.
+func (s *Store) ExpandableGrants(ctx context.Context, syncID string) iter.Seq2[ExpandableGrant, error] {
+	return func(yield func(ExpandableGrant, error) bool) {
+		if err := s.flush(ctx); err != nil {
+			yield(ExpandableGrant{}, err)
+			return
+		}
+		if !s.schema.grantHasExp {
+			return
+		}
+		var after int64
+		for {
+			rows, err := s.db.QueryContext(ctx, `select id, entitlement_id, principal_resource_type_id, principal_resource_id, expansion
+				from v1_grants where sync_id = ? and needs_expansion = 1 and expansion is not null and id > ? order by id limit ?`, syncID, after, streamChunk)
+			if err != nil {
+				yield(ExpandableGrant{}, s.readErr(tGrants, err))
+				return
+			}
+			var batch []ExpandableGrant
+			for rows.Next() {
+				var eg ExpandableGrant
+				var pt, pid string
+				var exp []byte
+				if err := rows.Scan(&after, &eg.EntitlementID, &pt, &pid, &exp); err != nil {
+					rows.Close()
+					yield(ExpandableGrant{}, s.readErr(tGrants, err))
+					return
+				}
+				eg.Principal = &connectorv2.ResourceId{ResourceType: pt, Resource: pid}
+				eg.Expansion = &connectorv2.GrantExpandable{}
+				if err := proto.Unmarshal(exp, eg.Expansion); err != nil {
+					rows.Close()
+					yield(ExpandableGrant{}, fmt.Errorf("%w: grant row %d expansion: %v", ErrCorrupt, after, err))
+					return
+				}
+				batch = append(batch, eg)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				yield(ExpandableGrant{}, s.readErr(tGrants, err))
+				return
+			}
+			for _, eg := range batch {
+				if !yield(eg, nil) {
+					return
+				}
+			}
+			if len(batch) < streamChunk {
+				return
+			}
+		}
+	}
+}
+
+// MarkExpanded records that grant expansion of a sync is complete.
+func (s *Store) MarkExpanded(ctx context.Context, syncID string) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "update v1_grants set needs_expansion = 0 where sync_id = ? and needs_expansion = 1", syncID)
+		return err
+	})
+}

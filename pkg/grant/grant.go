@@ -1,0 +1,69 @@
+// Package grant builds grants with Baton's id convention,
+// "<entitlement id>:<principal type>:<principal id>":
+//
+//	g := grant.New(team, "member", resource.ID("user", "u-1"))
+//	nested := grant.New(team, "member", resource.ID("group", "g-2"),
+//		grant.Expandable(entitlement.ID(resource.ID("group", "g-2"), "member")))
+package grant
+
+import (
+	"google.golang.org/protobuf/proto"
+
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/annotations"
+	"github.com/batonkit/batonkit/pkg/entitlement"
+)
+
+// ID is the id of the grant of entitlement entitlementID to principal.
+func ID(entitlementID string, principal *connectorv2.ResourceId) string {
+	return entitlementID + ":" + principal.GetResourceType() + ":" + principal.GetResource()
+}
+
+// Option configures a grant.
+type Option func(*connectorv2.Grant)
+
+// New grants the entitlement slug on resource r to principal.
+func New(r *connectorv2.Resource, slug string, principal *connectorv2.ResourceId, opts ...Option) *connectorv2.Grant {
+	e := &connectorv2.Entitlement{Resource: r, Id: entitlement.ID(r.GetId(), slug)}
+	return Of(e, &connectorv2.Resource{Id: principal}, opts...)
+}
+
+// Of grants entitlement e to principal.
+func Of(e *connectorv2.Entitlement, principal *connectorv2.Resource, opts ...Option) *connectorv2.Grant {
+	g := &connectorv2.Grant{Entitlement: e, Principal: principal, Id: ID(e.GetId(), principal.GetId())}
+	for _, o := range opts {
+		o(g)
+	}
+	return g
+}
+
+// Expandable marks a grant whose principal (a group) passes the
+// entitlement on to everyone holding entitlementIDs (usually the group's
+// own membership entitlement).
+func Expandable(entitlementIDs ...string) Option {
+	return func(g *connectorv2.Grant) {
+		addAnnotation(g, &connectorv2.GrantExpandable{EntitlementIds: entitlementIDs})
+	}
+}
+
+// ExpandableShallow is Expandable limited to one level of nesting.
+func ExpandableShallow(entitlementIDs ...string) Option {
+	return func(g *connectorv2.Grant) {
+		addAnnotation(g, &connectorv2.GrantExpandable{EntitlementIds: entitlementIDs, Shallow: true})
+	}
+}
+
+// WithAnnotations attaches annotations.
+func WithAnnotations(msgs ...proto.Message) Option {
+	return func(g *connectorv2.Grant) {
+		for _, m := range msgs {
+			addAnnotation(g, m)
+		}
+	}
+}
+
+func addAnnotation(g *connectorv2.Grant, m proto.Message) {
+	a := annotations.Annotations(g.Annotations)
+	a.Append(m)
+	g.Annotations = a
+}

@@ -1,0 +1,47 @@
+package sync
+
+import "time"
+
+// Progress is a snapshot of a running sync, delivered after every step.
+// Counts are of objects written by this run (a resumed run starts at 0).
+type Progress struct {
+	SyncID        string
+	Phase         string
+	Steps         int
+	ResourceTypes int
+	Resources     int
+	Entitlements  int
+	Grants        int
+	Elapsed       time.Duration
+	Done          bool
+}
+
+// Rate is objects written per second so far.
+func (p Progress) Rate() float64 {
+	if p.Elapsed <= 0 {
+		return 0
+	}
+	return float64(p.Resources+p.Entitlements+p.Grants) / p.Elapsed.Seconds()
+}
+
+// count adds n to a counter that workers update concurrently.
+func (r *run) count(field *int, n int) {
+	r.pmu.Lock()
+	*field += n
+	r.pmu.Unlock()
+}
+
+func (r *run) report() {
+	if r.s.opts.progress == nil {
+		return
+	}
+	r.pmu.Lock()
+	p := r.progress
+	r.pmu.Unlock()
+	p.SyncID, p.Steps = r.syncID, r.st.Steps
+	if r.started.IsZero() {
+		r.started = time.Now()
+	}
+	p.Elapsed = time.Since(r.started)
+	r.s.opts.progress(p)
+}
