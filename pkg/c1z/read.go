@@ -73,18 +73,31 @@ type GrantQuery struct {
 	ResourceTypeID string                  // grants on resources of this type
 }
 
-// where builds a conjunction of conditions and their arguments.
+// where is a conjunction of column = value conditions.
 type where struct {
-	conds []string
-	args  []any
+	cols []string
+	args []any
 }
 
-func (w *where) add(cond string, args ...any) {
-	w.conds = append(w.conds, cond)
-	w.args = append(w.args, args...)
+func (w *where) eq(col string, v any) {
+	w.cols = append(w.cols, col)
+	w.args = append(w.args, v)
 }
 
-func (w *where) sql() string { return strings.Join(w.conds, " and ") }
+// sql renders the conditions, qualifying columns with alias if given.
+func (w *where) sql(alias string) string {
+	if w == nil {
+		return "1"
+	}
+	parts := make([]string, len(w.cols))
+	for i, c := range w.cols {
+		if alias != "" {
+			c = alias + "." + c
+		}
+		parts[i] = c + " = ?"
+	}
+	return strings.Join(parts, " and ")
+}
 
 func (s *Store) resolveSync(ctx context.Context, id string) (string, error) {
 	if err := s.checkOpen(); err != nil {
@@ -106,12 +119,13 @@ func (s *Store) resourceWhere(ctx context.Context, q ResourceQuery) (*where, err
 		return nil, err
 	}
 	w := &where{}
-	w.add("sync_id = ?", id)
+	w.eq("sync_id", id)
 	if q.ResourceTypeID != "" {
-		w.add("resource_type_id = ?", q.ResourceTypeID)
+		w.eq("resource_type_id", q.ResourceTypeID)
 	}
 	if q.Parent != nil {
-		w.add("parent_resource_type_id = ? and parent_resource_id = ?", q.Parent.GetResourceType(), q.Parent.GetResource())
+		w.eq("parent_resource_type_id", q.Parent.GetResourceType())
+		w.eq("parent_resource_id", q.Parent.GetResource())
 	}
 	return w, nil
 }
@@ -122,12 +136,13 @@ func (s *Store) entitlementWhere(ctx context.Context, q EntitlementQuery) (*wher
 		return nil, err
 	}
 	w := &where{}
-	w.add("sync_id = ?", id)
+	w.eq("sync_id", id)
 	if q.ResourceTypeID != "" {
-		w.add("resource_type_id = ?", q.ResourceTypeID)
+		w.eq("resource_type_id", q.ResourceTypeID)
 	}
 	if q.Resource != nil {
-		w.add("resource_type_id = ? and resource_id = ?", q.Resource.GetResourceType(), q.Resource.GetResource())
+		w.eq("resource_type_id", q.Resource.GetResourceType())
+		w.eq("resource_id", q.Resource.GetResource())
 	}
 	return w, nil
 }
@@ -138,18 +153,20 @@ func (s *Store) grantWhere(ctx context.Context, q GrantQuery) (*where, error) {
 		return nil, err
 	}
 	w := &where{}
-	w.add("sync_id = ?", id)
+	w.eq("sync_id", id)
 	if q.EntitlementID != "" {
-		w.add("entitlement_id = ?", q.EntitlementID)
+		w.eq("entitlement_id", q.EntitlementID)
 	}
 	if q.Principal != nil {
-		w.add("principal_resource_type_id = ? and principal_resource_id = ?", q.Principal.GetResourceType(), q.Principal.GetResource())
+		w.eq("principal_resource_type_id", q.Principal.GetResourceType())
+		w.eq("principal_resource_id", q.Principal.GetResource())
 	}
 	if q.Resource != nil {
-		w.add("resource_type_id = ? and resource_id = ?", q.Resource.GetResourceType(), q.Resource.GetResource())
+		w.eq("resource_type_id", q.Resource.GetResourceType())
+		w.eq("resource_id", q.Resource.GetResource())
 	}
 	if q.ResourceTypeID != "" {
-		w.add("resource_type_id = ?", q.ResourceTypeID)
+		w.eq("resource_type_id", q.ResourceTypeID)
 	}
 	return w, nil
 }
@@ -162,7 +179,7 @@ type rawRow struct {
 
 // fetch returns up to limit rows of table after rowid `after`, in rowid order.
 func (s *Store) fetch(ctx context.Context, table string, w *where, after int64, limit int) ([]rawRow, error) {
-	q := "select id, data from " + table + " where " + w.sql() + " and id > ? order by id limit ?"
+	q := "select id, data from " + table + " where " + w.sql("") + " and id > ? order by id limit ?"
 	rows, err := s.db.QueryContext(ctx, q, append(append([]any{}, w.args...), after, limit)...)
 	if err != nil {
 		return nil, s.readErr(table, err)
@@ -285,7 +302,7 @@ func (s *Store) syncOnly(ctx context.Context, syncID string) (*where, error) {
 		return nil, err
 	}
 	w := &where{}
-	w.add("sync_id = ?", id)
+	w.eq("sync_id", id)
 	return w, nil
 }
 

@@ -33,6 +33,7 @@ type Store struct {
 	log      *slog.Logger
 
 	db     *sql.DB
+	dbPath string // the SQLite file behind db
 	schema schemaInfo
 	lock   *fileLock
 	tmpDir string
@@ -281,7 +282,7 @@ func (s *Store) openDB(ctx context.Context, path string, readOnly bool) error {
 		db.Close()
 		return fmt.Errorf("%w: open database: %v", ErrCorrupt, err)
 	}
-	s.db = db
+	s.db, s.dbPath = db, path
 	return nil
 }
 

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"golang.org/x/term"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+)
+
+// jsonList streams {"<key>":[item,item,...]} one item at a time, so output
+// starts before the file is read to the end. An empty list prints {} as
+// Baton's CLI does (protojson omits empty repeated fields).
+type jsonList struct {
+	w   *bufio.Writer
+	key string
+	n   int
+	mo  protojson.MarshalOptions
+}
+
+func newJSONList(w io.Writer, key string) *jsonList {
+	return &jsonList{w: bufio.NewWriterSize(w, 64<<10), key: key}
+}
+
+func (l *jsonList) add(m proto.Message) error {
+	b, err := l.mo.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if l.n == 0 {
+		l.w.WriteString(`{"` + l.key + `":[`)
+	} else {
+		l.w.WriteByte(',')
+	}
+	l.n++
+	_, err = l.w.Write(b)
+	return err
+}
+
+func (l *jsonList) close() error {
+	if l.n == 0 {
+		l.w.WriteString("{}")
+	} else {
+		l.w.WriteString("]}")
+	}
+	l.w.WriteByte('\n')
+	return l.w.Flush()
+}
+
+// writeJSON prints one message as JSON.
+func writeJSON(w io.Writer, m proto.Message) error {
+	b, err := protojson.Marshal(m)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// colorOK reports whether w is a terminal that wants colour: never into a
+// pipe or file, never with NO_COLOR set (https://no-color.org), never with
+// TERM=dumb.
+func colorOK(w io.Writer) bool {
+	if _, set := os.LookupEnv("NO_COLOR"); set || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// table prints aligned columns. Rows are flushed in blocks so long
+// listings stream; each block is aligned on its own.
+type table struct {
+	tw     *tabwriter.Writer
+	out    *bufio.Writer
+	header []string
+	color  bool
+	rows   int
+}
+
+const tableBlock = 1000
+
+func newTable(w io.Writer, header ...string) *table {
+	out := bufio.NewWriter(w)
+	t := &table{out: out, tw: tabwriter.NewWriter(out, 0, 4, 2, ' ', 0), header: header, color: colorOK(w)}
+	t.writeHeader()
+	return t
+}
+
+func (t *table) writeHeader() {
+	line := strings.Join(t.header, "\t")
+	if t.color {
+		line = "\x1b[1m" + line + "\x1b[0m"
+	}
+	io.WriteString(t.tw, line+"\n")
+}
+
+func (t *table) row(cols ...string) {
+	for i, c := range cols {
+		cols[i] = strings.Map(func(r rune) rune {
+			if r == '\t' || r == '\n' || r == '\r' {
+				return ' '
+			}
+			return r
+		}, c)
+	}
+	io.WriteString(t.tw, strings.Join(cols, "\t")+"\n")
+	t.rows++
+	if t.rows%tableBlock == 0 {
+		t.tw.Flush()
+		t.out.Flush()
+	}
+}
+
+func (t *table) close() error {
+	if err := t.tw.Flush(); err != nil {
+		return err
+	}
+	return t.out.Flush()
+}

@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/batonkit/batonkit/pkg/c1z"
+)
+
+// Exit codes, documented in `baton --help`.
+const (
+	ExitOK          = 0 // success
+	ExitError       = 1 // any other failure
+	ExitUsage       = 2 // bad flags or arguments
+	ExitNoFile      = 3 // the sync file does not exist
+	ExitBadFile     = 4 // the file is not a c1z, is corrupt, too large, or of an unsupported format
+	ExitNoSync      = 5 // the file holds no matching sync
+	ExitInterrupted = 6 // a sync stopped early; running it again resumes
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	file   string
+	output string
+	syncID string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// usageError marks errors that are the caller's fault.
+type usageError struct{ error }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// Execute runs the CLI with args and returns the process exit code.
+func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := newRoot(g)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintln(stderr, "baton:", err)
+	return exitCode(err)
+}
+
+func exitCode(err error) int {
+	var ue usageError
+	switch {
+	case errors.As(err, &ue):
+		return ExitUsage
+	case errors.Is(err, fs.ErrNotExist):
+		return ExitNoFile
+	case errors.Is(err, c1z.ErrNotC1Z), errors.Is(err, c1z.ErrCorrupt), errors.Is(err, c1z.ErrTooLarge), errors.Is(err, c1z.ErrUnsupportedFormat):
+		return ExitBadFile
+	case errors.Is(err, c1z.ErrNoSync):
+		return ExitNoSync
+	case errors.Is(err, errInterrupted):
+		return ExitInterrupted
+	}
+	return ExitError
+}
+
+var errInterrupted = errors.New("interrupted")
+
+func newRoot(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "baton",
+		Short: "Explore, compare and export c1z sync files",
+		Long: `baton reads the .c1z files that connectors write (batonkit's or Baton's) and
+answers questions about them: what exists, who has which access, what changed.
+
+Every listing streams, so it starts at once and uses little memory on any size
+of file. Use -o json for output in the same shape as Baton's CLI.
+
+Exit codes:
+  0  success
+  1  any other failure
+  2  bad flags or arguments
+  3  the sync file does not exist
+  4  the file is not a c1z, is corrupt, too large, or of an unsupported format
+  5  the file holds no matching sync
+  6  a sync stopped early; running it again resumes`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVarP(&g.file, "file", "f", "sync.c1z", "the c1z file to read")
+	root.PersistentFlags().StringVarP(&g.output, "output", "o", "console", "output format: console or json")
+	root.PersistentFlags().StringVar(&g.syncID, "sync-id", "", "read this sync instead of the latest finished full sync")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(
+		newResourceTypesCmd(g), newResourcesCmd(g), newEntitlementsCmd(g), newGrantsCmd(g),
+		newPrincipalsCmd(g), newAccessCmd(g), newSyncsCmd(g), newStatsCmd(g), newDiffCmd(g),
+		newExportCmd(g),
+	)
+	return root
+}
+
+// open opens the sync file read-only, with errors that say what to do.
+func (g *globals) open(ctx context.Context) (*c1z.Store, error) {
+	switch g.output {
+	case "console", "json":
+	default:
+		return nil, usagef("unknown output format %q (want console or json)", g.output)
+	}
+	if _, err := os.Stat(g.file); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s does not exist: run a connector to create it (for example `make demo`), or point at another file with -f: %w", g.file, err)
+	}
+	st, err := c1z.Open(ctx, g.file, c1z.ReadOnly())
+	if errors.Is(err, c1z.ErrUnsupportedFormat) {
+		return nil, fmt.Errorf("%w\nthis version of baton reads the classic (v1, C1ZF) format only", err)
+	}
+	return st, err
+}
+
+// syncFor resolves --sync-id, checking it exists.
+func (g *globals) syncFor(ctx context.Context, st *c1z.Store) (c1z.SyncRun, error) {
+	if g.syncID != "" {
+		return st.SyncRun(ctx, g.syncID)
+	}
+	return st.DefaultSync(ctx)
+}
+
+func (g *globals) json() bool { return g.output == "json" }

@@ -1,0 +1,83 @@
+package c1z
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+)
+
+// Export writes sync syncID (empty: the default sync) alone into a new c1z
+// at dest, for handing one snapshot to someone without the file's history.
+// dest must not exist.
+func (s *Store) Export(ctx context.Context, syncID, dest string, opts ...Option) (err error) {
+	id, err := s.resolveSync(ctx, syncID)
+	if err != nil {
+		return err
+	}
+	if _, err := s.SyncRun(ctx, id); err != nil {
+		return err
+	}
+	if _, err := os.Stat(dest); !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("export to %s: the file exists; choose a new name", dest)
+	}
+	if !s.readOnly {
+		// Make everything committed visible to another connection.
+		if _, err := s.db.ExecContext(ctx, "pragma wal_checkpoint(PASSIVE)"); err != nil {
+			return err
+		}
+	}
+	out, err := Open(ctx, dest, opts...)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			out.abandon()
+			out.closed.Store(true)
+		}
+	}()
+	conn, err := out.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "attach database ? as src", s.dbPath); err != nil {
+		return fmt.Errorf("attach source: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "detach database src")
+	for _, table := range []string{tResourceTypes, tResources, tEntitlements, tGrants, tAssets, tSessions, tSyncRuns} {
+		dstCols, err := columns(ctx, out.db, table)
+		if err != nil {
+			return err
+		}
+		rows, err := conn.QueryContext(ctx, "select name from pragma_table_info(?, 'src')", table)
+		if err != nil {
+			return err
+		}
+		var cols []string
+		for rows.Next() {
+			var c string
+			if err := rows.Scan(&c); err != nil {
+				rows.Close()
+				return err
+			}
+			if c != "id" && dstCols[c] {
+				cols = append(cols, c)
+			}
+		}
+		rows.Close()
+		if len(cols) == 0 {
+			continue // the source predates this table
+		}
+		list := strings.Join(cols, ", ")
+		q := fmt.Sprintf("insert into main.%s (%s) select %s from src.%s where sync_id = ? order by id", table, list, list, table)
+		if _, err := conn.ExecContext(ctx, q, id); err != nil {
+			return fmt.Errorf("copy %s: %w", table, err)
+		}
+	}
+	out.dirty.Store(true)
+	return out.Close(ctx)
+}
