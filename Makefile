@@ -77,9 +77,14 @@ lint: proto-lint proto-format-check vet
 $(BIN):
 	mkdir -p $(BIN)
 
+## demo: build the CLI and the example connector, sync the bundled app
+## (sqlapp.db, created with sample data on first run) into sync.c1z, show it.
 demo: | $(BIN)
-	$(BUF) build -o $(BIN)/contract.binpb
-	@echo "built the contract: $(BIN)/contract.binpb"
+	$(GO) build -o $(BIN)/baton ./cmd/baton
+	$(GO) build -o $(BIN)/baton-sqlapp ./examples/sqlapp/cmd/baton-sqlapp
+	$(BIN)/baton-sqlapp --db sqlapp.db --file sync.c1z
+	$(BIN)/baton resources -f sync.c1z
+	$(BIN)/baton stats -f sync.c1z
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
@@ -91,4 +96,4 @@ crash:
 	@echo "no crash test yet"
 
 clean:
-	rm -rf $(BIN) sync.c1z
+	rm -rf $(BIN) sync.c1z sqlapp.db

@@ -168,4 +168,3 @@ func exportJSON(ctx context.Context, st *c1z.Store, syncID string, w io.Writer) 
 	bw.WriteString("}\n")
 	return bw.Flush()
 }
-

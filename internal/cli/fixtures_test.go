@@ -15,8 +15,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
-	batonv1 "github.com/batonkit/batonkit/pb/baton/v1"
 	"github.com/batonkit/batonkit/internal/cli"
+	batonv1 "github.com/batonkit/batonkit/pb/baton/v1"
 )
 
 func fixtureDir(t testing.TB) string {

@@ -422,4 +422,3 @@ func newAccessCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVarP(&resID, "resource", "r", "", "the principal's id")
 	return cmd
 }
-

@@ -167,4 +167,3 @@ func newStatsCmd(g *globals) *cobra.Command {
 		},
 	}
 }
-

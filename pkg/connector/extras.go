@@ -248,4 +248,3 @@ func (s *Server) GetAsset(req *connectorv2.AssetServiceGetAssetRequest, stream g
 		}
 	}
 }
-

@@ -147,4 +147,3 @@ func objectName(m proto.Message) string {
 	}
 	return string(m.ProtoReflect().Descriptor().FullName())
 }
-

@@ -21,15 +21,15 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// PEM material for one side of a mutually authenticated TLS link. The parent of a child connector
-// creates a fresh CA per run and hands the child its leaf.
+// Key material for one side of a mutually authenticated TLS link. The parent of a child connector
+// creates a fresh ed25519 CA per run and hands the child its leaf.
 type Credential struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// PEM certificate of the CA both sides trust; peers must chain to it.
+	// DER certificate of the CA both sides trust; peers must chain to it.
 	CaCert []byte `protobuf:"bytes,1,opt,name=ca_cert,json=caCert,proto3" json:"ca_cert,omitempty"`
-	// PEM private key (ed25519, PKCS#8) of the leaf certificate.
+	// The leaf's ed25519 private key, raw (64 bytes: seed followed by public key).
 	Key []byte `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
-	// PEM leaf certificate, valid for client and server auth on 127.0.0.1 and ::1.
+	// DER leaf certificate, valid for client and server auth on 127.0.0.1 and ::1.
 	Cert          []byte `protobuf:"bytes,3,opt,name=cert,proto3" json:"cert,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

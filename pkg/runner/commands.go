@@ -1,0 +1,85 @@
+package runner
+
+import (
+	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/connector"
+	"github.com/batonkit/batonkit/pkg/contract"
+	"github.com/batonkit/batonkit/pkg/subprocess"
+)
+
+type connectorClient = contract.Client
+
+func resourceID(typ, id string) *connectorv2.ResourceId {
+	return &connectorv2.ResourceId{ResourceType: typ, Resource: id}
+}
+
+var prettyJSON = protojson.MarshalOptions{Multiline: true, Indent: "  "}
+
+func (e *environment) capabilitiesCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "capabilities",
+		Short: "Print what the connector can do, per resource type, as JSON",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := e.load(cmd); err != nil {
+				return err
+			}
+			srv, err := e.server(cmd.Context())
+			if err != nil {
+				return err
+			}
+			md, err := connector.InProcessClient(srv).GetMetadata(cmd.Context(), &connectorv2.ConnectorServiceGetMetadataRequest{})
+			if err != nil {
+				return err
+			}
+			b, err := prettyJSON.Marshal(md.GetMetadata().GetCapabilities())
+			if err != nil {
+				return err
+			}
+			_, err = e.io.Out.Write(append(b, '\n'))
+			return err
+		},
+	}
+}
+
+func (e *environment) configCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "config",
+		Short: "Print the configuration schema as c1.config.v1.Configuration JSON",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, err := prettyJSON.Marshal(e.schema.Proto())
+			if err != nil {
+				return err
+			}
+			_, err = e.io.Out.Write(append(b, '\n'))
+			return err
+		},
+	}
+}
+
+// serviceCmd is the child side of the child-process protocol.
+func (e *environment) serviceCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:    subprocess.ServiceCommand,
+		Short:  "Serve the connector to a parent process (started by the parent, not by hand)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := e.load(cmd); err != nil {
+				return err
+			}
+			srv, err := e.server(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return subprocess.Serve(cmd.Context(), e.io.In, e.log, func(creds grpc.ServerOption) *grpc.Server {
+				return connector.NewGRPCServer(srv, creds)
+			})
+		},
+	}
+}

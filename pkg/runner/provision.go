@@ -1,0 +1,294 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"filippo.io/age"
+	"github.com/spf13/pflag"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/connector"
+)
+
+// provisioning holds the one-shot operation flags.
+type provisioning struct {
+	enabled                                             bool
+	grantEntitlement, grantPrincipal, grantPrincipalTyp string
+	revokeGrant                                         string
+	accountLogin, accountEmail, accountProfile          string
+	deleteResource, deleteResourceType                  string
+	rotate, rotateType                                  string
+	createTicket                                        bool
+	ticketTemplate, getTicket                           string
+	listTicketSchemas                                   bool
+	invokeAction, actionArgs, actionResourceType        string
+}
+
+func bindProvisioning(fs *pflag.FlagSet) *provisioning {
+	p := &provisioning{}
+	fs.BoolVar(&p.enabled, "provisioning", false, "perform one change in the app (with one of the operation flags below) instead of syncing")
+	fs.StringVar(&p.grantEntitlement, "grant-entitlement", "", "grant this entitlement id (looked up in --file)")
+	fs.StringVar(&p.grantPrincipal, "grant-principal", "", "to this principal id")
+	fs.StringVar(&p.grantPrincipalTyp, "grant-principal-type", "", "of this resource type")
+	fs.StringVar(&p.revokeGrant, "revoke-grant", "", "revoke this grant id (looked up in --file)")
+	fs.StringVar(&p.accountLogin, "create-account-login", "", "create an account with this login")
+	fs.StringVar(&p.accountEmail, "create-account-email", "", "and this email")
+	fs.StringVar(&p.accountProfile, "create-account-profile", "", "and this profile (a JSON object)")
+	fs.StringVar(&p.deleteResource, "delete-resource", "", "delete this resource id")
+	fs.StringVar(&p.deleteResourceType, "delete-resource-type", "", "of this resource type")
+	fs.StringVar(&p.rotate, "rotate-credentials", "", "rotate the credential of this resource id")
+	fs.StringVar(&p.rotateType, "rotate-credentials-type", "", "of this resource type")
+	fs.BoolVar(&p.createTicket, "create-ticket", false, "open a ticket described by --ticket-template-path")
+	fs.StringVar(&p.ticketTemplate, "ticket-template-path", "", "JSON ticket template: schema_id, display_name, description, labels, custom_fields")
+	fs.StringVar(&p.getTicket, "get-ticket", "", "print this ticket id")
+	fs.BoolVar(&p.listTicketSchemas, "list-ticket-schemas", false, "print the ticket schemas")
+	fs.StringVar(&p.invokeAction, "invoke-action", "", "invoke this action")
+	fs.StringVar(&p.actionArgs, "invoke-action-args", "{}", "the action's arguments (a JSON object)")
+	fs.StringVar(&p.actionResourceType, "invoke-action-resource-type", "", "the resource type the action is on")
+	return p
+}
+
+func (p *provisioning) any() bool {
+	return p.grantEntitlement != "" || p.revokeGrant != "" || p.accountLogin != "" || p.deleteResource != "" || p.rotate != "" ||
+		p.createTicket || p.getTicket != "" || p.listTicketSchemas || p.invokeAction != ""
+}
+
+func (e *environment) provision(ctx context.Context, p *provisioning) error {
+	srv, err := e.server(ctx)
+	if err != nil {
+		return err
+	}
+	c := connector.InProcessClient(srv)
+	out := func(m proto.Message) error {
+		b, err := prettyJSON.Marshal(m)
+		if err != nil {
+			return err
+		}
+		_, err = e.io.Out.Write(append(b, '\n'))
+		return err
+	}
+	switch {
+	case p.grantEntitlement != "":
+		if p.grantPrincipal == "" || p.grantPrincipalTyp == "" {
+			return usageErr{errors.New("--grant-entitlement needs --grant-principal and --grant-principal-type")}
+		}
+		ent, principal, err := e.lookupGrantTargets(ctx, p.grantEntitlement, resourceID(p.grantPrincipalTyp, p.grantPrincipal))
+		if err != nil {
+			return err
+		}
+		resp, err := c.Grant(ctx, &connectorv2.GrantManagerServiceGrantRequest{Entitlement: ent, Principal: principal})
+		if err != nil {
+			return fmt.Errorf("grant %s to %s:%s: %w", p.grantEntitlement, p.grantPrincipalTyp, p.grantPrincipal, err)
+		}
+		e.log.Info("granted", "entitlement", p.grantEntitlement, "principal", p.grantPrincipalTyp+":"+p.grantPrincipal, "grants", len(resp.GetGrants()))
+		return out(resp)
+	case p.revokeGrant != "":
+		g, err := e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) { return st.Grant(ctx, "", p.revokeGrant) })
+		if err != nil {
+			return err
+		}
+		resp, err := c.Revoke(ctx, &connectorv2.GrantManagerServiceRevokeRequest{Grant: g.(*connectorv2.Grant)})
+		if err != nil {
+			return fmt.Errorf("revoke %s: %w", p.revokeGrant, err)
+		}
+		e.log.Info("revoked", "grant", p.revokeGrant)
+		return out(resp)
+	case p.accountLogin != "":
+		info := &connectorv2.AccountInfo{Login: p.accountLogin}
+		if p.accountEmail != "" {
+			info.Emails = []*connectorv2.AccountInfo_Email{{Address: p.accountEmail, IsPrimary: true}}
+		}
+		if p.accountProfile != "" {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(p.accountProfile), &m); err != nil {
+				return usageErr{fmt.Errorf("--create-account-profile is not a JSON object: %w", err)}
+			}
+			if info.Profile, err = structpb.NewStruct(m); err != nil {
+				return usageErr{err}
+			}
+		}
+		id, cfg, err := ephemeralRecipient()
+		if err != nil {
+			return err
+		}
+		resp, err := c.CreateAccount(ctx, &connectorv2.CreateAccountRequest{AccountInfo: info, EncryptionConfigs: []*connectorv2.EncryptionConfig{cfg},
+			CredentialOptions: &connectorv2.CredentialOptions{Options: &connectorv2.CredentialOptions_RandomPassword_{
+				RandomPassword: &connectorv2.CredentialOptions_RandomPassword{Length: 20}}}})
+		if err != nil {
+			return fmt.Errorf("create account %s: %w", p.accountLogin, err)
+		}
+		if err := out(resp); err != nil {
+			return err
+		}
+		return e.printSecrets(id, resp.GetEncryptedData())
+	case p.deleteResource != "":
+		if p.deleteResourceType == "" {
+			return usageErr{errors.New("--delete-resource needs --delete-resource-type")}
+		}
+		rid := resourceID(p.deleteResourceType, p.deleteResource)
+		req := &connectorv2.DeleteResourceV2Request{ResourceId: rid}
+		if r, err := e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) { return st.Resource(ctx, "", rid) }); err == nil {
+			req.ParentResourceId = r.(*connectorv2.Resource).GetParentResourceId()
+		}
+		resp, err := c.DeleteResourceV2(ctx, req)
+		if err != nil {
+			return fmt.Errorf("delete %s:%s: %w", p.deleteResourceType, p.deleteResource, err)
+		}
+		e.log.Info("deleted", "resource", p.deleteResourceType+":"+p.deleteResource)
+		return out(resp)
+	case p.rotate != "":
+		if p.rotateType == "" {
+			return usageErr{errors.New("--rotate-credentials needs --rotate-credentials-type")}
+		}
+		id, cfg, err := ephemeralRecipient()
+		if err != nil {
+			return err
+		}
+		resp, err := c.RotateCredential(ctx, &connectorv2.RotateCredentialRequest{ResourceId: resourceID(p.rotateType, p.rotate),
+			EncryptionConfigs: []*connectorv2.EncryptionConfig{cfg},
+			CredentialOptions: &connectorv2.CredentialOptions{Options: &connectorv2.CredentialOptions_RandomPassword_{
+				RandomPassword: &connectorv2.CredentialOptions_RandomPassword{Length: 20}}}})
+		if err != nil {
+			return fmt.Errorf("rotate credentials of %s:%s: %w", p.rotateType, p.rotate, err)
+		}
+		if err := out(resp); err != nil {
+			return err
+		}
+		return e.printSecrets(id, resp.GetEncryptedData())
+	case p.createTicket:
+		return e.createTicket(ctx, c, p.ticketTemplate, out)
+	case p.getTicket != "":
+		resp, err := c.GetTicket(ctx, &connectorv2.TicketsServiceGetTicketRequest{Id: p.getTicket})
+		if err != nil {
+			return fmt.Errorf("get ticket %s: %w", p.getTicket, err)
+		}
+		return out(resp)
+	case p.listTicketSchemas:
+		resp, err := c.ListTicketSchemas(ctx, &connectorv2.TicketsServiceListTicketSchemasRequest{})
+		if err != nil {
+			return fmt.Errorf("list ticket schemas: %w", err)
+		}
+		return out(resp)
+	case p.invokeAction != "":
+		var m map[string]any
+		if err := json.Unmarshal([]byte(p.actionArgs), &m); err != nil {
+			return usageErr{fmt.Errorf("--invoke-action-args is not a JSON object: %w", err)}
+		}
+		args, err := structpb.NewStruct(m)
+		if err != nil {
+			return usageErr{err}
+		}
+		resp, err := c.InvokeAction(ctx, &connectorv2.InvokeActionRequest{Name: p.invokeAction, Args: args, ResourceTypeId: p.actionResourceType})
+		if err != nil {
+			return fmt.Errorf("invoke action %s: %w", p.invokeAction, err)
+		}
+		return out(resp)
+	}
+	return usageErr{errors.New("--provisioning needs an operation flag (see --help)")}
+}
+
+// lookup reads an object from the sync file, as Baton does: ids on the
+// command line name objects of the latest sync.
+func (e *environment) lookup(ctx context.Context, get func(*c1z.Store) (proto.Message, error)) (proto.Message, error) {
+	path := e.cfg.String("file")
+	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	if err != nil {
+		return nil, fmt.Errorf("provisioning looks ids up in %s (sync first): %w", path, err)
+	}
+	defer st.Close(ctx)
+	m, err := get(st)
+	if err != nil {
+		return nil, fmt.Errorf("look up in %s: %w", path, err)
+	}
+	return m, nil
+}
+
+func (e *environment) lookupGrantTargets(ctx context.Context, entID string, pid *connectorv2.ResourceId) (*connectorv2.Entitlement, *connectorv2.Resource, error) {
+	ent, err := e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) { return st.Entitlement(ctx, "", entID) })
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) { return st.Resource(ctx, "", pid) })
+	if err != nil {
+		return nil, nil, err
+	}
+	return ent.(*connectorv2.Entitlement), p.(*connectorv2.Resource), nil
+}
+
+// ephemeralRecipient makes a one-time age key so secrets the connector
+// returns are encrypted in transit and only this process can print them.
+func ephemeralRecipient() (*age.X25519Identity, *connectorv2.EncryptionConfig, error) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return nil, nil, err
+	}
+	return id, &connectorv2.EncryptionConfig{Provider: connector.ProviderAge, KeyId: "cli",
+		Config: &connectorv2.EncryptionConfig_AgeRecipientConfig_{AgeRecipientConfig: &connectorv2.EncryptionConfig_AgeRecipientConfig{
+			Recipient: id.Recipient().String()}}}, nil
+}
+
+func (e *environment) printSecrets(id *age.X25519Identity, data []*connectorv2.EncryptedData) error {
+	for _, d := range data {
+		r, err := age.Decrypt(bytes.NewReader(d.GetEncryptedBytes()), id)
+		if err != nil {
+			return fmt.Errorf("decrypt %s: %w", d.GetName(), err)
+		}
+		secret, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.io.Out, "%s: %s\n", d.GetName(), secret)
+	}
+	return nil
+}
+
+// ticketTemplate is the JSON file --ticket-template-path names.
+type ticketTemplate struct {
+	SchemaID     string                     `json:"schema_id"`
+	DisplayName  string                     `json:"display_name"`
+	Description  string                     `json:"description"`
+	Labels       []string                   `json:"labels"`
+	CustomFields map[string]json.RawMessage `json:"custom_fields"`
+}
+
+func (e *environment) createTicket(ctx context.Context, c connectorClient, path string, out func(proto.Message) error) error {
+	if path == "" {
+		return usageErr{errors.New("--create-ticket needs --ticket-template-path")}
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var t ticketTemplate
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return usageErr{fmt.Errorf("ticket template %s: %w", path, err)}
+	}
+	schema, err := c.GetTicketSchema(ctx, &connectorv2.TicketsServiceGetTicketSchemaRequest{Id: t.SchemaID})
+	if err != nil {
+		return fmt.Errorf("ticket schema %q: %w", t.SchemaID, err)
+	}
+	req := &connectorv2.TicketRequest{DisplayName: t.DisplayName, Description: t.Description, Labels: t.Labels,
+		CustomFields: map[string]*connectorv2.TicketCustomField{}}
+	for id, v := range t.CustomFields {
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			s = string(v)
+		}
+		req.CustomFields[id] = &connectorv2.TicketCustomField{Id: id, Value: &connectorv2.TicketCustomField_StringValue{
+			StringValue: &connectorv2.TicketCustomFieldStringValue{Value: s}}}
+	}
+	resp, err := c.CreateTicket(ctx, &connectorv2.TicketsServiceCreateTicketRequest{Request: req, Schema: schema.GetSchema()})
+	if err != nil {
+		return fmt.Errorf("create ticket: %w", err)
+	}
+	return out(resp)
+}

@@ -1,0 +1,215 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/config"
+	"github.com/batonkit/batonkit/pkg/connector"
+	"github.com/batonkit/batonkit/pkg/sync"
+)
+
+// NewConnector builds the connector from its loaded configuration.
+type NewConnector func(ctx context.Context, cfg *config.Values) (connector.Connector, error)
+
+// Main runs the connector command with the process's arguments and exits.
+func Main(name, version string, schema config.Schema, newConnector NewConnector) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Run(ctx, Command{Name: name, Version: version, Schema: schema, New: newConnector}, os.Args[1:], IO{os.Stdin, os.Stdout, os.Stderr})
+	stop()
+	os.Exit(code)
+}
+
+// Command describes a connector program.
+type Command struct {
+	Name    string
+	Version string
+	Schema  config.Schema
+	New     NewConnector
+}
+
+// IO are the standard streams.
+type IO struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// Exit codes.
+const (
+	ExitOK          = 0
+	ExitError       = 1
+	ExitUsage       = 2
+	ExitInterrupted = 6 // the sync stopped early and resumes on the next run
+)
+
+// opsFields are the runner's own settings. They follow the same precedence
+// as the connector's (flag > BATON_* env > file > default).
+var opsFields = []config.Field{
+	config.String("file", "the c1z file to sync into", config.Default("sync.c1z")),
+	config.Select("log-level", "log level", []string{"debug", "info", "warn", "error"}, config.Default("info")),
+	config.Select("log-format", "log format", []string{"text", "json"}, config.Default("text")),
+	config.Int("workers", "resources whose entitlements and grants are listed at once", config.Default(4)),
+	config.String("checkpoint-interval", "how often the resume state is saved during a phase", config.Default("10s")),
+	config.Bool("skip-grants", "sync resources and entitlements, not grants"),
+	config.Bool("skip-entitlements-and-grants", "sync resource types and resources only"),
+	config.StringList("sync-resource-types", "only sync these resource types"),
+	config.StringList("sync-resources", "targeted sync: only these resources (type:id), as a partial sync"),
+}
+
+func (c Command) schema() (config.Schema, error) {
+	s := c.Schema
+	s.Fields = append(append([]config.Field{}, opsFields...), c.Schema.Fields...)
+	return s, s.Check()
+}
+
+// Run executes the connector command and returns the exit code.
+func Run(ctx context.Context, c Command, args []string, stdio IO) int {
+	schema, err := c.schema()
+	if err != nil {
+		fmt.Fprintln(stdio.Err, c.Name+":", err)
+		return ExitError
+	}
+	root := &cobra.Command{
+		Use:           c.Name,
+		Short:         c.Name + " syncs its application's identities and access into a c1z file",
+		Version:       c.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+	}
+	root.SetArgs(args)
+	root.SetIn(stdio.In)
+	root.SetOut(stdio.Out)
+	root.SetErr(stdio.Err)
+	schema.Bind(root.PersistentFlags())
+	prov := bindProvisioning(root.Flags())
+
+	env := &environment{cmd: c, schema: schema, io: stdio}
+	root.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := env.load(cmd); err != nil {
+			return err
+		}
+		if prov.enabled {
+			return env.provision(cmd.Context(), prov)
+		}
+		if prov.any() {
+			return usageErr{errors.New("provisioning flags need --provisioning")}
+		}
+		return env.sync(cmd.Context())
+	}
+	root.AddCommand(env.capabilitiesCmd(), env.configCmd(), env.serviceCmd())
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr{err} })
+
+	err = root.ExecuteContext(ctx)
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, new(usageErr)), errors.Is(err, config.ErrInvalid):
+		fmt.Fprintln(stdio.Err, c.Name+":", err)
+		return ExitUsage
+	case errors.Is(err, sync.ErrInterrupted):
+		fmt.Fprintln(stdio.Err, c.Name+":", err)
+		return ExitInterrupted
+	}
+	fmt.Fprintln(stdio.Err, c.Name+":", err)
+	return ExitError
+}
+
+type usageErr struct{ error }
+
+// environment is what every subcommand shares once flags are parsed.
+type environment struct {
+	cmd    Command
+	schema config.Schema
+	io     IO
+	cfg    *config.Values
+	log    *slog.Logger
+}
+
+func (e *environment) load(cmd *cobra.Command) error {
+	cfg, err := e.schema.Load(cmd.Flags())
+	if err != nil {
+		return err
+	}
+	e.cfg = cfg
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.String("log-level"))); err != nil {
+		return usageErr{err}
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.String("log-format") == "json" {
+		e.log = slog.New(slog.NewJSONHandler(e.io.Err, opts))
+	} else {
+		e.log = slog.New(slog.NewTextHandler(e.io.Err, opts))
+	}
+	e.log.Debug("configuration", "config", cfg)
+	return nil
+}
+
+// server builds the connector and its server.
+func (e *environment) server(ctx context.Context) (*connector.Server, error) {
+	conn, err := e.cmd.New(ctx, e.cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create connector: %w", err)
+	}
+	return connector.NewServer(ctx, conn, connector.WithLogger(e.log))
+}
+
+func (e *environment) sync(ctx context.Context) error {
+	srv, err := e.server(ctx)
+	if err != nil {
+		return err
+	}
+	every, err := time.ParseDuration(e.cfg.String("checkpoint-interval"))
+	if err != nil {
+		return usageErr{fmt.Errorf("--checkpoint-interval: %w", err)}
+	}
+	opts := []sync.Option{sync.WithLogger(e.log), sync.WithWorkers(e.cfg.Int("workers")), sync.WithCheckpointInterval(every),
+		sync.WithResourceTypes(e.cfg.StringList("sync-resource-types")...)}
+	if e.cfg.Bool("skip-grants") {
+		opts = append(opts, sync.WithSkipGrants())
+	}
+	if e.cfg.Bool("skip-entitlements-and-grants") {
+		opts = append(opts, sync.WithResourcesOnly())
+	}
+	for _, t := range e.cfg.StringList("sync-resources") {
+		typ, id, ok := strings.Cut(t, ":")
+		if !ok || typ == "" || id == "" {
+			return usageErr{fmt.Errorf("--sync-resources %q: want <resource type>:<resource id>", t)}
+		}
+		opts = append(opts, sync.WithTargets(resourceID(typ, id)))
+	}
+	return SyncToFile(ctx, connector.InProcessClient(srv), e.cfg.String("file"), e.log, opts...)
+}
+
+// SyncToFile runs one sync of client into the c1z at path and saves it,
+// also when the sync is interrupted (so the next run resumes).
+func SyncToFile(ctx context.Context, client connectorClient, path string, log *slog.Logger, opts ...sync.Option) error {
+	st, err := c1z.Open(ctx, path, c1z.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	res, err := sync.New(client, st, append([]sync.Option{sync.WithLogger(log)}, opts...)...).Run(ctx)
+	closeErr := st.Close(context.WithoutCancel(ctx))
+	if err != nil {
+		return errors.Join(err, closeErr)
+	}
+	if closeErr != nil {
+		return closeErr
+	}
+	log.Info("sync saved", "file", path, "sync_id", res.SyncID, "resources", res.Stats.Resources,
+		"entitlements", res.Stats.Entitlements, "grants", res.Stats.Grants, "resumed", res.Resumed, "duration", res.Duration.Round(time.Millisecond))
+	return nil
+}

@@ -1,0 +1,121 @@
+package subprocess
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/protobuf/proto"
+
+	connectorwrapperv1 "github.com/batonkit/batonkit/pb/c1/connector_wrapper/v1"
+)
+
+// ListenerFDEnv names the variable holding the inherited listener's fd.
+const ListenerFDEnv = "BATON_CONNECTOR_SERVICE_LISTENER_FD"
+
+// ServiceCommand is the subcommand a parent appends to the child's args.
+const ServiceCommand = "_connector-service"
+
+// ReadServerConfig reads the one-line base64 ServerConfig from r. The
+// returned reader continues after that line (for the EOF watch).
+func ReadServerConfig(r io.Reader) (*connectorwrapperv1.ServerConfig, *bufio.Reader, error) {
+	br := bufio.NewReader(r)
+	line, err := br.ReadString('\n')
+	if err != nil && (err != io.EOF || line == "") {
+		return nil, nil, fmt.Errorf("read server config from stdin: %w", err)
+	}
+	raw, err := base64.StdEncoding.DecodeString(trimEOL(line))
+	if err != nil {
+		return nil, nil, fmt.Errorf("server config on stdin is not base64: %w", err)
+	}
+	cfg := &connectorwrapperv1.ServerConfig{}
+	if err := proto.Unmarshal(raw, cfg); err != nil {
+		return nil, nil, fmt.Errorf("server config on stdin is not a ServerConfig: %w", err)
+	}
+	return cfg, br, nil
+}
+
+func trimEOL(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == '\n' || s[len(s)-1] == '\r') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// inheritedListener returns the listener the parent passed.
+func inheritedListener() (net.Listener, error) {
+	fdText := os.Getenv(ListenerFDEnv)
+	if fdText == "" {
+		return nil, fmt.Errorf("%s is not set: %s must be started by a parent process", ListenerFDEnv, ServiceCommand)
+	}
+	fd, err := strconv.Atoi(fdText)
+	if err != nil || fd < 3 {
+		return nil, fmt.Errorf("%s=%q is not a file descriptor", ListenerFDEnv, fdText)
+	}
+	f := os.NewFile(uintptr(fd), "connector-listener")
+	defer f.Close()
+	l, err := net.FileListener(f)
+	if err != nil {
+		return nil, fmt.Errorf("fd %d is not a listening socket: %w", fd, err)
+	}
+	return l, nil
+}
+
+// Serve is the child side: it reads the ServerConfig from stdin, serves
+// every service registered by register on the inherited listener with
+// mutual TLS, and returns when stdin reaches EOF (or ctx ends).
+// newServer receives the TLS option and must return a server with the
+// connector's services registered (connector.NewGRPCServer does).
+func Serve(ctx context.Context, stdin io.Reader, log *slog.Logger, newServer func(creds grpc.ServerOption) *grpc.Server) error {
+	cfg, rest, err := ReadServerConfig(stdin)
+	if err != nil {
+		return err
+	}
+	tlsCfg, err := ServerTLS(cfg.GetCredential())
+	if err != nil {
+		return fmt.Errorf("server credential: %w", err)
+	}
+	lis, err := inheritedListener()
+	if err != nil {
+		return err
+	}
+	srv := newServer(grpc.Creds(credentials.NewTLS(tlsCfg)))
+
+	eof := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, rest)
+		eof <- err
+	}()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(lis) }()
+	log.Debug("connector service listening", "addr", lis.Addr().String())
+
+	select {
+	case err := <-served:
+		return err
+	case <-eof:
+		log.Debug("stdin closed; connector service stopping")
+	case <-ctx.Done():
+	}
+	stopped := make(chan struct{})
+	go func() { srv.GracefulStop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(2 * time.Second):
+		srv.Stop()
+	}
+	if err := <-served; err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+		return err
+	}
+	return nil
+}

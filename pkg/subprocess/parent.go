@@ -1,0 +1,181 @@
+package subprocess
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/protobuf/proto"
+
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	connectorwrapperv1 "github.com/batonkit/batonkit/pb/c1/connector_wrapper/v1"
+	ratelimitv1 "github.com/batonkit/batonkit/pb/c1/ratelimit/v1"
+	"github.com/batonkit/batonkit/pkg/contract"
+)
+
+// Process is a connector running as a child of this process.
+type Process struct {
+	Client contract.Client
+
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	conn   *grpc.ClientConn
+	done   chan struct{}
+	waitMu sync.Mutex
+	err    error
+}
+
+// Options configure Start.
+type Options struct {
+	Stderr       io.Writer     // the child's stderr (default: this process's)
+	Stdout       io.Writer     // the child's stdout (default: this process's stderr)
+	ReadyTimeout time.Duration // how long the child may take to answer (default 30s)
+	Env          []string      // extra environment for the child
+	Logger       *slog.Logger
+}
+
+// Start runs path with args plus _connector-service, hands it a listener
+// and credentials, and returns once it answers GetMetadata. Close stops it.
+func Start(ctx context.Context, path string, args []string, opts Options) (*Process, error) {
+	if opts.ReadyTimeout <= 0 {
+		opts.ReadyTimeout = 30 * time.Second
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = os.Stderr
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stderr
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	clientCred, serverCred, err := NewCredentials()
+	if err != nil {
+		return nil, err
+	}
+	clientTLS, err := ClientTLS(clientCred)
+	if err != nil {
+		return nil, err
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen on loopback: %w", err)
+	}
+	lf, err := lis.(*net.TCPListener).File()
+	lis.Close() // the child serves the duplicated descriptor
+	if err != nil {
+		return nil, fmt.Errorf("listener file: %w", err)
+	}
+	defer lf.Close()
+	port := lis.Addr().(*net.TCPAddr).Port
+
+	cfg, err := proto.Marshal(&connectorwrapperv1.ServerConfig{
+		Credential:        serverCred,
+		RateLimiterConfig: &ratelimitv1.RateLimiterConfig{Type: &ratelimitv1.RateLimiterConfig_Disabled{Disabled: &ratelimitv1.DisabledLimiter{}}},
+		ListenPort:        uint32(port),
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	cmd := exec.Command(path, append(append([]string{}, args...), ServiceCommand)...)
+	cmd.ExtraFiles = []*os.File{lf}
+	cmd.Env = append(append(os.Environ(), opts.Env...), ListenerFDEnv+"=3")
+	cmd.Stdout, cmd.Stderr = opts.Stdout, opts.Stderr
+	setParentDeathSignal(cmd)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start connector %s: %w", path, err)
+	}
+	p := &Process{cmd: cmd, stdin: stdin, done: make(chan struct{})}
+	go func() {
+		err := cmd.Wait()
+		p.waitMu.Lock()
+		p.err = err
+		p.waitMu.Unlock()
+		close(p.done)
+	}()
+	if _, err := io.WriteString(stdin, base64.StdEncoding.EncodeToString(cfg)+"\n"); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("send server config to connector: %w", err)
+	}
+
+	p.conn, err = grpc.NewClient("127.0.0.1:"+strconv.Itoa(port), grpc.WithTransportCredentials(credentials.NewTLS(clientTLS)))
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.Client = contract.NewClient(p.conn)
+	if err := p.waitReady(ctx, opts.ReadyTimeout); err != nil {
+		p.Close()
+		return nil, err
+	}
+	opts.Logger.Debug("connector child ready", "path", path, "pid", cmd.Process.Pid, "port", port)
+	return p, nil
+}
+
+func (p *Process) waitReady(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		callCtx, callCancel := context.WithTimeout(ctx, 2*time.Second)
+		_, err := p.Client.GetMetadata(callCtx, &connectorv2.ConnectorServiceGetMetadataRequest{}, grpc.WaitForReady(true))
+		callCancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-p.done:
+			return fmt.Errorf("connector exited before serving: %w", p.exitErr())
+		case <-ctx.Done():
+			return fmt.Errorf("connector did not answer within %s: %w", timeout, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (p *Process) exitErr() error {
+	p.waitMu.Lock()
+	defer p.waitMu.Unlock()
+	if p.err == nil {
+		return errors.New("exit status 0")
+	}
+	return p.err
+}
+
+// Pid is the child's process id.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// Close closes the connection and the child's stdin, which tells it to
+// exit; a child still running after 5 seconds is killed.
+func (p *Process) Close() error {
+	if p.conn != nil {
+		p.conn.Close()
+	}
+	p.stdin.Close()
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+	var ee *exec.ExitError
+	if err := p.exitErr(); err != nil && err.Error() != "exit status 0" && !errors.As(err, &ee) {
+		return err
+	}
+	return nil
+}
