@@ -100,7 +100,7 @@ Exit codes:
 	root.AddCommand(
 		newResourceTypesCmd(g), newResourcesCmd(g), newEntitlementsCmd(g), newGrantsCmd(g),
 		newPrincipalsCmd(g), newAccessCmd(g), newSyncsCmd(g), newStatsCmd(g), newDiffCmd(g),
-		newExportCmd(g),
+		newExportCmd(g), newSyncCmd(g),
 	)
 	return root
 }

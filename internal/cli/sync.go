@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/batonkit/batonkit/pkg/runner"
+	"github.com/batonkit/batonkit/pkg/subprocess"
+	"github.com/batonkit/batonkit/pkg/sync"
+)
+
+func newSyncCmd(g *globals) *cobra.Command {
+	var (
+		path      string
+		workers   int
+		every     time.Duration
+		verbose   bool
+		skipGrant bool
+	)
+	cmd := &cobra.Command{
+		Use:   "sync --connector PATH [-f FILE] [-- CONNECTOR ARGS...]",
+		Short: "Run a connector binary as a child process and sync it into a c1z",
+		Long: "sync starts any connector that speaks Baton's child-process protocol (one built\n" +
+			"with batonkit or with Baton's SDK) with the arguments after --, and syncs it into\n" +
+			"the file. An interrupted sync resumes when the same command runs again.",
+		Example: "  baton sync --connector ./bin/baton-sqlapp -f sync.c1z -- --db sqlapp.db\n" +
+			"  baton sync --connector ./baton-github -- --token \"$GITHUB_TOKEN\"",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if path == "" {
+				return usagef("sync needs --connector <path to the connector binary>")
+			}
+			ctx := cmd.Context()
+			level := slog.LevelInfo
+			if verbose {
+				level = slog.LevelDebug
+			}
+			log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+			p, err := subprocess.Start(ctx, path, args, subprocess.Options{Stderr: g.stderr, Logger: log})
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			opts := []sync.Option{sync.WithWorkers(workers), sync.WithCheckpointInterval(every)}
+			if skipGrant {
+				opts = append(opts, sync.WithSkipGrants())
+			}
+			if f, ok := g.stderr.(*os.File); ok && colorOK(f) {
+				opts = append(opts, sync.WithProgress(progressBar(f)))
+			}
+			err = runner.SyncToFile(ctx, p.Client, g.file, log, opts...)
+			if errors.Is(err, sync.ErrInterrupted) {
+				return fmt.Errorf("%w: %w", errInterrupted, err)
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&path, "connector", "", "the connector binary to run")
+	cmd.Flags().IntVar(&workers, "workers", 4, "resources whose entitlements and grants are listed at once")
+	cmd.Flags().DurationVar(&every, "checkpoint-interval", 10*time.Second, "how often the resume state is saved")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "debug logging")
+	cmd.Flags().BoolVar(&skipGrant, "skip-grants", false, "do not sync grants")
+	return cmd
+}
+
+// progressBar draws one status line on a terminal.
+func progressBar(w *os.File) func(sync.Progress) {
+	last := time.Time{}
+	return func(p sync.Progress) {
+		if !p.Done && time.Since(last) < 100*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(w, "\r\x1b[2K%-24s %8d resources %8d entitlements %9d grants  %7.0f/s", p.Phase, p.Resources, p.Entitlements, p.Grants, p.Rate())
+		if p.Done {
+			fmt.Fprintln(w)
+		}
+	}
+}
