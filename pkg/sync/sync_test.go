@@ -2,12 +2,21 @@ package sync_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"google.golang.org/protobuf/proto"
 
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/internal/testconnector"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/connector"
@@ -91,4 +100,208 @@ func TestFullSync(t *testing.T) {
 		t.Fatalf("no expansion happened: %+v", res.Expand)
 	}
 	t.Logf("result: %+v", res)
+}
+
+// TestInterruptAtEveryStepResumes stops a sync after 1, 2, 3... steps,
+// resumes it each time in a new Syncer on the reopened file, and checks
+// that the result equals an uninterrupted run's, table for table.
+func TestInterruptAtEveryStepResumes(t *testing.T) {
+	dir := t.TempDir()
+	want := filepath.Join(dir, "want.c1z")
+	res, err := syncTo(t, inProcess(t, testconnector.New(20, 6, 3)), want)
+	must(t, err)
+	total := stepsOf(t, want, res.SyncID)
+	if total < 10 {
+		t.Fatalf("only %d steps; the test connector is too small to mean anything", total)
+	}
+	wantDump := dump(t, want)
+	for stop := 1; stop < total; stop++ {
+		path := filepath.Join(dir, fmt.Sprintf("stop%02d.c1z", stop))
+		_, err := syncTo(t, inProcess(t, testconnector.New(20, 6, 3)), path, sync.StopAfter(stop))
+		if !errors.Is(err, sync.ErrInterrupted) {
+			t.Fatalf("stop after %d: %v, want ErrInterrupted", stop, err)
+		}
+		res, err := syncTo(t, inProcess(t, testconnector.New(20, 6, 3)), path)
+		must(t, err)
+		if !res.Resumed {
+			t.Fatalf("stop after %d: the second run did not resume", stop)
+		}
+		if got := dump(t, path); !slices.Equal(got, wantDump) {
+			t.Fatalf("stop after %d: resumed sync differs from an uninterrupted one (%d vs %d objects)", stop, len(got), len(wantDump))
+		}
+		syncs := syncRuns(t, path)
+		if len(syncs) != 1 || !syncs[0].Finished() {
+			t.Fatalf("stop after %d: %d syncs, want exactly one finished", stop, len(syncs))
+		}
+	}
+}
+
+func stepsOf(t *testing.T, path, syncID string) int {
+	t.Helper()
+	for _, r := range syncRuns(t, path) {
+		if r.ID == syncID {
+			var st struct {
+				Steps int `json:"steps"`
+			}
+			must(t, json.Unmarshal([]byte(r.Token), &st))
+			return st.Steps
+		}
+	}
+	t.Fatalf("sync %s not found", syncID)
+	return 0
+}
+
+func syncRuns(t *testing.T, path string) []c1z.SyncRun {
+	t.Helper()
+	ctx := context.Background()
+	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	must(t, err)
+	defer st.Close(ctx)
+	runs, err := st.Syncs(ctx)
+	must(t, err)
+	return runs
+}
+
+func TestWorkersDoNotChangeTheResult(t *testing.T) {
+	dir := t.TempDir()
+	var want []string
+	for _, n := range []int{1, 2, 8} {
+		path := filepath.Join(dir, fmt.Sprintf("w%d.c1z", n))
+		_, err := syncTo(t, inProcess(t, testconnector.New(40, 12, 5)), path, sync.WithWorkers(n))
+		must(t, err)
+		got := dump(t, path)
+		if want == nil {
+			want = got
+			continue
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%d workers gave a different file than 1 worker", n)
+		}
+	}
+}
+
+func TestTransientErrorsAreRetried(t *testing.T) {
+	c := testconnector.New(10, 3, 1)
+	c.Faults.Unavailable.Store(3)
+	path := filepath.Join(t.TempDir(), "s.c1z")
+	_, err := syncTo(t, inProcess(t, c), path, sync.WithRetry(sync.RetryPolicy{BaseDelay: time.Millisecond, MaxAttempts: 5}))
+	must(t, err)
+	if c.Faults.Unavailable.Load() != 0 {
+		t.Fatal("the faults were not consumed")
+	}
+	want := filepath.Join(t.TempDir(), "want.c1z")
+	_, err = syncTo(t, inProcess(t, testconnector.New(10, 3, 1)), want)
+	must(t, err)
+	if !slices.Equal(dump(t, path), dump(t, want)) {
+		t.Fatal("retried sync differs from a clean one")
+	}
+}
+
+func TestRetriesGiveUp(t *testing.T) {
+	c := testconnector.New(10, 3, 1)
+	c.Faults.Unavailable.Store(100)
+	_, err := syncTo(t, inProcess(t, c), filepath.Join(t.TempDir(), "s.c1z"), sync.WithRetry(sync.RetryPolicy{BaseDelay: time.Millisecond, MaxAttempts: 3}))
+	if status.Code(errors.Unwrap(errors.Unwrap(err))) != codes.Unavailable && !strings.Contains(fmt.Sprint(err), "Unavailable") {
+		t.Fatalf("err = %v, want the Unavailable error after 3 attempts", err)
+	}
+}
+
+func TestInvalidObjectsAreDroppedAndCounted(t *testing.T) {
+	c := testconnector.New(10, 3, 1)
+	c.Faults.InvalidUser = true
+	// A loopback server would reject the whole response; the syncer's own
+	// check is what protects against connectors from elsewhere, so call the
+	// connector without the response interceptor.
+	srv, err := connector.NewServer(context.Background(), c)
+	must(t, err)
+	client := contract.NewInProcessClient(srv, nil, nil)
+	res, err := syncTo(t, client, filepath.Join(t.TempDir(), "s.c1z"))
+	must(t, err)
+	if res.Dropped["resource"] != 1 || res.Stats.ResourcesByType["user"] != 10 {
+		t.Fatalf("dropped %v, users %d; want 1 resource dropped and 10 users kept", res.Dropped, res.Stats.ResourcesByType["user"])
+	}
+}
+
+func TestRepeatedPageTokenIsAnError(t *testing.T) {
+	c := testconnector.New(30, 3, 1)
+	c.Faults.RepeatTokenOn = "user"
+	_, err := syncTo(t, inProcess(t, c), filepath.Join(t.TempDir(), "s.c1z"))
+	if !errors.Is(err, sync.ErrPageTokenRepeated) || !strings.Contains(err.Error(), `"user"`) {
+		t.Fatalf("err = %v, want ErrPageTokenRepeated naming the user type", err)
+	}
+}
+
+func TestNotFoundBudget(t *testing.T) {
+	c := testconnector.New(10, 4, 0)
+	c.Faults.VanishedGroups = map[string]bool{"g001": true, "g002": true}
+	res, err := syncTo(t, inProcess(t, c), filepath.Join(t.TempDir(), "ok.c1z"), sync.WithNotFoundBudget(5))
+	must(t, err)
+	if res.NotFound != 2 {
+		t.Fatalf("NotFound = %d, want 2", res.NotFound)
+	}
+	_, err = syncTo(t, inProcess(t, c), filepath.Join(t.TempDir(), "fail.c1z"), sync.WithNotFoundBudget(1))
+	if !errors.Is(err, sync.ErrTooManyNotFound) {
+		t.Fatalf("err = %v, want ErrTooManyNotFound", err)
+	}
+}
+
+func TestCancelCheckpointsAndResumes(t *testing.T) {
+	c := testconnector.New(20, 6, 3)
+	path := filepath.Join(t.TempDir(), "s.c1z")
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := c1z.Open(ctx, path)
+	must(t, err)
+	steps := 0
+	_, err = sync.New(inProcess(t, c), st, sync.WithProgress(func(p sync.Progress) {
+		if steps++; steps == 3 {
+			cancel()
+		}
+	})).Run(ctx)
+	if !errors.Is(err, sync.ErrInterrupted) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want ErrInterrupted wrapping context.Canceled", err)
+	}
+	must(t, st.Close(context.Background()))
+	res, err := syncTo(t, inProcess(t, testconnector.New(20, 6, 3)), path)
+	must(t, err)
+	if !res.Resumed {
+		t.Fatal("did not resume after cancellation")
+	}
+}
+
+func TestResourceTypeFilterAndResourcesOnly(t *testing.T) {
+	dir := t.TempDir()
+	res, err := syncTo(t, inProcess(t, testconnector.New(10, 3, 1)), filepath.Join(dir, "f.c1z"), sync.WithResourceTypes("group", "user"))
+	must(t, err)
+	if res.Stats.ResourceTypes != 2 || res.Stats.ResourcesByType["role"] != 0 || res.Stats.ResourcesByType["group"] != 3 {
+		t.Fatalf("filtered stats %+v", res.Stats)
+	}
+	res, err = syncTo(t, inProcess(t, testconnector.New(10, 3, 1)), filepath.Join(dir, "r.c1z"), sync.WithResourcesOnly())
+	must(t, err)
+	if res.Type != c1z.SyncResourcesOnly || res.Stats.Entitlements != 0 || res.Stats.Grants != 0 || res.Stats.Resources == 0 {
+		t.Fatalf("resources-only: %+v", res)
+	}
+	res, err = syncTo(t, inProcess(t, testconnector.New(10, 3, 1)), filepath.Join(dir, "g.c1z"), sync.WithSkipGrants())
+	must(t, err)
+	if res.Stats.Grants != 0 || res.Stats.Entitlements == 0 {
+		t.Fatalf("skip grants: %+v", res.Stats)
+	}
+}
+
+func TestTargetedSyncIsPartialOfLatestFull(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.c1z")
+	c := testconnector.New(10, 3, 1)
+	full, err := syncTo(t, inProcess(t, c), path)
+	must(t, err)
+	res, err := syncTo(t, inProcess(t, c), path, sync.WithTargets(
+		&connectorv2.ResourceId{ResourceType: "group", Resource: "g001"},
+		&connectorv2.ResourceId{ResourceType: "user", Resource: "u003"},
+		&connectorv2.ResourceId{ResourceType: "group", Resource: "gone"}))
+	must(t, err)
+	if res.Type != c1z.SyncPartial || res.Stats.Resources != 2 || res.Stats.Entitlements != 1 {
+		t.Fatalf("targeted: %+v", res.Stats)
+	}
+	runs := syncRuns(t, path)
+	if len(runs) != 2 || runs[1].ParentID != full.SyncID {
+		t.Fatalf("partial sync parent %q, want %q", runs[1].ParentID, full.SyncID)
+	}
 }
