@@ -1,0 +1,56 @@
+// Package connector is the author API: write a few small Go types and get
+// a complete, validated server for Baton's c1.connector.v2 contract.
+//
+// # A first connector
+//
+// A connector describes itself and lists one ResourceSyncer per kind of
+// object in the app:
+//
+//	type App struct{ api *acme.Client }
+//
+//	func (a *App) Metadata(ctx context.Context) (*connectorv2.ConnectorMetadata, error) {
+//		return &connectorv2.ConnectorMetadata{DisplayName: "Acme"}, nil
+//	}
+//	func (a *App) Validate(ctx context.Context) (annotations.Annotations, error) {
+//		return nil, a.api.Ping(ctx)
+//	}
+//	func (a *App) ResourceSyncers(ctx context.Context) []connector.ResourceSyncer {
+//		return []connector.ResourceSyncer{&users{a.api}, &teams{a.api}}
+//	}
+//
+// A ResourceSyncer lists its resources, and for each resource what can be
+// granted on it (entitlements) and who holds it (grants), a page at a
+// time; pkg/resource, pkg/entitlement and pkg/grant build the objects with
+// Baton's id conventions:
+//
+//	func (t *teams) List(ctx context.Context, parent *connectorv2.ResourceId, req connector.PageRequest) (connector.Page[*connectorv2.Resource], error)
+//	func (t *teams) Entitlements(ctx context.Context, team *connectorv2.Resource, req connector.PageRequest) (connector.Page[*connectorv2.Entitlement], error) {
+//		return connector.Page[*connectorv2.Entitlement]{Items: []*connectorv2.Entitlement{entitlement.NewAssignment(team, "member")}}, nil
+//	}
+//	func (t *teams) Grants(ctx context.Context, team *connectorv2.Resource, req connector.PageRequest) (connector.Page[*connectorv2.Grant], error)
+//
+// # Capabilities
+//
+// Everything beyond reading is optional and discovered by type assertion,
+// as database/sql/driver does: implement Provisioner on a syncer and its
+// entitlements can be granted and revoked; ResourceGetter enables targeted
+// syncs; ResourceCreator, ResourceDeleter, AccountCreator and
+// CredentialRotator manage objects and secrets. On the Connector itself,
+// TicketManager, EventFeedProvider, ActionManager, AssetGetter and Cleaner
+// add the rest of the contract. GetMetadata reports exactly what is
+// implemented; a call the connector cannot serve answers Unimplemented with
+// the name of the interface to implement.
+//
+// # Serving
+//
+// NewServer wraps a Connector. NewGRPCServer serves it over the network
+// behind interceptors that log, recover panics (as codes.Internal), and
+// validate every request and every response against the contract's rules;
+// InProcessClient calls it directly through the same interceptors. Most
+// authors never do either: pkg/runner's Main builds the command line,
+// syncs, provisions and serves child processes.
+//
+// Secrets a connector returns (new passwords, rotated keys) are plaintext
+// only inside the connector: the server encrypts them for the caller's JWK
+// or age keys and refuses to return them when the caller sent none.
+package connector
