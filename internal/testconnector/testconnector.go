@@ -47,6 +47,7 @@ type Faults struct {
 type Connector struct {
 	PageSize int
 	Faults   Faults
+	Latency  time.Duration // added to every listing call
 
 	mu      sync.Mutex
 	users   []string
@@ -112,6 +113,9 @@ func (c *Connector) ResourceSyncers(context.Context) []connector.ResourceSyncer 
 // fault applies the call-level faults.
 func (c *Connector) fault() error {
 	c.Calls.Add(1)
+	if c.Latency > 0 {
+		time.Sleep(c.Latency)
+	}
 	for {
 		n := c.Faults.Unavailable.Load()
 		if n <= 0 {

@@ -41,7 +41,9 @@ func (s Schema) Bind(fs *pflag.FlagSet) {
 		case KindBool:
 			fs.Bool(f.Name, false, usage)
 		case KindInt:
-			fs.Int(f.Name, 0, usage)
+			// Parsed by Load, not pflag, so a bad value's error names the
+			// environment variable too.
+			fs.String(f.Name, "", usage)
 		case KindStringList:
 			fs.StringSlice(f.Name, nil, usage)
 		case KindStringMap:

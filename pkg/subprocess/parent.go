@@ -29,6 +29,7 @@ type Process struct {
 	Client contract.Client
 
 	cmd    *exec.Cmd
+	addr   string
 	stdin  io.WriteCloser
 	conn   *grpc.ClientConn
 	done   chan struct{}
@@ -101,7 +102,7 @@ func Start(ctx context.Context, path string, args []string, opts Options) (*Proc
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start connector %s: %w", path, err)
 	}
-	p := &Process{cmd: cmd, stdin: stdin, done: make(chan struct{})}
+	p := &Process{cmd: cmd, stdin: stdin, done: make(chan struct{}), addr: "127.0.0.1:" + strconv.Itoa(port)}
 	go func() {
 		err := cmd.Wait()
 		p.waitMu.Lock()
@@ -114,7 +115,7 @@ func Start(ctx context.Context, path string, args []string, opts Options) (*Proc
 		return nil, fmt.Errorf("send server config to connector: %w", err)
 	}
 
-	p.conn, err = grpc.NewClient("127.0.0.1:"+strconv.Itoa(port), grpc.WithTransportCredentials(credentials.NewTLS(clientTLS)))
+	p.conn, err = grpc.NewClient(p.addr, grpc.WithTransportCredentials(credentials.NewTLS(clientTLS)))
 	if err != nil {
 		p.Close()
 		return nil, err
@@ -156,6 +157,9 @@ func (p *Process) exitErr() error {
 	}
 	return p.err
 }
+
+// Addr is the child's listening address.
+func (p *Process) Addr() string { return p.addr }
 
 // Pid is the child's process id.
 func (p *Process) Pid() int { return p.cmd.Process.Pid }

@@ -14,9 +14,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"google.golang.org/protobuf/proto"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/internal/c1ztest"
 	"github.com/batonkit/batonkit/internal/testconnector"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/connector"
@@ -51,37 +51,7 @@ func syncTo(t *testing.T, client contract.Client, path string, opts ...sync.Opti
 	return res, err
 }
 
-// dump is every object of a file's default sync, canonically encoded and
-// sorted: two files with equal dumps hold the same data whatever their
-// sync ids, timestamps or row order.
-func dump(t *testing.T, path string) []string {
-	t.Helper()
-	ctx := context.Background()
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
-	must(t, err)
-	defer st.Close(ctx)
-	var out []string
-	add := func(kind string, m proto.Message, err error) {
-		must(t, err)
-		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
-		must(t, err)
-		out = append(out, kind+" "+string(b))
-	}
-	for m, err := range st.ResourceTypes(ctx, "") {
-		add("rt", m, err)
-	}
-	for m, err := range st.Resources(ctx, c1z.ResourceQuery{}) {
-		add("r", m, err)
-	}
-	for m, err := range st.Entitlements(ctx, c1z.EntitlementQuery{}) {
-		add("e", m, err)
-	}
-	for m, err := range st.Grants(ctx, c1z.GrantQuery{}) {
-		add("g", m, err)
-	}
-	slices.Sort(out)
-	return out
-}
+func dump(t *testing.T, path string) []string { return c1ztest.Dump(t, path) }
 
 func TestFullSync(t *testing.T) {
 	c := testconnector.New(20, 6, 3)

@@ -1,0 +1,34 @@
+// Command baton-testapp runs the in-memory test connector as a real
+// program, for tests of the runner and the child-process protocol.
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/batonkit/batonkit/internal/testconnector"
+	"github.com/batonkit/batonkit/pkg/config"
+	"github.com/batonkit/batonkit/pkg/connector"
+	"github.com/batonkit/batonkit/pkg/runner"
+)
+
+func main() {
+	schema := config.Schema{
+		DisplayName: "Test app",
+		Fields: []config.Field{
+			config.Int("users", "number of users", config.Default(20)),
+			config.Int("groups", "number of groups", config.Default(6)),
+			config.String("latency", "delay added to every call", config.Default("0s")),
+			config.String("api-key", "a secret that must never be printed", config.Secret()),
+		},
+	}
+	runner.Main("baton-testapp", "test", schema, func(ctx context.Context, cfg *config.Values) (connector.Connector, error) {
+		lat, err := time.ParseDuration(cfg.String("latency"))
+		if err != nil {
+			return nil, err
+		}
+		c := testconnector.New(cfg.Int("users"), cfg.Int("groups"), 2)
+		c.Latency = lat
+		return c, nil
+	})
+}

@@ -1,0 +1,218 @@
+package runner_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/batonkit/batonkit/internal/c1ztest"
+)
+
+func TestFlagEnvFilePrecedence(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "conf.yaml")
+	if err := os.WriteFile(cfg, []byte("file: from-file.c1z\ndb: app.db\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The file alone.
+	ok(t, runIn(t, dir, nil, bins.sqlapp, "--config", cfg))
+	// BATON_CONFIG_PATH finds the same file; the environment beats it.
+	ok(t, runIn(t, dir, []string{"BATON_CONFIG_PATH=" + cfg, "BATON_FILE=from-env.c1z"}, bins.sqlapp))
+	// A flag beats both.
+	ok(t, runIn(t, dir, []string{"BATON_CONFIG_PATH=" + cfg, "BATON_FILE=from-env.c1z"}, bins.sqlapp, "--file", "from-flag.c1z"))
+	for _, f := range []string{"from-file.c1z", "from-env.c1z", "from-flag.c1z"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s was not written: %v", f, err)
+		}
+	}
+	// Defaults: no flags at all writes sync.c1z and creates sqlapp.db.
+	ok(t, runIn(t, dir, nil, bins.sqlapp))
+	for _, f := range []string{"sync.c1z", "sqlapp.db"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("default %s was not written: %v", f, err)
+		}
+	}
+}
+
+func TestConfigErrorsNameFlagAndEnv(t *testing.T) {
+	dir := t.TempDir()
+	r := runIn(t, dir, nil, bins.testapp, "--users", "many")
+	if r.code != 2 || !strings.Contains(r.stderr, "--users") || !strings.Contains(r.stderr, "BATON_USERS") {
+		t.Fatalf("exit %d, stderr %q: want a usage error naming --users and BATON_USERS", r.code, r.stderr)
+	}
+	r = runIn(t, dir, []string{"BATON_LOG_LEVEL=loud"}, bins.testapp)
+	if r.code != 2 || !strings.Contains(r.stderr, "BATON_LOG_LEVEL") {
+		t.Fatalf("bad env value: exit %d, %q", r.code, r.stderr)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "c.yaml"), []byte("no-such-setting: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runIn(t, dir, nil, bins.testapp, "--config", "c.yaml")
+	if r.code != 2 || !strings.Contains(r.stderr, "no-such-setting") {
+		t.Fatalf("unknown setting in file: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+func TestSecretsNeverPrinted(t *testing.T) {
+	dir := t.TempDir()
+	const secret = "hunter2-very-secret"
+	for _, r := range []result{
+		runIn(t, dir, []string{"BATON_API_KEY=" + secret}, bins.testapp, "--log-level", "debug"),
+		runIn(t, dir, nil, bins.testapp, "--api-key", secret, "--help"),
+		runIn(t, dir, nil, bins.testapp, "--api-key", secret, "config"),
+	} {
+		if strings.Contains(r.stdout+r.stderr, secret) {
+			t.Fatalf("the secret leaked:\n%s%s", r.stdout, r.stderr)
+		}
+	}
+	help := runIn(t, dir, nil, bins.testapp, "--help")
+	if !strings.Contains(help.stdout, "--api-key") || !strings.Contains(help.stdout, "BATON_API_KEY") {
+		t.Fatalf("--help does not document the field and its env var:\n%s", help.stdout)
+	}
+}
+
+func TestConfigAndCapabilitiesSubcommands(t *testing.T) {
+	dir := t.TempDir()
+	r := ok(t, runIn(t, dir, nil, bins.sqlapp, "config"))
+	var cfg struct {
+		Fields []struct {
+			Name string `json:"name"`
+		} `json:"fields"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &cfg); err != nil {
+		t.Fatalf("config output is not JSON: %v\n%s", err, r.stdout)
+	}
+	found := false
+	for _, f := range cfg.Fields {
+		found = found || f.Name == "db"
+	}
+	if !found {
+		t.Fatalf("config output lacks the db field: %s", r.stdout)
+	}
+	r = ok(t, runIn(t, dir, nil, bins.sqlapp, "capabilities"))
+	for _, c := range []string{"CAPABILITY_PROVISION", "CAPABILITY_ACCOUNT_PROVISIONING", "CAPABILITY_CREDENTIAL_ROTATION", "CAPABILITY_RESOURCE_DELETE"} {
+		if !strings.Contains(r.stdout, c) {
+			t.Errorf("capabilities lack %s:\n%s", c, r.stdout)
+		}
+	}
+}
+
+// grantsOf lists the grant ids of a sync file with the baton CLI.
+func grantsOf(t *testing.T, dir, file string) string {
+	t.Helper()
+	return ok(t, runIn(t, dir, nil, bins.baton, "-f", file, "grants")).stdout
+}
+
+func TestGrantResyncRevokeResync(t *testing.T) {
+	dir := t.TempDir()
+	ok(t, runIn(t, dir, nil, bins.sqlapp))
+	if strings.Contains(grantsOf(t, dir, "sync.c1z"), "role:admin:assigned  user:u2") {
+		t.Fatal("grace is already an admin before the grant")
+	}
+	r := ok(t, runIn(t, dir, nil, bins.sqlapp, "--provisioning", "--grant-entitlement", "role:admin:assigned",
+		"--grant-principal", "u2", "--grant-principal-type", "user"))
+	if !strings.Contains(r.stdout, "role:admin:assigned:user:u2") {
+		t.Fatalf("grant output does not show the new grant:\n%s", r.stdout)
+	}
+	ok(t, runIn(t, dir, nil, bins.sqlapp))
+	if !strings.Contains(grantsOf(t, dir, "sync.c1z"), "user:u2") {
+		t.Fatal("the re-sync does not show the new grant")
+	}
+	got := ok(t, runIn(t, dir, nil, bins.baton, "-f", "sync.c1z", "grants", "-e", "role:admin:assigned")).stdout
+	if !strings.Contains(got, "user:u2") {
+		t.Fatalf("grants -e role:admin:assigned:\n%s", got)
+	}
+	ok(t, runIn(t, dir, nil, bins.sqlapp, "--provisioning", "--revoke-grant", "role:admin:assigned:user:u2"))
+	ok(t, runIn(t, dir, nil, bins.sqlapp))
+	got = ok(t, runIn(t, dir, nil, bins.baton, "-f", "sync.c1z", "grants", "-e", "role:admin:assigned")).stdout
+	if strings.Contains(got, "user:u2") {
+		t.Fatalf("the revoked grant is still there:\n%s", got)
+	}
+	// Nested groups: adding a user to platform makes them a member of
+	// engineering and everyone after expansion.
+	ok(t, runIn(t, dir, nil, bins.sqlapp, "--provisioning", "--grant-entitlement", "group:platform:member",
+		"--grant-principal", "u6", "--grant-principal-type", "user"))
+	ok(t, runIn(t, dir, nil, bins.sqlapp))
+	access := ok(t, runIn(t, dir, nil, bins.baton, "-f", "sync.c1z", "access", "-t", "user", "-r", "u6")).stdout
+	for _, e := range []string{"group:platform:member", "group:engineering:member", "group:everyone:member"} {
+		if !strings.Contains(access, e) {
+			t.Errorf("u6's access lacks %s:\n%s", e, access)
+		}
+	}
+}
+
+func TestOneShotOperations(t *testing.T) {
+	dir := t.TempDir()
+	ok(t, runIn(t, dir, nil, bins.sqlapp))
+
+	r := ok(t, runIn(t, dir, nil, bins.sqlapp, "--provisioning", "--create-account-login", "alan", "--create-account-email", "alan@example.com",
+		"--create-account-profile", `{"name":"Alan Turing"}`))
+	if !strings.Contains(r.stdout, "password: ") || !strings.Contains(r.stdout, "u-alan") {
+		t.Fatalf("create account output:\n%s", r.stdout)
+	}
+	r = ok(t, runIn(t, dir, nil, bins.sqlapp, "--provisioning", "--rotate-credentials", "u-alan", "--rotate-credentials-type", "user"))
+	if !strings.Contains(r.stdout, "password: ") {
+		t.Fatalf("rotate output:\n%s", r.stdout)
+	}
+	ok(t, runIn(t, dir, nil, bins.sqlapp))
+	if !strings.Contains(ok(t, runIn(t, dir, nil, bins.baton, "-f", "sync.c1z", "resources", "-t", "user")).stdout, "Alan Turing") {
+		t.Fatal("the new account is not in the re-sync")
+	}
+	ok(t, runIn(t, dir, nil, bins.sqlapp, "--provisioning", "--delete-resource", "u-alan", "--delete-resource-type", "user"))
+	ok(t, runIn(t, dir, nil, bins.sqlapp))
+	if strings.Contains(ok(t, runIn(t, dir, nil, bins.baton, "-f", "sync.c1z", "resources", "-t", "user")).stdout, "Alan Turing") {
+		t.Fatal("the deleted account is still in the re-sync")
+	}
+
+	// Tickets and actions, with the test app (which implements them).
+	ok(t, runIn(t, dir, nil, bins.testapp, "--file", "t.c1z"))
+	r = ok(t, runIn(t, dir, nil, bins.testapp, "--file", "t.c1z", "--provisioning", "--list-ticket-schemas"))
+	if !strings.Contains(r.stdout, "IT request") {
+		t.Fatalf("ticket schemas:\n%s", r.stdout)
+	}
+	tmpl := filepath.Join(dir, "ticket.json")
+	if err := os.WriteFile(tmpl, []byte(`{"schema_id":"it","display_name":"Laptop","description":"new laptop","labels":["hw"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = ok(t, runIn(t, dir, nil, bins.testapp, "--file", "t.c1z", "--provisioning", "--create-ticket", "--ticket-template-path", tmpl))
+	if !strings.Contains(r.stdout, `"Laptop"`) || !strings.Contains(r.stdout, `"T-1"`) {
+		t.Fatalf("create ticket:\n%s", r.stdout)
+	}
+	r = runIn(t, dir, nil, bins.testapp, "--file", "t.c1z", "--provisioning", "--get-ticket", "T-404")
+	if r.code == 0 || !strings.Contains(r.stderr, "NotFound") {
+		t.Fatalf("get missing ticket: exit %d, %s", r.code, r.stderr)
+	}
+	r = ok(t, runIn(t, dir, nil, bins.testapp, "--file", "t.c1z", "--provisioning", "--invoke-action", "lock_user", "--invoke-action-args", `{"user_id":"u001"}`))
+	if !strings.Contains(r.stdout, "BATON_ACTION_STATUS_COMPLETE") || !strings.Contains(r.stdout, "u001") {
+		t.Fatalf("invoke action:\n%s", r.stdout)
+	}
+	// Unknown ids fail with a message that says where they were looked up.
+	r = runIn(t, dir, nil, bins.sqlapp, "--provisioning", "--revoke-grant", "nope")
+	if r.code == 0 || !strings.Contains(r.stderr, "sync.c1z") {
+		t.Fatalf("revoke of an unknown grant: exit %d, %s", r.code, r.stderr)
+	}
+	r = runIn(t, dir, nil, bins.sqlapp, "--grant-entitlement", "x")
+	if r.code != 2 || !strings.Contains(r.stderr, "--provisioning") {
+		t.Fatalf("operation without --provisioning: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+func TestChildProcessSyncEqualsInProcess(t *testing.T) {
+	dir := t.TempDir()
+	ok(t, runIn(t, dir, nil, bins.sqlapp, "--db", "app.db", "--file", "inproc.c1z"))
+	ok(t, runIn(t, dir, nil, bins.baton, "sync", "--connector", bins.sqlapp, "-f", "child.c1z", "--", "--db", "app.db"))
+	a, b := c1ztest.Dump(t, filepath.Join(dir, "inproc.c1z")), c1ztest.Dump(t, filepath.Join(dir, "child.c1z"))
+	if !slices.Equal(a, b) || len(a) == 0 {
+		t.Fatalf("child-process sync (%d objects) differs from in-process sync (%d objects)", len(b), len(a))
+	}
+	// The test app too: a connector with child types, static entitlements
+	// and expansion.
+	ok(t, runIn(t, dir, nil, bins.testapp, "--file", "t1.c1z"))
+	ok(t, runIn(t, dir, nil, bins.baton, "sync", "--connector", bins.testapp, "-f", "t2.c1z"))
+	if !slices.Equal(c1ztest.Dump(t, filepath.Join(dir, "t1.c1z")), c1ztest.Dump(t, filepath.Join(dir, "t2.c1z"))) {
+		t.Fatal("test app: child-process sync differs from in-process sync")
+	}
+}
