@@ -89,11 +89,13 @@ demo: | $(BIN)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+## fuzz: run every fuzz target for FUZZTIME each.
 fuzz:
-	@echo "no fuzz targets yet"
+	$(GO) test ./pkg/c1z -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME)
 
+## crash: kill a syncing process at CRASH_RUNS random moments.
 crash:
-	@echo "no crash test yet"
+	CRASH_RUNS=$(CRASH_RUNS) $(GO) test ./pkg/c1z -run '^TestKillWhileWriting$$' -count=1 -v -timeout 30m
 
 clean:
 	rm -rf $(BIN) sync.c1z sqlapp.db

@@ -1,0 +1,146 @@
+package c1z_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/batonkit/batonkit/internal/c1ztest"
+	"github.com/batonkit/batonkit/internal/testconnector"
+	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/connector"
+	"github.com/batonkit/batonkit/pkg/sync"
+)
+
+// TestCrashHelper is the process the crash test kills: with
+// BATONKIT_CRASH_FILE set it syncs a slow test connector into that file
+// and saves it.
+func TestCrashHelper(t *testing.T) {
+	path := os.Getenv("BATONKIT_CRASH_FILE")
+	if path == "" {
+		return
+	}
+	ctx := context.Background()
+	tc := testconnector.New(300, 40, 3)
+	tc.Latency = 200 * time.Microsecond
+	srv, err := connector.NewServer(ctx, tc)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	st, err := c1z.Open(ctx, path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "open:", err)
+		os.Exit(2)
+	}
+	if _, err := sync.New(connector.InProcessClient(srv), st, sync.WithCheckpointInterval(5*time.Millisecond)).Run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "sync:", err)
+		os.Exit(2)
+	}
+	if err := st.Close(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "close:", err)
+		os.Exit(2)
+	}
+	os.Exit(0)
+}
+
+func helperCmd(path string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$")
+	cmd.Env = append(os.Environ(), "BATONKIT_CRASH_FILE="+path)
+	cmd.Stderr = os.Stderr
+	return cmd
+}
+
+// TestKillWhileWriting kills a process that is syncing into an existing
+// file at random moments (mid-sync, mid-checkpoint, mid-save), then checks
+// that the previous file is intact, that the working database reopens, and
+// that running again finishes the sync with the right data.
+// CRASH_RUNS sets the number of kills (make crash runs 50).
+func TestKillWhileWriting(t *testing.T) {
+	runs := 5
+	if s := os.Getenv("CRASH_RUNS"); s != "" {
+		runs, _ = strconv.Atoi(s)
+	}
+	ctx := context.Background()
+	base := filepath.Join(t.TempDir(), "base.c1z")
+	start := time.Now()
+	if err := helperCmd(base).Run(); err != nil {
+		t.Fatalf("baseline run: %v", err)
+	}
+	full := time.Since(start)
+	baseBytes, err := os.ReadFile(base)
+	must(t, err)
+	want := c1ztest.Dump(t, base)
+
+	for i := 0; i < runs; i++ {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "sync.c1z")
+		must(t, os.WriteFile(path, baseBytes, 0o644))
+
+		cmd := helperCmd(path)
+		must(t, cmd.Start())
+		// Anywhere from start-up to a little past the end of a full run.
+		delay := time.Duration(rand.Int64N(int64(full) * 6 / 5))
+		time.Sleep(delay)
+		cmd.Process.Signal(syscall.SIGKILL)
+		err := cmd.Wait()
+		killed := err != nil
+
+		// The previous file is intact: either untouched or completely
+		// replaced by the finished second sync, never in between.
+		now, err := os.ReadFile(path)
+		must(t, err)
+		if !bytes.Equal(now, baseBytes) {
+			st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+			if err != nil {
+				t.Fatalf("run %d (killed after %v): the sync file is damaged: %v", i, delay, err)
+			}
+			syncs, err := st.Syncs(ctx)
+			st.Close(ctx)
+			must(t, err)
+			if len(syncs) != 2 || !syncs[1].Finished() {
+				t.Fatalf("run %d: replaced file holds %d syncs", i, len(syncs))
+			}
+		}
+		if got := c1ztest.Dump(t, path); !slices.Equal(got, want) {
+			t.Fatalf("run %d (killed after %v): the file's latest sync lost data", i, delay)
+		}
+
+		// The working database reopens, and a new run finishes the sync.
+		st, err := c1z.Open(ctx, path)
+		if err != nil {
+			t.Fatalf("run %d (killed after %v, killed=%v): reopen for writing: %v", i, delay, killed, err)
+		}
+		must(t, st.Close(ctx))
+		if err := helperCmd(path).Run(); err != nil {
+			t.Fatalf("run %d: the run after the kill failed: %v", i, err)
+		}
+		rst, err := c1z.Open(ctx, path, c1z.ReadOnly())
+		must(t, err)
+		syncs, err := rst.Syncs(ctx)
+		rst.Close(ctx)
+		must(t, err)
+		for _, s := range syncs {
+			if !s.Finished() {
+				t.Fatalf("run %d: sync %s left unfinished after the recovery run", i, s.ID)
+			}
+		}
+		if got := c1ztest.Dump(t, path); !slices.Equal(got, want) {
+			t.Fatalf("run %d: after recovery the latest sync differs from a clean one", i)
+		}
+		for _, leftover := range []string{c1z.WorkPath(path), path + ".lock"} {
+			if _, err := os.Stat(leftover); err == nil {
+				t.Fatalf("run %d: %s left behind after a clean run", i, leftover)
+			}
+		}
+	}
+}
