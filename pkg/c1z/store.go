@@ -46,7 +46,12 @@ type Store struct {
 	stmtCache   map[string]*sql.Stmt
 	pendMu      sync.Mutex
 	pend        pending
-	freshWork   bool // the working file was created by this Open
+	kick        chan struct{} // wakes the background writer
+	stopWriter  chan struct{}
+	writerDone  chan struct{}
+	bgErrMu     sync.Mutex
+	bgErr       error // the background writer's first failure
+	freshWork   bool  // the working file was created by this Open
 }
 
 type options struct {
@@ -183,7 +188,19 @@ func (s *Store) openWritable(ctx context.Context) error {
 		// The working file holds progress the .c1z does not have yet.
 		s.dirty.Store(true)
 	}
+	s.kick, s.stopWriter, s.writerDone = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+	go s.writer(s.stopWriter, s.writerDone)
 	return nil
+}
+
+// stopBackground ends the background writer (rows it did not take are
+// still pending and are committed by the next flush).
+func (s *Store) stopBackground() {
+	if s.stopWriter != nil {
+		close(s.stopWriter)
+		<-s.writerDone
+		s.stopWriter = nil
+	}
 }
 
 // recoverWorkFile reopens a working database left behind by a run that
@@ -267,8 +284,9 @@ func (s *Store) openDB(ctx context.Context, path string, readOnly bool) error {
 		// WAL: an application crash can lose uncommitted work but never
 		// corrupts the database; NORMAL syncs only at checkpoints.
 		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "synchronous(NORMAL)")
-		q.Add("_pragma", "temp_store(FILE)")
+		q.Add("_pragma", "synchronous(OFF)")
+		q.Add("_pragma", "wal_autocheckpoint(16384)")
+		q.Add("_pragma", "temp_store(MEMORY)")
 	}
 	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}).String()
 	db, err := sql.Open("sqlite", dsn)
@@ -299,6 +317,7 @@ func (s *Store) Close(ctx context.Context) error {
 		s.abandon()
 		return nil
 	}
+	s.stopBackground()
 	if s.dirty.Load() {
 		if err := s.save(ctx); err != nil {
 			s.closeDB()
@@ -365,6 +384,7 @@ func (s *Store) closeDB() {
 // abandon releases everything without saving: for failed opens and
 // read-only stores.
 func (s *Store) abandon() {
+	s.stopBackground()
 	s.closeDB()
 	if s.tmpDir != "" {
 		os.RemoveAll(s.tmpDir)

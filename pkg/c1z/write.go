@@ -82,8 +82,13 @@ type pending struct {
 	rows int
 }
 
-// flushRows is how many buffered rows trigger a commit.
-const flushRows = 4096
+// flushRows is how many buffered rows make the background writer commit;
+// at maxPendingRows a Put waits for the writer instead, so memory stays
+// bounded when the connector outruns the disk.
+const (
+	flushRows      = 4096
+	maxPendingRows = 4 * flushRows
+)
 
 func (s *Store) add(ctx context.Context, t *table, vals []any) error {
 	s.pendMu.Lock()
@@ -92,13 +97,47 @@ func (s *Store) add(ctx context.Context, t *table, vals []any) error {
 	}
 	s.pend.vals[t] = append(s.pend.vals[t], vals...)
 	s.pend.rows += len(vals) / len(t.cols)
-	full := s.pend.rows >= flushRows
+	rows := s.pend.rows
 	s.pendMu.Unlock()
 	s.dirty.Store(true)
-	if full {
+	switch {
+	case rows >= maxPendingRows:
 		return s.flush(ctx)
+	case rows >= flushRows:
+		// Let the writer goroutine commit while the caller goes back to
+		// the connector: SQLite and the connector run on different cores.
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
 	}
-	return nil
+	return s.writerErr()
+}
+
+// writer commits buffered rows in the background until stop is closed.
+func (s *Store) writer(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	for {
+		select {
+		case <-stop:
+			return
+		case <-s.kick:
+			if err := s.flush(context.Background()); err != nil {
+				s.bgErrMu.Lock()
+				if s.bgErr == nil {
+					s.bgErr = err
+				}
+				s.bgErrMu.Unlock()
+			}
+		}
+	}
+}
+
+// writerErr reports a failure of the background writer to the next Put.
+func (s *Store) writerErr() error {
+	s.bgErrMu.Lock()
+	defer s.bgErrMu.Unlock()
+	return s.bgErr
 }
 
 // flush commits buffered rows.
@@ -108,6 +147,9 @@ func (s *Store) flush(ctx context.Context) error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	if err := s.writerErr(); err != nil {
+		return err
+	}
 	return s.flushLocked(ctx, nil)
 }
 

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -43,7 +44,15 @@ func main() {
 	fs.IntVar(&s.Nesting, "nesting", 0, "depth of the nested group chain")
 	file := fs.String("file", "", "sync into this file and report")
 	workers := fs.Int("workers", 4, "resources whose entitlements and grants are listed at once")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the sync here")
 	fs.Parse(os.Args[1:])
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if *file == "" {
 		fmt.Fprintln(os.Stderr, "baton-synthetic: --file is required")
 		os.Exit(2)
@@ -66,6 +75,7 @@ func main() {
 		}))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "baton-synthetic:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 	r := report{Shape: fmt.Sprintf("users=%d groups=%d members=%d", s.Users, s.Groups, s.Members), WallSeconds: time.Since(start).Seconds(), Objects: objects, PeakRSSMB: peakRSSMB()}
