@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"iter"
 	"slices"
 	"strings"
 
@@ -247,24 +250,7 @@ func (g *globals) printGrants(ctx context.Context, st *c1z.Store, q c1z.GrantQue
 		return err
 	}
 	if g.json() {
-		l := newJSONList(g.stdout, "grants")
-		for v, err := range st.GrantViews(ctx, q) {
-			if err != nil {
-				return err
-			}
-			p := v.Principal
-			if p == nil {
-				// Baton's CLI marks a principal the sync does not hold this way.
-				pid := v.Grant.GetPrincipal().GetId()
-				p = &connectorv2.Resource{Id: pid, DisplayName: "MISSING RESOURCE (" + rid(pid) + ")"}
-			}
-			out := &batonv1.GrantOutput{Grant: v.Grant, Entitlement: v.Entitlement, Resource: v.Resource,
-				ResourceType: types.get(v.Grant.GetEntitlement().GetResource().GetId().GetResourceType()), Principal: p}
-			if err := l.add(out); err != nil {
-				return err
-			}
-		}
-		return l.close()
+		return writeGrantsJSON(g.stdout, st.GrantViews(ctx, q), types)
 	}
 	t := newTable(g.stdout, "ENTITLEMENT", "PRINCIPAL", "SOURCES")
 	for gr, err := range st.Grants(ctx, q) {
@@ -278,6 +264,66 @@ func (g *globals) printGrants(ctx context.Context, st *c1z.Store, q c1z.GrantQue
 		t.row(gr.GetEntitlement().GetId(), rid(gr.GetPrincipal().GetId()), strings.Join(sorted(src), ","))
 	}
 	return t.close()
+}
+
+// writeGrantsJSON prints a baton.v1 GrantListOutput, encoding rows on
+// every core and each repeated entitlement, resource and type only once.
+func writeGrantsJSON(w io.Writer, views iter.Seq2[c1z.GrantView, error], types typeCache) error {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	n := 0
+	err := encodeOrdered(views, func(e *encoder, v c1z.GrantView) error {
+		p := v.Principal
+		if p == nil {
+			// Baton's CLI marks a principal the sync does not hold this way.
+			pid := v.Grant.GetPrincipal().GetId()
+			p = &connectorv2.Resource{Id: pid, DisplayName: "MISSING RESOURCE (" + rid(pid) + ")"}
+		}
+		rt := v.Grant.GetEntitlement().GetResource().GetId().GetResourceType()
+		var err error
+		sep := "{"
+		e.buf.WriteString(",")
+		if sep, err = e.grant(sep, v.Grant); err != nil {
+			return err
+		}
+		if sep, err = e.field(sep, "entitlement", v.Entitlement, cacheKey{"e", v.Grant.GetEntitlement().GetId()}); err != nil {
+			return err
+		}
+		if sep, err = e.field(sep, "resource", v.Resource, cacheKey{"r", rid(v.Grant.GetEntitlement().GetResource().GetId())}); err != nil {
+			return err
+		}
+		if sep, err = e.field(sep, "resourceType", types.get(rt), cacheKey{"t", rt}); err != nil {
+			return err
+		}
+		if sep, err = e.field(sep, "principal", p, cacheKey{}); err != nil {
+			return err
+		}
+		if sep == "{" {
+			e.buf.WriteString("{")
+		}
+		e.buf.WriteString("}")
+		return nil
+	}, func(b []byte) error {
+		if len(b) == 0 {
+			return nil
+		}
+		if n == 0 {
+			bw.WriteString(`{"grants":[`)
+			b = b[1:] // the leading comma of the first row
+		}
+		n++
+		_, err := bw.Write(b)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		bw.WriteString("{}")
+	} else {
+		bw.WriteString("]}")
+	}
+	bw.WriteByte('\n')
+	return bw.Flush()
 }
 
 func sorted(s []string) []string {

@@ -79,7 +79,7 @@ func decode(src io.Reader, dst io.Writer, lim Limits) (int64, error) {
 			return 0, fmt.Errorf("%w: no compressed data after the header", ErrCorrupt)
 		}
 	}
-	opts := []zstd.DOption{zstd.WithDecoderConcurrency(min(4, runtime.GOMAXPROCS(0)))}
+	opts := []zstd.DOption{zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true)}
 	if lim.MaxWindow > 0 {
 		opts = append(opts, zstd.WithDecoderMaxWindow(lim.MaxWindow))
 	}

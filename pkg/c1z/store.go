@@ -86,7 +86,7 @@ func WithEncoder(level zstd.EncoderLevel, concurrency int) Option {
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithCacheSize sets SQLite's page cache per connection, in bytes
-// (default 16 MiB).
+// (default 16 MiB when writable, 8 MiB when read-only).
 func WithCacheSize(bytes int64) Option { return func(o *options) { o.cacheBytes = bytes } }
 
 // WorkPath is where a writable store keeps its working database for the
@@ -104,9 +104,15 @@ func WorkPath(path string) string { return path + ".work" }
 // ErrCorrupt, ErrTooLarge or ErrUnsupportedFormat; the file is never
 // modified when Open fails.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
-	o := options{limits: DefaultLimits, cacheBytes: 16 << 20}
+	o := options{limits: DefaultLimits}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.cacheBytes == 0 {
+		o.cacheBytes = 16 << 20
+		if o.readOnly {
+			o.cacheBytes = 8 << 20
+		}
 	}
 	if o.logger == nil {
 		o.logger = slog.New(slog.DiscardHandler)
@@ -293,8 +299,14 @@ func (s *Store) openDB(ctx context.Context, path string, readOnly bool) error {
 	if err != nil {
 		return err
 	}
-	db.SetMaxOpenConns(4)
-	db.SetMaxIdleConns(4)
+	// Every connection has its own page cache; readers stream in chunks and
+	// need few connections, so memory stays near one cache per reader.
+	conns := 3
+	if readOnly {
+		conns = 2
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	db.SetConnMaxLifetime(0)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()

@@ -1,0 +1,204 @@
+package cli
+
+import (
+	"bytes"
+	"iter"
+	"runtime"
+	"sync"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+)
+
+// encodeOrdered encodes the items of seq to bytes on several cores and
+// writes them in their original order: listings stay streams, and a large
+// JSON export is no longer bound to one core's protojson speed.
+func encodeOrdered[T any](seq iter.Seq2[T, error], encode func(w *encoder, item T) error, write func([]byte) error) error {
+	const batchSize = 256
+	workers := max(1, runtime.GOMAXPROCS(0))
+	type job struct {
+		items []T
+		out   chan []byte
+		err   error
+	}
+	jobs := make(chan *job, workers)
+	ordered := make(chan *job, workers*2)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			enc := newEncoder()
+			for j := range jobs {
+				var buf bytes.Buffer
+				enc.buf = &buf
+				for _, it := range j.items {
+					if err := encode(enc, it); err != nil {
+						j.err = err
+						break
+					}
+				}
+				j.out <- buf.Bytes()
+			}
+		}()
+	}
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(ordered)
+		defer close(jobs)
+		var batch []T
+		send := func() {
+			j := &job{items: batch, out: make(chan []byte, 1)}
+			ordered <- j
+			jobs <- j
+			batch = nil
+		}
+		for it, err := range seq {
+			if err != nil {
+				readErr <- err
+				return
+			}
+			batch = append(batch, it)
+			if len(batch) == batchSize {
+				send()
+			}
+		}
+		if len(batch) > 0 {
+			send()
+		}
+		readErr <- nil
+	}()
+	var werr error
+	for j := range ordered {
+		b := <-j.out
+		if werr == nil && j.err != nil {
+			werr = j.err
+		}
+		if werr == nil {
+			werr = write(b)
+		}
+	}
+	wg.Wait()
+	if err := <-readErr; err != nil {
+		return err
+	}
+	return werr
+}
+
+// encoder writes protojson, remembering the encoding of objects that
+// repeat across rows (the entitlement and resource of every grant of one
+// entitlement) so each is encoded once per worker.
+type encoder struct {
+	buf   *bytes.Buffer
+	mo    protojson.MarshalOptions
+	cache map[cacheKey][]byte
+}
+
+type cacheKey struct {
+	kind string
+	id   string
+}
+
+const encoderCacheSize = 4096
+
+func newEncoder() *encoder { return &encoder{cache: map[cacheKey][]byte{}} }
+
+// field writes `"name":<json of m>` after sep, skipping nil messages.
+func (e *encoder) field(sep, name string, m proto.Message, key cacheKey) (string, error) {
+	if m == nil || !m.ProtoReflect().IsValid() {
+		return sep, nil
+	}
+	var b []byte
+	if key.id != "" {
+		b = e.cache[key]
+	}
+	if b == nil {
+		var err error
+		if b, err = e.mo.Marshal(m); err != nil {
+			return sep, err
+		}
+		if key.id != "" {
+			if len(e.cache) >= encoderCacheSize {
+				clear(e.cache)
+			}
+			e.cache[key] = b
+		}
+	}
+	e.buf.WriteString(sep + `"` + name + `":`)
+	e.buf.Write(b)
+	return ",", nil
+}
+
+// grant writes a Grant as protojson would, reusing the cached encoding of
+// its entitlement (the same for every grant of that entitlement).
+func (e *encoder) grant(sep string, g *connectorv2.Grant) (string, error) {
+	e.buf.WriteString(sep + `"grant":`)
+	inner := "{"
+	var err error
+	if inner, err = e.field(inner, "entitlement", g.GetEntitlement(), cacheKey{"ge", g.GetEntitlement().GetId()}); err != nil {
+		return sep, err
+	}
+	if inner, err = e.field(inner, "principal", g.GetPrincipal(), cacheKey{}); err != nil {
+		return sep, err
+	}
+	if g.GetId() != "" {
+		e.buf.WriteString(inner + `"id":`)
+		appendJSONString(e.buf, g.GetId())
+		inner = ","
+	}
+	if inner, err = e.field(inner, "sources", g.GetSources(), cacheKey{}); err != nil {
+		return sep, err
+	}
+	if len(g.GetAnnotations()) > 0 {
+		e.buf.WriteString(inner + `"annotations":[`)
+		for i, a := range g.GetAnnotations() {
+			if i > 0 {
+				e.buf.WriteByte(',')
+			}
+			b, err := e.mo.Marshal(a)
+			if err != nil {
+				return sep, err
+			}
+			e.buf.Write(b)
+		}
+		e.buf.WriteByte(']')
+		inner = ","
+	}
+	if inner == "{" {
+		e.buf.WriteByte('{')
+	}
+	e.buf.WriteByte('}')
+	return ",", nil
+}
+
+// appendJSONString writes s as a JSON string literal.
+func appendJSONString(buf *bytes.Buffer, s string) {
+	const hex = "0123456789abcdef"
+	buf.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			buf.WriteByte('\\')
+			buf.WriteByte(c)
+		case c < 0x20:
+			switch c {
+			case '\n':
+				buf.WriteString(`\n`)
+			case '\r':
+				buf.WriteString(`\r`)
+			case '\t':
+				buf.WriteString(`\t`)
+			default:
+				buf.WriteString(`\u00`)
+				buf.WriteByte(hex[c>>4])
+				buf.WriteByte(hex[c&0xf])
+			}
+		default:
+			buf.WriteByte(c)
+		}
+	}
+	buf.WriteByte('"')
+}
