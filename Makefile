@@ -86,8 +86,26 @@ demo: | $(BIN)
 	$(BIN)/baton resources -f sync.c1z
 	$(BIN)/baton stats -f sync.c1z
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+## bench: the H100k whole sync (DESIGN §6), the CLI on its file, and the
+## store benchmarks. Paste the printed figures into BENCHMARKS.md.
+BENCH_DIR ?= $(BIN)/bench
+bench: | $(BIN)
+	mkdir -p $(BENCH_DIR)
+	$(GO) build -o $(BIN)/baton ./cmd/baton
+	$(GO) build -o $(BIN)/baton-synthetic ./examples/synthetic/cmd/baton-synthetic
+	$(GO) build -o $(BIN)/measure ./internal/tools/measure
+	rm -f $(BENCH_DIR)/h100k.c1z
+	@echo "== H100k in-process sync (100,000 users, 5,000 groups x 20 members)"
+	$(BIN)/baton-synthetic --users 100000 --groups 5000 --members 20 --file $(BENCH_DIR)/h100k.c1z
+	@echo "== baton CLI on the H100k file"
+	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k.c1z grants -o json
+	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k.c1z grants
+	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k.c1z resources -o json
+	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k.c1z stats
+	@echo "== store benchmarks"
+	$(GO) test ./pkg/c1z -run '^$$' -bench 'Grants' -benchtime 1x -timeout 30m
+	@echo "== per-call overhead of a sync over loopback gRPC and in-process"
+	$(GO) test ./pkg/sync -run '^$$' -bench 'PerCall' -benchtime 2000x
 
 ## fuzz: run every fuzz target for FUZZTIME each.
 fuzz:

@@ -72,7 +72,7 @@ func writeSmall(t *testing.T, path string) string {
 	return run.ID
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
