@@ -78,7 +78,6 @@ func Start(ctx context.Context, path string, args []string, opts Options) (*Proc
 	if err != nil {
 		return nil, fmt.Errorf("listener file: %w", err)
 	}
-	defer lf.Close()
 	port := lis.Addr().(*net.TCPAddr).Port
 
 	cfg, err := proto.Marshal(&connectorwrapperv1.ServerConfig{
@@ -99,7 +98,12 @@ func Start(ctx context.Context, path string, args []string, opts Options) (*Proc
 	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	// The child holds its own copy of the socket now; ours must go, or a
+	// child that rebinds the port itself (grpc-js cannot serve a
+	// descriptor) would find it taken.
+	lf.Close()
+	if err != nil {
 		return nil, fmt.Errorf("start connector %s: %w", path, err)
 	}
 	p := &Process{cmd: cmd, stdin: stdin, done: make(chan struct{}), addr: "127.0.0.1:" + strconv.Itoa(port)}
