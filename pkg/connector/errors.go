@@ -29,9 +29,13 @@ func toStatus(err error) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return status.FromContextError(err).Err()
 	}
+	// A wrapped error with a status (uhttp.Error, say) keeps its code and
+	// details, such as when a rate limit resets.
 	var se interface{ GRPCStatus() *status.Status }
 	if errors.As(err, &se) {
-		return status.Error(se.GRPCStatus().Code(), err.Error())
+		st := se.GRPCStatus().Proto()
+		st.Message = err.Error()
+		return status.FromProto(st).Err()
 	}
 	return status.Error(codes.Unknown, err.Error())
 }
