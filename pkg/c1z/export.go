@@ -39,12 +39,22 @@ func (s *Store) Export(ctx context.Context, syncID, dest string, opts ...Option)
 			out.closed.Store(true)
 		}
 	}()
+	if err := copySync(ctx, out, s.dbPath, id); err != nil {
+		return err
+	}
+	out.dirty.Store(true)
+	return out.Close(ctx)
+}
+
+// copySync copies one sync's rows from the database at srcPath into out,
+// on one connection that is released before out is saved.
+func copySync(ctx context.Context, out *Store, srcPath, id string) error {
 	conn, err := out.db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "attach database ? as src", s.dbPath); err != nil {
+	if _, err := conn.ExecContext(ctx, "attach database ? as src", srcPath); err != nil {
 		return fmt.Errorf("attach source: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "detach database src")
@@ -78,6 +88,5 @@ func (s *Store) Export(ctx context.Context, syncID, dest string, opts ...Option)
 			return fmt.Errorf("copy %s: %w", table, err)
 		}
 	}
-	out.dirty.Store(true)
-	return out.Close(ctx)
+	return nil
 }
