@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/examples/synthetic"
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/connectortest"
 	"github.com/batonkit/batonkit/pkg/contract"
 )

@@ -1,0 +1,28 @@
+// Package c1z reads and writes the .c1z sync file, compatible byte for byte
+// with Baton's classic ("v1") format: the header "C1ZF\x00", then one zstd
+// stream holding a SQLite database with Baton's tables, columns and
+// indexes. One file holds several syncs; readers default to the latest
+// finished full sync.
+//
+// Opening writable decodes the file into a working database beside it
+// ("sync.c1z.work"), in WAL mode so a crash or SIGKILL never corrupts it;
+// the next Open resumes from it. Close builds indexes, compresses to a
+// temporary file, fsyncs and renames it over the original, so the .c1z is
+// always either the old or the new file. Read-only opens decode into a
+// temporary directory and never touch the file.
+//
+//	st, err := c1z.Open(ctx, "sync.c1z")
+//	run, err := st.StartSync(ctx, c1z.SyncFull, "")
+//	err = st.PutResources(ctx, run.ID, resources...)
+//	err = st.Checkpoint(ctx, run.ID, token)   // resume point, committed with the rows
+//	stats, err := st.EndSync(ctx, run.ID)
+//	err = st.Close(ctx)
+//
+// Reads stream (Resources, Grants... are iterators reading a few hundred
+// rows at a time) or page with opaque tokens (ResourcesPage...). Diff,
+// Stats, Export, Retain and a per-sync session store complete the API.
+//
+// Bad input fails with a *FileError wrapping ErrNotC1Z, ErrCorrupt,
+// ErrTooLarge (decompression bomb) or ErrUnsupportedFormat (Baton's newer
+// "v3" Pebble format), and leaves the file untouched.
+package c1z
