@@ -51,6 +51,8 @@ func newSyncCmd(g *globals) *cobra.Command {
 			}
 			if f, ok := g.stderr.(*os.File); ok && colorOK(f) {
 				opts = append(opts, sync.WithProgress(progressBar(f)))
+			} else {
+				opts = append(opts, sync.WithProgress(sync.LogProgress(log, 5*time.Second)))
 			}
 			err = runner.SyncToFile(ctx, p.Client, g.file, log, opts...)
 			if errors.Is(err, sync.ErrInterrupted) {

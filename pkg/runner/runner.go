@@ -177,6 +177,7 @@ func (e *environment) sync(ctx context.Context) error {
 		return usageErr{fmt.Errorf("--checkpoint-interval: %w", err)}
 	}
 	opts := []sync.Option{sync.WithLogger(e.log), sync.WithWorkers(e.cfg.Int("workers")), sync.WithCheckpointInterval(every),
+		sync.WithProgress(sync.LogProgress(e.log, 10*time.Second)),
 		sync.WithResourceTypes(e.cfg.StringList("sync-resource-types")...)}
 	if e.cfg.Bool("skip-grants") {
 		opts = append(opts, sync.WithSkipGrants())

@@ -1,6 +1,9 @@
 package sync
 
-import "time"
+import (
+	"log/slog"
+	"time"
+)
 
 // Progress is a snapshot of a running sync, delivered after every step.
 // Counts are of objects written by this run (a resumed run starts at 0).
@@ -44,4 +47,19 @@ func (r *run) report() {
 	}
 	p.Elapsed = time.Since(r.started)
 	r.s.opts.progress(p)
+}
+
+// LogProgress returns a WithProgress callback that logs a line at most
+// every interval, and always the last one: progress for runs whose output
+// is not a terminal (cron, containers, CI).
+func LogProgress(log *slog.Logger, every time.Duration) func(Progress) {
+	var last time.Time
+	return func(p Progress) {
+		if !p.Done && time.Since(last) < every {
+			return
+		}
+		last = time.Now()
+		log.Info("sync progress", "phase", p.Phase, "steps", p.Steps, "resources", p.Resources,
+			"entitlements", p.Entitlements, "grants", p.Grants, "objects_per_second", int(p.Rate()), "elapsed", p.Elapsed.Round(time.Millisecond))
+	}
 }

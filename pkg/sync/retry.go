@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/anypb"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 )
@@ -76,5 +77,29 @@ func (s *Syncer) call(ctx context.Context, what string, fn func() error) error {
 			return err
 		case <-t.C:
 		}
+	}
+}
+
+// pace waits out a rate limit the connector reported on a successful
+// response (remaining 0, reset in the future) before the next call, so a
+// sync slows down instead of running into errors.
+func (s *Syncer) pace(ctx context.Context, annos []*anypb.Any) {
+	for _, a := range annos {
+		var rl connectorv2.RateLimitDescription
+		if !a.MessageIs(&rl) || a.UnmarshalTo(&rl) != nil || rl.GetStatus() != connectorv2.RateLimitDescription_STATUS_OVERLIMIT || rl.GetResetAt() == nil {
+			continue
+		}
+		wait := min(time.Until(rl.GetResetAt().AsTime()), s.opts.retry.MaxDelay)
+		if wait <= 0 {
+			return
+		}
+		s.log.InfoContext(ctx, "connector reported its rate limit is reached; waiting for the reset", "wait", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
+		return
 	}
 }

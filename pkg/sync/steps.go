@@ -111,6 +111,7 @@ func (r *run) stepResources(ctx context.Context, a *action) error {
 	if err != nil {
 		return fmt.Errorf("list resources of type %q: %w", a.TypeID, err)
 	}
+	r.s.pace(ctx, resp.GetAnnotations())
 	var page []*connectorv2.Resource
 	var children []action
 	for _, res := range resp.GetList() {
@@ -264,6 +265,7 @@ func (r *run) entitlementsOf(ctx context.Context, res *connectorv2.Resource) err
 		if err != nil {
 			return fmt.Errorf("list entitlements of %s: %w", resName(res), err)
 		}
+		r.s.pace(ctx, resp.GetAnnotations())
 		for _, e := range resp.GetList() {
 			if err := contract.Validate(e); err != nil {
 				r.drop("entitlement", e.GetId(), err)
@@ -333,6 +335,7 @@ func (r *run) grantsOf(ctx context.Context, res *connectorv2.Resource) error {
 		if err != nil {
 			return fmt.Errorf("list grants of %s: %w", resName(res), err)
 		}
+		r.s.pace(ctx, resp.GetAnnotations())
 		batch := make([]*connectorv2.Grant, 0, len(resp.GetList()))
 		for _, g := range resp.GetList() {
 			if err := contract.Validate(g); err != nil {

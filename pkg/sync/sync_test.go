@@ -13,9 +13,11 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/batonkit/batonkit/internal/c1ztest"
 	"github.com/batonkit/batonkit/internal/testconnector"
+	"github.com/batonkit/batonkit/pkg/annotations"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/connector"
@@ -273,4 +275,37 @@ func TestTargetedSyncIsPartialOfLatestFull(t *testing.T) {
 	if len(runs) != 2 || runs[1].ParentID != full.SyncID {
 		t.Fatalf("partial sync parent %q, want %q", runs[1].ParentID, full.SyncID)
 	}
+}
+
+// A connector that says its rate limit is spent makes the syncer wait for
+// the reset before the next call.
+func TestReportedRateLimitIsRespected(t *testing.T) {
+	c := &pacedConnector{Connector: testconnector.New(30, 2, 0)}
+	start := time.Now()
+	_, err := syncTo(t, inProcess(t, c), filepath.Join(t.TempDir(), "s.c1z"), sync.WithResourceTypes("user"))
+	must(t, err)
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Fatalf("the sync took %v; it did not wait for the reported reset", d)
+	}
+}
+
+// pacedConnector reports, on its first page of users, that the limit is
+// reached until 400ms from now.
+type pacedConnector struct{ *testconnector.Connector }
+
+func (p *pacedConnector) ResourceSyncers(ctx context.Context) []connector.ResourceSyncer {
+	out := p.Connector.ResourceSyncers(ctx)
+	out[0] = pacedUsers{ResourceSyncer: out[0]}
+	return out
+}
+
+type pacedUsers struct{ connector.ResourceSyncer }
+
+func (u pacedUsers) List(ctx context.Context, parent *connectorv2.ResourceId, req connector.PageRequest) (connector.Page[*connectorv2.Resource], error) {
+	page, err := u.ResourceSyncer.List(ctx, parent, req)
+	if req.Token == "" {
+		page.Annotations = annotations.New(&connectorv2.RateLimitDescription{Status: connectorv2.RateLimitDescription_STATUS_OVERLIMIT,
+			ResetAt: timestamppb.New(time.Now().Add(400 * time.Millisecond))})
+	}
+	return page, err
 }
