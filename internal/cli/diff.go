@@ -22,38 +22,37 @@ func newDiffCmd(g *globals) *cobra.Command {
 		Example: "  baton diff\n  baton diff --base 2aXc... --applied 2aXd... -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			st, err := g.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close(ctx)
 			if (base == "") != (applied == "") {
 				return usagef("--base and --applied go together")
 			}
-			if base == "" {
-				if base, applied, err = st.LatestTwoFullSyncs(ctx); err != nil {
-					return err
-				}
-			}
-			if g.json() {
-				return diffJSON(ctx, g, st, base, applied)
-			}
-			t := newTable(g.stdout, "CHANGE", "KIND", "ID")
-			err = st.DiffEach(ctx, base, applied, func(c c1z.Change, m proto.Message) error {
-				kind, id := describe(m)
-				t.row(c.String(), kind, id)
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			return t.close()
+			return g.withFile(cmd, func(ctx context.Context, st *c1z.Store) error { return g.printDiff(ctx, st, base, applied) })
 		},
 	}
 	cmd.Flags().StringVar(&base, "base", "", "the older sync id")
 	cmd.Flags().StringVar(&applied, "applied", "", "the newer sync id")
 	return cmd
+}
+
+func (g *globals) printDiff(ctx context.Context, st *c1z.Store, base, applied string) error {
+	var err error
+	if base == "" {
+		if base, applied, err = st.LatestTwoFullSyncs(ctx); err != nil {
+			return err
+		}
+	}
+	if g.json() {
+		return diffJSON(ctx, g, st, base, applied)
+	}
+	t := newTable(g.stdout, "CHANGE", "KIND", "ID")
+	err = st.DiffEach(ctx, base, applied, func(c c1z.Change, m proto.Message) error {
+		kind, id := describe(m)
+		t.row(c.String(), kind, id)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return t.close()
 }
 
 func describe(m proto.Message) (kind, id string) {

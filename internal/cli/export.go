@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"io"
+	"iter"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -89,82 +90,42 @@ func exportCSV(ctx context.Context, st *c1z.Store, syncID string, w io.Writer) e
 // exportJSON writes one document with every object of the sync, streamed.
 func exportJSON(ctx context.Context, st *c1z.Store, syncID string, w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	mo := protojson.MarshalOptions{}
-	section := func(key string, first bool, seq func(func(proto.Message) error) error) error {
-		if !first {
-			bw.WriteString(",")
-		}
-		bw.WriteString(`"` + key + `":[`)
-		n := 0
-		err := seq(func(m proto.Message) error {
-			if n > 0 {
-				bw.WriteByte(',')
-			}
-			n++
-			b, err := mo.Marshal(m)
-			if err != nil {
-				return err
-			}
-			_, err = bw.Write(b)
-			return err
-		})
-		bw.WriteString("]")
-		return err
-	}
-	bw.WriteString(`{"syncId":"` + syncID + `",`)
-	err := section("resourceTypes", true, func(emit func(proto.Message) error) error {
-		for m, err := range st.ResourceTypes(ctx, syncID) {
-			if err != nil {
-				return err
-			}
-			if err := emit(m); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	bw.WriteString(`{"syncId":"` + syncID + `"`)
+	err := jsonSection(bw, "resourceTypes", st.ResourceTypes(ctx, syncID))
 	if err == nil {
-		err = section("resources", false, func(emit func(proto.Message) error) error {
-			for m, err := range st.Resources(ctx, c1z.ResourceQuery{SyncID: syncID}) {
-				if err != nil {
-					return err
-				}
-				if err := emit(m); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		err = jsonSection(bw, "resources", st.Resources(ctx, c1z.ResourceQuery{SyncID: syncID}))
 	}
 	if err == nil {
-		err = section("entitlements", false, func(emit func(proto.Message) error) error {
-			for m, err := range st.Entitlements(ctx, c1z.EntitlementQuery{SyncID: syncID}) {
-				if err != nil {
-					return err
-				}
-				if err := emit(m); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		err = jsonSection(bw, "entitlements", st.Entitlements(ctx, c1z.EntitlementQuery{SyncID: syncID}))
 	}
 	if err == nil {
-		err = section("grants", false, func(emit func(proto.Message) error) error {
-			for m, err := range st.Grants(ctx, c1z.GrantQuery{SyncID: syncID}) {
-				if err != nil {
-					return err
-				}
-				if err := emit(m); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		err = jsonSection(bw, "grants", st.Grants(ctx, c1z.GrantQuery{SyncID: syncID}))
 	}
 	if err != nil {
 		return err
 	}
 	bw.WriteString("}\n")
 	return bw.Flush()
+}
+
+// jsonSection writes `,"key":[item,...]` from a stream of messages.
+func jsonSection[T proto.Message](bw *bufio.Writer, key string, seq iter.Seq2[T, error]) error {
+	bw.WriteString(`,"` + key + `":[`)
+	n := 0
+	for m, err := range seq {
+		if err != nil {
+			return err
+		}
+		b, err := protojson.Marshal(m)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			bw.WriteByte(',')
+		}
+		n++
+		bw.Write(b)
+	}
+	bw.WriteString("]")
+	return nil
 }

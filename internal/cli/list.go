@@ -59,17 +59,24 @@ func purpose(e *connectorv2.Entitlement) string {
 // withStore is the common shape of a read command: open, resolve the
 // sync, run, close.
 func (g *globals) withStore(cmd *cobra.Command, fn func(ctx context.Context, st *c1z.Store, run c1z.SyncRun) error) error {
+	return g.withFile(cmd, func(ctx context.Context, st *c1z.Store) error {
+		run, err := g.syncFor(ctx, st)
+		if err != nil {
+			return err
+		}
+		return fn(ctx, st, run)
+	})
+}
+
+// withFile opens the sync file read-only for fn and closes it after.
+func (g *globals) withFile(cmd *cobra.Command, fn func(ctx context.Context, st *c1z.Store) error) error {
 	ctx := cmd.Context()
 	st, err := g.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close(ctx)
-	run, err := g.syncFor(ctx, st)
-	if err != nil {
-		return err
-	}
-	return fn(ctx, st, run)
+	return fn(ctx, st)
 }
 
 func newResourceTypesCmd(g *globals) *cobra.Command {

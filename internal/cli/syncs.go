@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"maps"
@@ -37,32 +38,30 @@ func newSyncsCmd(g *globals) *cobra.Command {
 		Example: "  baton syncs\n  baton syncs -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			st, err := g.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close(ctx)
-			runs, err := st.Syncs(ctx)
-			if err != nil {
-				return err
-			}
-			if g.json() {
-				l := newJSONList(g.stdout, "syncs")
-				for _, r := range runs {
-					if err := l.add(syncOutput(r)); err != nil {
-						return err
-					}
-				}
-				return l.close()
-			}
-			t := newTable(g.stdout, "ID", "TYPE", "STARTED", "ENDED", "PARENT")
-			for _, r := range runs {
-				t.row(r.ID, string(r.Type), fmtTime(r.StartedAt), fmtTime(r.EndedAt), r.ParentID)
-			}
-			return t.close()
+			return g.withFile(cmd, func(ctx context.Context, st *c1z.Store) error { return g.printSyncs(ctx, st) })
 		},
 	}
+}
+
+func (g *globals) printSyncs(ctx context.Context, st *c1z.Store) error {
+	runs, err := st.Syncs(ctx)
+	if err != nil {
+		return err
+	}
+	if g.json() {
+		l := newJSONList(g.stdout, "syncs")
+		for _, r := range runs {
+			if err := l.add(syncOutput(r)); err != nil {
+				return err
+			}
+		}
+		return l.close()
+	}
+	t := newTable(g.stdout, "ID", "TYPE", "STARTED", "ENDED", "PARENT")
+	for _, r := range runs {
+		t.row(r.ID, string(r.Type), fmtTime(r.StartedAt), fmtTime(r.EndedAt), r.ParentID)
+	}
+	return t.close()
 }
 
 // statsOutput is the JSON shape Baton's `baton stats` prints: a sync run
@@ -113,57 +112,56 @@ func newStatsCmd(g *globals) *cobra.Command {
 		Example: "  baton stats\n  baton stats --sync-id 2aXc... -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			st, err := g.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close(ctx)
-			var run c1z.SyncRun
-			if g.syncID != "" {
-				run, err = st.SyncRun(ctx, g.syncID)
-			} else {
-				run, err = st.LatestFinishedSync(ctx, c1z.SyncFull)
-			}
-			if errors.Is(err, c1z.ErrNoSync) && g.syncID == "" {
-				return errors.Join(errors.New("no finished sync found in the file (see `baton syncs`; pass --sync-id to count an unfinished one)"), err)
-			}
-			if err != nil {
-				return err
-			}
-			s, err := st.Stats(ctx, run.ID)
-			if err != nil {
-				return err
-			}
-			if g.json() {
-				out := statsOutput{ID: run.ID, StartedAt: protoTime(run.StartedAt), EndedAt: protoTime(run.EndedAt), SyncToken: run.Token,
-					SyncType: string(run.Type), ParentSyncID: run.ParentID, Stats: statsCounts{
-						ResourceTypes: s.ResourceTypes, Resources: s.Resources, Entitlements: s.Entitlements, Grants: s.Grants, Assets: s.Assets,
-						ResourcesByResourceType: strCounts(s.ResourcesByType), GrantsByResourceType: strCounts(s.GrantsByType),
-						EntitlementsByResourceType: strCounts(s.EntitlementsByType)}}
-				b, err := json.Marshal(out)
-				if err != nil {
-					return err
-				}
-				_, err = g.stdout.Write(append(b, '\n'))
-				return err
-			}
-			t := newTable(g.stdout, "RESOURCE TYPE", "RESOURCES", "ENTITLEMENTS", "GRANTS")
-			types := map[string]bool{}
-			for _, m := range []map[string]int64{s.ResourcesByType, s.EntitlementsByType, s.GrantsByType} {
-				for k := range maps.Keys(m) {
-					types[k] = true
-				}
-			}
-			for _, k := range slices.Sorted(maps.Keys(types)) {
-				t.row(k, strconv.FormatInt(s.ResourcesByType[k], 10), strconv.FormatInt(s.EntitlementsByType[k], 10), strconv.FormatInt(s.GrantsByType[k], 10))
-			}
-			t.row("total", strconv.FormatInt(s.Resources, 10), strconv.FormatInt(s.Entitlements, 10), strconv.FormatInt(s.Grants, 10))
-			if err := t.close(); err != nil {
-				return err
-			}
-			_, err = g.stdout.Write([]byte("sync " + run.ID + " (" + string(run.Type) + "), " + strconv.FormatInt(s.ResourceTypes, 10) + " resource types\n"))
-			return err
+			return g.withFile(cmd, func(ctx context.Context, st *c1z.Store) error { return g.printStats(ctx, st) })
 		},
 	}
+}
+
+func (g *globals) printStats(ctx context.Context, st *c1z.Store) error {
+	var run c1z.SyncRun
+	var err error
+	if g.syncID != "" {
+		run, err = st.SyncRun(ctx, g.syncID)
+	} else {
+		run, err = st.LatestFinishedSync(ctx, c1z.SyncFull)
+	}
+	if errors.Is(err, c1z.ErrNoSync) && g.syncID == "" {
+		return errors.Join(errors.New("no finished sync found in the file (see `baton syncs`; pass --sync-id to count an unfinished one)"), err)
+	}
+	if err != nil {
+		return err
+	}
+	s, err := st.Stats(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	if g.json() {
+		out := statsOutput{ID: run.ID, StartedAt: protoTime(run.StartedAt), EndedAt: protoTime(run.EndedAt), SyncToken: run.Token,
+			SyncType: string(run.Type), ParentSyncID: run.ParentID, Stats: statsCounts{
+				ResourceTypes: s.ResourceTypes, Resources: s.Resources, Entitlements: s.Entitlements, Grants: s.Grants, Assets: s.Assets,
+				ResourcesByResourceType: strCounts(s.ResourcesByType), GrantsByResourceType: strCounts(s.GrantsByType),
+				EntitlementsByResourceType: strCounts(s.EntitlementsByType)}}
+		b, err := json.Marshal(out)
+		if err != nil {
+			return err
+		}
+		_, err = g.stdout.Write(append(b, '\n'))
+		return err
+	}
+	t := newTable(g.stdout, "RESOURCE TYPE", "RESOURCES", "ENTITLEMENTS", "GRANTS")
+	types := map[string]bool{}
+	for _, m := range []map[string]int64{s.ResourcesByType, s.EntitlementsByType, s.GrantsByType} {
+		for k := range maps.Keys(m) {
+			types[k] = true
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(types)) {
+		t.row(k, strconv.FormatInt(s.ResourcesByType[k], 10), strconv.FormatInt(s.EntitlementsByType[k], 10), strconv.FormatInt(s.GrantsByType[k], 10))
+	}
+	t.row("total", strconv.FormatInt(s.Resources, 10), strconv.FormatInt(s.Entitlements, 10), strconv.FormatInt(s.Grants, 10))
+	if err := t.close(); err != nil {
+		return err
+	}
+	_, err = g.stdout.Write([]byte("sync " + run.ID + " (" + string(run.Type) + "), " + strconv.FormatInt(s.ResourceTypes, 10) + " resource types\n"))
+	return err
 }

@@ -114,12 +114,10 @@ func (s *Store) resolveSync(ctx context.Context, id string) (string, error) {
 }
 
 func (s *Store) resourceWhere(ctx context.Context, q ResourceQuery) (*where, error) {
-	id, err := s.resolveSync(ctx, q.SyncID)
+	w, err := s.syncOnly(ctx, q.SyncID)
 	if err != nil {
 		return nil, err
 	}
-	w := &where{}
-	w.eq("sync_id", id)
 	if q.ResourceTypeID != "" {
 		w.eq("resource_type_id", q.ResourceTypeID)
 	}
@@ -131,12 +129,10 @@ func (s *Store) resourceWhere(ctx context.Context, q ResourceQuery) (*where, err
 }
 
 func (s *Store) entitlementWhere(ctx context.Context, q EntitlementQuery) (*where, error) {
-	id, err := s.resolveSync(ctx, q.SyncID)
+	w, err := s.syncOnly(ctx, q.SyncID)
 	if err != nil {
 		return nil, err
 	}
-	w := &where{}
-	w.eq("sync_id", id)
 	if q.ResourceTypeID != "" {
 		w.eq("resource_type_id", q.ResourceTypeID)
 	}
@@ -148,12 +144,10 @@ func (s *Store) entitlementWhere(ctx context.Context, q EntitlementQuery) (*wher
 }
 
 func (s *Store) grantWhere(ctx context.Context, q GrantQuery) (*where, error) {
-	id, err := s.resolveSync(ctx, q.SyncID)
+	w, err := s.syncOnly(ctx, q.SyncID)
 	if err != nil {
 		return nil, err
 	}
-	w := &where{}
-	w.eq("sync_id", id)
 	if q.EntitlementID != "" {
 		w.eq("entitlement_id", q.EntitlementID)
 	}
@@ -296,6 +290,8 @@ func (s *Store) ResourceTypesPage(ctx context.Context, syncID string, p Page) ([
 	return page(ctx, s, tResourceTypes, w, p, newResourceType)
 }
 
+// syncOnly starts a where clause selecting the rows of one sync (syncID
+// empty: the default sync).
 func (s *Store) syncOnly(ctx context.Context, syncID string) (*where, error) {
 	id, err := s.resolveSync(ctx, syncID)
 	if err != nil {
