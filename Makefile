@@ -20,7 +20,7 @@ FUZZTIME ?= 60s
 CRASH_RUNS ?= 50
 
 .PHONY: all demo test generate proto-lint proto-format-check drift-check wirecheck vet gotest \
-	lint bench fuzz crash vendor-validate build clean
+	lint race bench fuzz crash vendor-validate build clean
 
 all: build
 
@@ -69,6 +69,10 @@ gotest:
 
 ## test: the CI gate, in order.
 test: proto-lint proto-format-check drift-check wirecheck vet gotest
+
+## race: the Go tests under the race detector (slower; not part of make test).
+race:
+	$(GO) test -race ./...
 
 ## lint: the static checks alone.
 lint: proto-lint proto-format-check vet
