@@ -41,6 +41,10 @@ type Faults struct {
 	VanishedGroups map[string]bool
 	// PanicOnValidate makes Validate panic.
 	PanicOnValidate bool
+	// OutsideCollaborator adds, to every repo's grants, a principal that
+	// ListResources never returns, with the InsertResourceGrants
+	// annotation so the syncer stores it from the grant.
+	OutsideCollaborator bool
 }
 
 // Connector is the test app. Create it with New.
@@ -453,7 +457,13 @@ func (r *repos) Entitlements(_ context.Context, res *connectorv2.Resource, _ con
 func (r *repos) Grants(_ context.Context, res *connectorv2.Resource, _ connector.PageRequest) (connector.Page[*connectorv2.Grant], error) {
 	// The first group administers every repo; its members inherit it.
 	g := grant.New(res, "admin", resource.ID("group", r.c.groups[0]), grant.Expandable("group:"+r.c.groups[0]+":member"))
-	return connector.Page[*connectorv2.Grant]{Items: []*connectorv2.Grant{g}}, r.c.fault()
+	page := connector.Page[*connectorv2.Grant]{Items: []*connectorv2.Grant{g}}
+	if r.c.Faults.OutsideCollaborator {
+		outsider, _ := resource.New("user", "outsider", "Outside Collaborator", resource.User(resource.Login("outsider")))
+		page.Items = append(page.Items, grant.Of(entitlement.NewPermission(res, "admin"), outsider))
+		page.Annotations = annotations.New(&connectorv2.InsertResourceGrants{})
+	}
+	return page, r.c.fault()
 }
 
 // --- connector-level capabilities ---

@@ -309,3 +309,19 @@ func (u pacedUsers) List(ctx context.Context, parent *connectorv2.ResourceId, re
 	}
 	return page, err
 }
+
+func TestInsertResourceGrantsStoresPrincipals(t *testing.T) {
+	c := testconnector.New(5, 2, 0)
+	c.Faults.OutsideCollaborator = true
+	path := filepath.Join(t.TempDir(), "s.c1z")
+	_, err := syncTo(t, inProcess(t, c), path)
+	must(t, err)
+	ctx := context.Background()
+	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	must(t, err)
+	defer st.Close(ctx)
+	r, err := st.Resource(ctx, "", &connectorv2.ResourceId{ResourceType: "user", Resource: "outsider"})
+	if err != nil || r.GetDisplayName() != "Outside Collaborator" {
+		t.Fatalf("the principal carried by the grants was not stored: %v %v", r, err)
+	}
+}
