@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"maps"
 	"context"
 	"io"
 	"iter"
@@ -333,6 +334,16 @@ func writeGrantsJSON(w io.Writer, views iter.Seq2[c1z.GrantView, error], types t
 	return bw.Flush()
 }
 
+// via says how a principal holds entitlement entID: "direct", or the
+// entitlements it inherits it through.
+func via(g *connectorv2.Grant, entID string) string {
+	srcs := g.GetSources().GetSources()
+	if len(srcs) == 0 || srcs[entID] != nil {
+		return "direct"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(srcs)), ",")
+}
+
 func sorted(s []string) []string {
 	slices.Sort(s)
 	return s
@@ -376,15 +387,7 @@ func newPrincipalsCmd(g *globals) *cobra.Command {
 						}
 						continue
 					}
-					via := "direct"
-					if srcs := v.Grant.GetSources().GetSources(); len(srcs) > 0 && srcs[entID] == nil {
-						var ids []string
-						for id := range srcs {
-							ids = append(ids, id)
-						}
-						via = strings.Join(sorted(ids), ",")
-					}
-					t.row(p.GetId().GetResourceType(), p.GetId().GetResource(), p.GetDisplayName(), via)
+					t.row(p.GetId().GetResourceType(), p.GetId().GetResource(), p.GetDisplayName(), via(v.Grant, entID))
 				}
 				if l != nil {
 					return l.close()
@@ -437,15 +440,7 @@ func newAccessCmd(g *globals) *cobra.Command {
 					}
 					key := rid(ent.GetResource().GetId())
 					if t != nil {
-						via := "direct"
-						if srcs := v.Grant.GetSources().GetSources(); len(srcs) > 0 && srcs[ent.GetId()] == nil {
-							var ids []string
-							for id := range srcs {
-								ids = append(ids, id)
-							}
-							via = strings.Join(sorted(ids), ",")
-						}
-						t.row(key, ent.GetId(), via)
+						t.row(key, ent.GetId(), via(v.Grant, ent.GetId()))
 						continue
 					}
 					a, ok := byRes[key]

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/connector"
@@ -18,6 +19,16 @@ func resourceID(typ, id string) *connectorv2.ResourceId {
 }
 
 var prettyJSON = protojson.MarshalOptions{Multiline: true, Indent: "  "}
+
+// printJSON writes m to standard output as indented JSON.
+func (e *environment) printJSON(m proto.Message) error {
+	b, err := prettyJSON.Marshal(m)
+	if err != nil {
+		return err
+	}
+	_, err = e.io.Out.Write(append(b, '\n'))
+	return err
+}
 
 func (e *environment) capabilitiesCmd() *cobra.Command {
 	return &cobra.Command{
@@ -36,12 +47,7 @@ func (e *environment) capabilitiesCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			b, err := prettyJSON.Marshal(md.GetMetadata().GetCapabilities())
-			if err != nil {
-				return err
-			}
-			_, err = e.io.Out.Write(append(b, '\n'))
-			return err
+			return e.printJSON(md.GetMetadata().GetCapabilities())
 		},
 	}
 }
@@ -51,14 +57,7 @@ func (e *environment) configCmd() *cobra.Command {
 		Use:   "config",
 		Short: "Print the configuration schema as c1.config.v1.Configuration JSON",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := prettyJSON.Marshal(e.schema.Proto())
-			if err != nil {
-				return err
-			}
-			_, err = e.io.Out.Write(append(b, '\n'))
-			return err
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return e.printJSON(e.schema.Proto()) },
 	}
 }
 

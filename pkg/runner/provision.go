@@ -68,14 +68,7 @@ func (e *environment) provision(ctx context.Context, p *provisioning) error {
 		return err
 	}
 	c := connector.InProcessClient(srv)
-	out := func(m proto.Message) error {
-		b, err := prettyJSON.Marshal(m)
-		if err != nil {
-			return err
-		}
-		_, err = e.io.Out.Write(append(b, '\n'))
-		return err
-	}
+	out := e.printJSON
 	switch {
 	case p.grantEntitlement != "":
 		if p.grantPrincipal == "" || p.grantPrincipalTyp == "" {
