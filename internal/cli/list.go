@@ -2,10 +2,10 @@ package cli
 
 import (
 	"bufio"
-	"maps"
 	"context"
 	"io"
 	"iter"
+	"maps"
 	"slices"
 	"strings"
 

@@ -57,7 +57,7 @@ func (e *environment) configCmd() *cobra.Command {
 		Use:   "config",
 		Short: "Print the configuration schema as c1.config.v1.Configuration JSON",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return e.printJSON(e.schema.Proto()) },
+		RunE:  func(cmd *cobra.Command, _ []string) error { return e.printJSON(e.schema.Proto()) },
 	}
 }
 
