@@ -72,7 +72,7 @@ func Run(t testing.TB, c connector.Connector, opts ...Option) *Report {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	client := Serve(t, c)
-	k := &kit{t: t, c: client, opts: o, rep: &Report{Client: client, Resources: map[string]*connectorv2.Resource{}, Entitlements: map[string]*connectorv2.Entitlement{}}}
+	k := &kit{t: t, c: client, opts: o, inserted: map[string]bool{}, rep: &Report{Client: client, Resources: map[string]*connectorv2.Resource{}, Entitlements: map[string]*connectorv2.Entitlement{}}}
 	k.metadata(ctx)
 	k.resources(ctx)
 	k.entitlementsAndGrants(ctx)
@@ -117,10 +117,11 @@ func Serve(t testing.TB, c connector.Connector) contract.Client {
 }
 
 type kit struct {
-	t    testing.TB
-	c    contract.Client
-	opts options
-	rep  *Report
+	t        testing.TB
+	c        contract.Client
+	opts     options
+	rep      *Report
+	inserted map[string]bool // principals known only from grants
 }
 
 func (k *kit) fatalf(format string, args ...any) {
@@ -274,8 +275,12 @@ func (k *kit) entitlementsAndGrants(ctx context.Context) {
 				for _, g := range resp.GetList() {
 					if inserts {
 						p := g.GetPrincipal()
+						key := p.GetId().GetResourceType() + ":" + p.GetId().GetResource()
 						k.valid("inserted principal", p)
-						k.rep.Resources[p.GetId().GetResourceType()+":"+p.GetId().GetResource()] = p
+						if _, listed := k.rep.Resources[key]; !listed {
+							k.rep.Resources[key] = p
+							k.inserted[key] = true
+						}
 					}
 					k.valid("grant "+g.GetId(), g)
 					if want := grant.ID(g.GetEntitlement().GetId(), g.GetPrincipal().GetId()); g.GetId() != want {
@@ -321,8 +326,8 @@ func (k *kit) capabilities(ctx context.Context) {
 	for _, rtc := range k.rep.Metadata.GetCapabilities().GetResourceTypeCapabilities() {
 		typeID := rtc.GetResourceType().GetId()
 		if slices.Contains(rtc.GetCapabilities(), connectorv2.Capability_CAPABILITY_TARGETED_SYNC) {
-			for _, r := range k.rep.Resources {
-				if r.GetId().GetResourceType() != typeID {
+			for key, r := range k.rep.Resources {
+				if r.GetId().GetResourceType() != typeID || k.inserted[key] {
 					continue
 				}
 				resp, err := k.c.GetResource(ctx, &connectorv2.ResourceGetterServiceGetResourceRequest{ResourceId: r.GetId(), ParentResourceId: r.GetParentResourceId()})
