@@ -180,6 +180,9 @@ type querier interface {
 // up to the current schema. It only adds: nothing is dropped or rewritten
 // except moving GrantExpandable annotations of old grants into their column.
 func migrate(ctx context.Context, db *sql.DB) error {
+	if err := setPageSize(ctx, db); err != nil {
+		return err
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -258,4 +261,29 @@ func inspect(ctx context.Context, db *sql.DB) (schemaInfo, error) {
 	}
 	si.grantHasExp = gc["expansion"]
 	return si, nil
+}
+
+// newPageSize is the page size of databases this package creates: larger
+// pages than SQLite's 4 KiB default carry less per-page overhead and give
+// zstd longer runs, for files about 10% smaller. Existing files keep theirs.
+const newPageSize = 16384
+
+// setPageSize gives a brand-new, empty database the larger page size. The
+// page size can only change outside WAL mode and before the first table.
+func setPageSize(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var tables int
+	if err := conn.QueryRowContext(ctx, "select count(*) from sqlite_master").Scan(&tables); err != nil || tables > 0 {
+		return err
+	}
+	for _, q := range []string{"pragma journal_mode=DELETE", fmt.Sprintf("pragma page_size=%d", newPageSize), "vacuum", "pragma journal_mode=WAL"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("set page size: %s: %w", q, err)
+		}
+	}
+	return nil
 }

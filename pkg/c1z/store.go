@@ -86,7 +86,7 @@ func WithEncoder(level zstd.EncoderLevel, concurrency int) Option {
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithCacheSize sets SQLite's page cache per connection, in bytes
-// (default 16 MiB when writable, 8 MiB when read-only).
+// (default 6 MiB; a few connections each have one).
 func WithCacheSize(bytes int64) Option { return func(o *options) { o.cacheBytes = bytes } }
 
 // WorkPath is where a writable store keeps its working database for the
@@ -109,10 +109,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		opt(&o)
 	}
 	if o.cacheBytes == 0 {
-		o.cacheBytes = 16 << 20
-		if o.readOnly {
-			o.cacheBytes = 8 << 20
-		}
+		o.cacheBytes = 6 << 20
 	}
 	if o.logger == nil {
 		o.logger = slog.New(slog.DiscardHandler)
@@ -291,8 +288,8 @@ func (s *Store) openDB(ctx context.Context, path string, readOnly bool) error {
 		// corrupts the database; NORMAL syncs only at checkpoints.
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(OFF)")
-		q.Add("_pragma", "wal_autocheckpoint(16384)")
-		q.Add("_pragma", "temp_store(MEMORY)")
+		q.Add("_pragma", "wal_autocheckpoint(4096)")
+		q.Add("_pragma", "temp_store(FILE)")
 	}
 	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}).String()
 	db, err := sql.Open("sqlite", dsn)
