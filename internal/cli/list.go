@@ -128,17 +128,18 @@ func newResourcesCmd(g *globals) *cobra.Command {
 				}
 				q := c1z.ResourceQuery{SyncID: run.ID, ResourceTypeID: typeID}
 				if g.json() {
-					l := newJSONList(g.stdout, "resources")
-					for v, err := range st.ResourceViews(ctx, q) {
-						if err != nil {
-							return err
+					return writeListJSON(g.stdout, "resources", st.ResourceViews(ctx, q), func(e *encoder, v c1z.ResourceView) error {
+						rt := v.Resource.GetId().GetResourceType()
+						sep, err := e.field("{", "resource", v.Resource, cacheKey{})
+						if err == nil {
+							sep, err = e.field(sep, "resourceType", types.get(rt), cacheKey{"t", rt})
 						}
-						out := &batonv1.ResourceOutput{Resource: v.Resource, ResourceType: types.get(v.Resource.GetId().GetResourceType()), Parent: v.Parent}
-						if err := l.add(out); err != nil {
-							return err
+						if err == nil {
+							sep, err = e.field(sep, "parent", v.Parent, cacheKey{"p", rid(v.Resource.GetParentResourceId())})
 						}
-					}
-					return l.close()
+						e.close(sep)
+						return err
+					})
 				}
 				t := newTable(g.stdout, "RESOURCE TYPE", "ID", "DISPLAY NAME", "PARENT")
 				for r, err := range st.Resources(ctx, q) {
@@ -277,9 +278,7 @@ func (g *globals) printGrants(ctx context.Context, st *c1z.Store, q c1z.GrantQue
 // writeGrantsJSON prints a baton.v1 GrantListOutput, encoding rows on
 // every core and each repeated entitlement, resource and type only once.
 func writeGrantsJSON(w io.Writer, views iter.Seq2[c1z.GrantView, error], types typeCache) error {
-	bw := bufio.NewWriterSize(w, 256<<10)
-	n := 0
-	err := encodeOrdered(views, func(e *encoder, v c1z.GrantView) error {
+	return writeListJSON(w, "grants", views, func(e *encoder, v c1z.GrantView) error {
 		p := v.Principal
 		if p == nil {
 			// Baton's CLI marks a principal the sync does not hold this way.
@@ -287,35 +286,38 @@ func writeGrantsJSON(w io.Writer, views iter.Seq2[c1z.GrantView, error], types t
 			p = &connectorv2.Resource{Id: pid, DisplayName: "MISSING RESOURCE (" + rid(pid) + ")"}
 		}
 		rt := v.Grant.GetEntitlement().GetResource().GetId().GetResourceType()
-		var err error
-		sep := "{"
-		e.buf.WriteString(",")
-		if sep, err = e.grant(sep, v.Grant); err != nil {
-			return err
+		sep, err := e.grant("{", v.Grant)
+		if err == nil {
+			sep, err = e.field(sep, "entitlement", v.Entitlement, cacheKey{"e", v.Grant.GetEntitlement().GetId()})
 		}
-		if sep, err = e.field(sep, "entitlement", v.Entitlement, cacheKey{"e", v.Grant.GetEntitlement().GetId()}); err != nil {
-			return err
+		if err == nil {
+			sep, err = e.field(sep, "resource", v.Resource, cacheKey{"r", rid(v.Grant.GetEntitlement().GetResource().GetId())})
 		}
-		if sep, err = e.field(sep, "resource", v.Resource, cacheKey{"r", rid(v.Grant.GetEntitlement().GetResource().GetId())}); err != nil {
-			return err
+		if err == nil {
+			sep, err = e.field(sep, "resourceType", types.get(rt), cacheKey{"t", rt})
 		}
-		if sep, err = e.field(sep, "resourceType", types.get(rt), cacheKey{"t", rt}); err != nil {
-			return err
+		if err == nil {
+			sep, err = e.field(sep, "principal", p, cacheKey{})
 		}
-		if sep, err = e.field(sep, "principal", p, cacheKey{}); err != nil {
-			return err
-		}
-		if sep == "{" {
-			e.buf.WriteString("{")
-		}
-		e.buf.WriteString("}")
-		return nil
+		e.close(sep)
+		return err
+	})
+}
+
+// writeListJSON prints {"<key>":[row,...]} (or {} when empty), each row
+// written by encode as a JSON object, rows encoded on every core.
+func writeListJSON[T any](w io.Writer, key string, rows iter.Seq2[T, error], encode func(*encoder, T) error) error {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	n := 0
+	err := encodeOrdered(rows, func(e *encoder, row T) error {
+		e.buf.WriteByte(',')
+		return encode(e, row)
 	}, func(b []byte) error {
 		if len(b) == 0 {
 			return nil
 		}
 		if n == 0 {
-			bw.WriteString(`{"grants":[`)
+			bw.WriteString(`{"` + key + `":[`)
 			b = b[1:] // the leading comma of the first row
 		}
 		n++

@@ -131,6 +131,14 @@ func (e *encoder) field(sep, name string, m proto.Message, key cacheKey) (string
 	return ",", nil
 }
 
+// close ends a JSON object opened by the first field written with sep "{".
+func (e *encoder) close(sep string) {
+	if sep == "{" {
+		e.buf.WriteByte('{')
+	}
+	e.buf.WriteByte('}')
+}
+
 // grant writes a Grant as protojson would, reusing the cached encoding of
 // its entitlement (the same for every grant of that entitlement).
 func (e *encoder) grant(sep string, g *connectorv2.Grant) (string, error) {
