@@ -76,8 +76,8 @@ func (e *environment) serviceCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return subprocess.Serve(cmd.Context(), e.io.In, e.log, func(creds grpc.ServerOption) *grpc.Server {
-				return connector.NewGRPCServer(srv, creds)
+			return subprocess.Serve(cmd.Context(), e.io.In, e.log, func(opts ...grpc.ServerOption) *grpc.Server {
+				return connector.NewGRPCServer(srv, opts...)
 			})
 		},
 	}

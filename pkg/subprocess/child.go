@@ -13,11 +13,13 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/protobuf/proto"
 
 	connectorwrapperv1 "github.com/batonkit/batonkit/pb/c1/connector_wrapper/v1"
+	ratelimitv1 "github.com/batonkit/batonkit/pb/c1/ratelimit/v1"
 )
 
 // ListenerFDEnv names the variable holding the inherited listener's fd.
@@ -72,11 +74,12 @@ func inheritedListener() (net.Listener, error) {
 }
 
 // Serve is the child side: it reads the ServerConfig from stdin, serves
-// every service registered by register on the inherited listener with
-// mutual TLS, and returns when stdin reaches EOF (or ctx ends).
-// newServer receives the TLS option and must return a server with the
-// connector's services registered (connector.NewGRPCServer does).
-func Serve(ctx context.Context, stdin io.Reader, log *slog.Logger, newServer func(creds grpc.ServerOption) *grpc.Server) error {
+// the connector on the inherited listener with mutual TLS, and returns when
+// stdin reaches EOF (or ctx ends). newServer receives the server options
+// the parent's configuration asks for (TLS credentials, a rate limiter)
+// and must return a server with the connector's services registered
+// (connector.NewGRPCServer does).
+func Serve(ctx context.Context, stdin io.Reader, log *slog.Logger, newServer func(opts ...grpc.ServerOption) *grpc.Server) error {
 	cfg, rest, err := ReadServerConfig(stdin)
 	if err != nil {
 		return err
@@ -89,7 +92,11 @@ func Serve(ctx context.Context, stdin io.Reader, log *slog.Logger, newServer fun
 	if err != nil {
 		return err
 	}
-	srv := newServer(grpc.Creds(credentials.NewTLS(tlsCfg)))
+	opts := []grpc.ServerOption{grpc.Creds(credentials.NewTLS(tlsCfg))}
+	if lim := limiterFor(cfg.GetRateLimiterConfig()); lim != nil {
+		opts = append(opts, grpc.ChainUnaryInterceptor(lim))
+	}
+	srv := newServer(opts...)
 
 	eof := make(chan error, 1)
 	go func() {
@@ -118,4 +125,23 @@ func Serve(ctx context.Context, stdin io.Reader, log *slog.Logger, newServer fun
 		return err
 	}
 	return nil
+}
+
+// limiterFor turns the parent's rate limiter settings into an interceptor
+// that spaces the connector's calls. A fixed in-memory limiter is honoured;
+// "disabled", adaptive and external limiters need no client-side spacing
+// here (the connector's own HTTP client reacts to the app's limits).
+func limiterFor(cfg *ratelimitv1.RateLimiterConfig) grpc.UnaryServerInterceptor {
+	fixed := cfg.GetFixedMem()
+	if fixed == nil || fixed.GetRate() <= 0 || fixed.GetPeriod().AsDuration() <= 0 {
+		return nil
+	}
+	per := fixed.GetPeriod().AsDuration() / time.Duration(fixed.GetRate())
+	lim := rate.NewLimiter(rate.Every(per), 1)
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if err := lim.Wait(ctx); err != nil {
+			return nil, err
+		}
+		return handler(ctx, req)
+	}
 }

@@ -44,6 +44,9 @@ type Options struct {
 	ReadyTimeout time.Duration // how long the child may take to answer (default 30s)
 	Env          []string      // extra environment for the child
 	Logger       *slog.Logger
+	// RateLimiter is sent to the child; nil means disabled. A fixed
+	// in-memory limiter makes the child space its calls.
+	RateLimiter *ratelimitv1.RateLimiterConfig
 }
 
 // Start runs path with args plus _connector-service, hands it a listener
@@ -80,11 +83,11 @@ func Start(ctx context.Context, path string, args []string, opts Options) (*Proc
 	}
 	port := lis.Addr().(*net.TCPAddr).Port
 
-	cfg, err := proto.Marshal(&connectorwrapperv1.ServerConfig{
-		Credential:        serverCred,
-		RateLimiterConfig: &ratelimitv1.RateLimiterConfig{Type: &ratelimitv1.RateLimiterConfig_Disabled{Disabled: &ratelimitv1.DisabledLimiter{}}},
-		ListenPort:        uint32(port),
-	})
+	rl := opts.RateLimiter
+	if rl == nil {
+		rl = &ratelimitv1.RateLimiterConfig{Type: &ratelimitv1.RateLimiterConfig_Disabled{Disabled: &ratelimitv1.DisabledLimiter{}}}
+	}
+	cfg, err := proto.Marshal(&connectorwrapperv1.ServerConfig{Credential: serverCred, RateLimiterConfig: rl, ListenPort: uint32(port)})
 	if err != nil {
 		return nil, err
 	}

@@ -17,9 +17,11 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/batonkit/batonkit/internal/testconnector"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	ratelimitv1 "github.com/batonkit/batonkit/pb/c1/ratelimit/v1"
 	"github.com/batonkit/batonkit/pkg/connector"
 	"github.com/batonkit/batonkit/pkg/contract"
 	"github.com/batonkit/batonkit/pkg/subprocess"
@@ -36,8 +38,8 @@ func TestHelper(t *testing.T) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		err = subprocess.Serve(context.Background(), os.Stdin, slog.New(slog.DiscardHandler), func(creds grpc.ServerOption) *grpc.Server {
-			return connector.NewGRPCServer(srv, creds)
+		err = subprocess.Serve(context.Background(), os.Stdin, slog.New(slog.DiscardHandler), func(opts ...grpc.ServerOption) *grpc.Server {
+			return connector.NewGRPCServer(srv, opts...)
 		})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "child:", err)
@@ -56,9 +58,31 @@ func TestHelper(t *testing.T) {
 }
 
 func startChild(ctx context.Context) (*subprocess.Process, error) {
-	return subprocess.Start(ctx, os.Args[0], []string{"-test.run=^TestHelper$"}, subprocess.Options{
-		Env: []string{"BATONKIT_HELPER=child"}, ReadyTimeout: 20 * time.Second,
-	})
+	return startChildWith(ctx, subprocess.Options{})
+}
+
+func startChildWith(ctx context.Context, o subprocess.Options) (*subprocess.Process, error) {
+	o.Env, o.ReadyTimeout = []string{"BATONKIT_HELPER=child"}, 20*time.Second
+	return subprocess.Start(ctx, os.Args[0], []string{"-test.run=^TestHelper$"}, o)
+}
+
+func TestFixedRateLimiterSpacesCalls(t *testing.T) {
+	p, err := startChildWith(t.Context(), subprocess.Options{RateLimiter: &ratelimitv1.RateLimiterConfig{
+		Type: &ratelimitv1.RateLimiterConfig_FixedMem{FixedMem: &ratelimitv1.FixedMemoryLimiter{Rate: 20, Period: durationpb.New(time.Second)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	start := time.Now()
+	for i := 0; i < 8; i++ {
+		if _, err := p.Client.ListResourceTypes(t.Context(), &connectorv2.ResourceTypesServiceListResourceTypesRequest{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 20 per second: 8 calls (after the start-up probe) need at least 350ms.
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Fatalf("8 calls took %v; the child ignored the 20/s limit", d)
+	}
 }
 
 func TestChildServesEveryServiceOverMTLS(t *testing.T) {
