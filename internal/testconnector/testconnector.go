@@ -41,10 +41,10 @@ type Faults struct {
 	VanishedGroups map[string]bool
 	// PanicOnValidate makes Validate panic.
 	PanicOnValidate bool
-	// OutsideCollaborator adds, to every repo's grants, a principal that
-	// ListResources never returns, with the InsertResourceGrants
-	// annotation so the syncer stores it from the grant.
-	OutsideCollaborator bool
+	// ArchivedRepo adds, to every repo's grants, a grant on an archived
+	// repo that ListResources never returns, with the InsertResourceGrants
+	// annotation so the syncer stores the repo from the grant.
+	ArchivedRepo bool
 }
 
 // Connector is the test app. Create it with New.
@@ -458,9 +458,10 @@ func (r *repos) Grants(_ context.Context, res *connectorv2.Resource, _ connector
 	// The first group administers every repo; its members inherit it.
 	g := grant.New(res, "admin", resource.ID("group", r.c.groups[0]), grant.Expandable("group:"+r.c.groups[0]+":member"))
 	page := connector.Page[*connectorv2.Grant]{Items: []*connectorv2.Grant{g}}
-	if r.c.Faults.OutsideCollaborator {
-		outsider, _ := resource.New("user", "outsider", "Outside Collaborator", resource.User(resource.Login("outsider")))
-		page.Items = append(page.Items, grant.Of(entitlement.NewPermission(res, "admin"), outsider))
+	if r.c.Faults.ArchivedRepo {
+		org := res.GetParentResourceId()
+		archived, _ := resource.New("repo", org.GetResource()+"/archived", "archived", resource.WithParent(org))
+		page.Items = append(page.Items, grant.New(archived, "admin", resource.ID("group", r.c.groups[0])))
 		page.Annotations = annotations.New(&connectorv2.InsertResourceGrants{})
 	}
 	return page, r.c.fault()

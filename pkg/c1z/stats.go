@@ -16,6 +16,9 @@ type Stats struct {
 	GrantsByType       map[string]int64 `json:"grants_by_resource_type,omitempty"`
 	EntitlementsByType map[string]int64 `json:"entitlements_by_resource_type,omitempty"`
 	Assets             int64            `json:"assets,omitempty"`
+	// Unhandled is batonkit's own addition: protocol features the syncer
+	// did not act on, by name (readers of Baton's shape ignore it).
+	Unhandled map[string]int64 `json:"unhandled_protocol_features,omitempty"`
 }
 
 // Stats counts the objects of a sync (syncID empty: the default sync).

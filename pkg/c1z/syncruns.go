@@ -243,8 +243,24 @@ func (s *Store) Checkpoint(ctx context.Context, syncID, token string) error {
 	})
 }
 
+// EndOption adds to what EndSync records.
+type EndOption func(*Stats)
+
+// WithUnhandled records, in the sync's stats, the protocol features the
+// syncer did not act on (name -> uses).
+func WithUnhandled(n map[string]int) EndOption {
+	return func(st *Stats) {
+		for k, v := range n {
+			if st.Unhandled == nil {
+				st.Unhandled = map[string]int64{}
+			}
+			st.Unhandled[k] = int64(v)
+		}
+	}
+}
+
 // EndSync marks a sync finished, records its statistics and returns them.
-func (s *Store) EndSync(ctx context.Context, syncID string) (Stats, error) {
+func (s *Store) EndSync(ctx context.Context, syncID string, opts ...EndOption) (Stats, error) {
 	if err := s.checkWritable(); err != nil {
 		return Stats{}, err
 	}
@@ -254,6 +270,9 @@ func (s *Store) EndSync(ctx context.Context, syncID string) (Stats, error) {
 	st, err := s.Stats(ctx, syncID)
 	if err != nil {
 		return st, err
+	}
+	for _, o := range opts {
+		o(&st)
 	}
 	js, err := json.Marshal(st)
 	if err != nil {

@@ -32,11 +32,11 @@ func TestConformanceKitPassesTheTestConnector(t *testing.T) {
 	if len(rep.Resources) != 12+4+2+2+4 || len(rep.Grants) == 0 {
 		t.Fatalf("kit saw %d resources, %d grants", len(rep.Resources), len(rep.Grants))
 	}
-	withOutsider := testconnector.New(3, 2, 0)
-	withOutsider.Faults.OutsideCollaborator = true
-	rep = connectortest.Run(t, withOutsider)
-	if _, ok := rep.Resources["user:outsider"]; !ok {
-		t.Fatal("the kit did not take the principal inserted with InsertResourceGrants")
+	withArchived := testconnector.New(3, 2, 0)
+	withArchived.Faults.ArchivedRepo = true
+	rep = connectortest.Run(t, withArchived)
+	if _, ok := rep.Resources["repo:acme/archived"]; !ok {
+		t.Fatal("the kit did not take the resource inserted with InsertResourceGrants")
 	}
 }
 

@@ -121,7 +121,7 @@ type kit struct {
 	c        contract.Client
 	opts     options
 	rep      *Report
-	inserted map[string]bool // principals known only from grants
+	inserted map[string]bool // resources known only from grants (InsertResourceGrants)
 }
 
 func (k *kit) fatalf(format string, args ...any) {
@@ -269,17 +269,22 @@ func (k *kit) entitlementsAndGrants(ctx context.Context) {
 		if !skipAll && !annos.Contains(&connectorv2.SkipGrants{}) {
 			k.pages("ListGrants("+key+")", func(tok string) (string, error) {
 				resp, err := k.c.ListGrants(ctx, &connectorv2.GrantsServiceListGrantsRequest{Resource: r, PageToken: tok})
-				// Principals the connector cannot list itself arrive inside
-				// the grants, flagged by InsertResourceGrants.
+				// Resources the connector discovers only through grants
+				// arrive on the grants' entitlements, flagged by
+				// InsertResourceGrants: the syncer stores them, as Baton's does.
 				inserts := annotations.Annotations(resp.GetAnnotations()).Contains(&connectorv2.InsertResourceGrants{})
 				for _, g := range resp.GetList() {
 					if inserts {
-						p := g.GetPrincipal()
-						key := p.GetId().GetResourceType() + ":" + p.GetId().GetResource()
-						k.valid("inserted principal", p)
+						e := g.GetEntitlement()
+						res := e.GetResource()
+						key := res.GetId().GetResourceType() + ":" + res.GetId().GetResource()
+						k.valid("resource inserted from a grant", res)
 						if _, listed := k.rep.Resources[key]; !listed {
-							k.rep.Resources[key] = p
+							k.rep.Resources[key] = res
 							k.inserted[key] = true
+						}
+						if _, listed := k.rep.Entitlements[e.GetId()]; !listed {
+							k.rep.Entitlements[e.GetId()] = e
 						}
 					}
 					k.valid("grant "+g.GetId(), g)

@@ -15,7 +15,10 @@ type Progress struct {
 	Resources     int
 	Entitlements  int
 	Grants        int
-	Elapsed       time.Duration
+	// Unhandled counts uses of protocol features this syncer does not act
+	// on (see Result.Unhandled).
+	Unhandled int
+	Elapsed   time.Duration
 	Done          bool
 }
 
@@ -34,6 +37,12 @@ func (r *run) count(field *int, n int) {
 	r.pmu.Unlock()
 }
 
+func (r *run) steps() int {
+	r.st.mu.Lock()
+	defer r.st.mu.Unlock()
+	return r.st.Steps
+}
+
 func (r *run) report() {
 	if r.s.opts.progress == nil {
 		return
@@ -41,11 +50,11 @@ func (r *run) report() {
 	r.pmu.Lock()
 	p := r.progress
 	r.pmu.Unlock()
-	p.SyncID, p.Steps = r.syncID, r.st.Steps
-	if r.started.IsZero() {
-		r.started = time.Now()
+	p.SyncID, p.Steps = r.syncID, r.steps()
+	for _, n := range r.proto.counts() {
+		p.Unhandled += n
 	}
-	p.Elapsed = time.Since(r.started)
+	p.Elapsed = time.Since(r.begun)
 	r.s.opts.progress(p)
 }
 

@@ -310,9 +310,11 @@ func (u pacedUsers) List(ctx context.Context, parent *connectorv2.ResourceId, re
 	return page, err
 }
 
-func TestInsertResourceGrantsStoresPrincipals(t *testing.T) {
+// InsertResourceGrants means, as in Baton's syncer, "store the resource
+// each grant is on": resources a connector discovers only through grants.
+func TestInsertResourceGrantsStoresTheGrantsResources(t *testing.T) {
 	c := testconnector.New(5, 2, 0)
-	c.Faults.OutsideCollaborator = true
+	c.Faults.ArchivedRepo = true
 	path := filepath.Join(t.TempDir(), "s.c1z")
 	_, err := syncTo(t, inProcess(t, c), path)
 	must(t, err)
@@ -320,8 +322,8 @@ func TestInsertResourceGrantsStoresPrincipals(t *testing.T) {
 	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
 	must(t, err)
 	defer st.Close(ctx)
-	r, err := st.Resource(ctx, "", &connectorv2.ResourceId{ResourceType: "user", Resource: "outsider"})
-	if err != nil || r.GetDisplayName() != "Outside Collaborator" {
-		t.Fatalf("the principal carried by the grants was not stored: %v %v", r, err)
+	r, err := st.Resource(ctx, "", &connectorv2.ResourceId{ResourceType: "repo", Resource: "acme/archived"})
+	if err != nil || r.GetDisplayName() != "archived" || r.GetParentResourceId().GetResource() != "acme" {
+		t.Fatalf("the resource the grants are on was not stored: %v %v", r, err)
 	}
 }

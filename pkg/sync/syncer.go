@@ -50,13 +50,18 @@ type options struct {
 	progress        func(Progress)
 	logger          *slog.Logger
 	pageSize        int
+	allowPartial    bool
+	maxFanout       int
 }
 
 // Option configures a Syncer.
 type Option func(*options)
 
-// WithWorkers sets how many resources have their entitlements and grants
-// listed at once (default 1). The resulting file is the same for any value.
+// WithWorkers sets how many listings of one phase run at once (default 1):
+// the resource listings of different types, the entitlement or grant
+// listings of different resources. The pages of one listing always run in
+// sequence, and listings of different phases never overlap. The resulting
+// file is the same for any value.
 func WithWorkers(n int) Option { return func(o *options) { o.workers = max(1, n) } }
 
 // WithCheckpointInterval sets how often the resume token is saved while a
@@ -116,9 +121,23 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 // connector's choice; at most 250).
 func WithPageSize(n int) Option { return func(o *options) { o.pageSize = min(n, 250) } }
 
+// WithAllowPartial lets a sync finish when the connector used a protocol
+// feature this syncer does not act on and ignoring it may leave data out;
+// without it such a sync fails. Either way the feature is logged and
+// counted in Result.Unhandled and the sync's stats.
+func WithAllowPartial() Option { return func(o *options) { o.allowPartial = true } }
+
+// WithMaxFanout bounds how many sibling cursors (EnqueuePageTokens) one
+// listing may enqueue over a run (default 100,000).
+func WithMaxFanout(n int) Option { return func(o *options) { o.maxFanout = n } }
+
+// batchSize is how many consecutive leaf actions of one op run as one
+// batch, and how many resources a planner schedules per page.
+const batchSize = 250
+
 // New returns a Syncer.
 func New(client contract.Client, store *c1z.Store, opts ...Option) *Syncer {
-	o := options{workers: 1, checkpointEvery: 10 * time.Second, notFoundBudget: 100}
+	o := options{workers: 1, checkpointEvery: 10 * time.Second, notFoundBudget: 100, maxFanout: 100_000}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -137,8 +156,11 @@ type Result struct {
 	Stats    c1z.Stats
 	Dropped  map[string]int // objects that failed validation, per kind
 	NotFound int            // per-resource calls that answered NotFound
-	Expand   expand.Stats
-	Duration time.Duration
+	// Unhandled counts protocol features the connector used that this
+	// syncer does not act on, by name (see the package documentation).
+	Unhandled map[string]int
+	Expand    expand.Stats
+	Duration  time.Duration
 }
 
 func (s *Syncer) kind() c1z.SyncType {
@@ -151,21 +173,28 @@ func (s *Syncer) kind() c1z.SyncType {
 	return c1z.SyncFull
 }
 
+// initialState is the plan of a new sync, in Baton's order of execution:
+// resource types, every resource, static entitlements, the entitlements of
+// every resource, the grants of every resource, grant expansion. It is a
+// stack, so it is pushed in reverse.
 func (s *Syncer) initialState() *state {
 	st := &state{Version: tokenVersion, Kind: string(s.kind())}
-	switch {
-	case len(s.opts.targets) > 0:
-		a := action{Op: opTargets}
+	if len(s.opts.targets) > 0 {
+		var ts []action
 		for _, t := range s.opts.targets {
-			a.Targets = append(a.Targets, *toRID(t))
+			ts = append(ts, action{Op: opTarget, TypeID: t.GetResourceType(), ResourceID: t.GetResource()})
 		}
-		st.push(a)
-	default:
-		if !s.opts.resourcesOnly && !s.opts.skipGrants {
-			st.push(action{Op: opExpand})
-		}
+		st.push(ts...)
 		st.push(action{Op: opResourceTypes})
+		return st
 	}
+	if !s.opts.resourcesOnly {
+		if !s.opts.skipGrants {
+			st.push(action{Op: opExpand}, action{Op: opGrants})
+		}
+		st.push(action{Op: opEntitlements}, action{Op: opStatic})
+	}
+	st.push(action{Op: opResources}, action{Op: opResourceTypes})
 	return st
 }
 
@@ -174,13 +203,19 @@ type run struct {
 	s        *Syncer
 	syncID   string
 	st       *state
+	typesMu  stdsync.RWMutex
 	types    map[string]*connectorv2.ResourceType
-	statics  stdsync.Map // type id -> []*connectorv2.Entitlement
+	resCache stdsync.Map // leaf action id -> *connectorv2.Resource read by its planner
+	children stdsync.Map // "child type|parent type|parent id" -> true: scheduled once per run
 	dropped  stdsync.Map // kind -> *atomic.Int64
 	notFound atomic.Int64
+	proto    protocolLog
+	fanout   fanoutGuard
+	started  atomic.Int64 // steps started by this run, for StopAfter
 	progress Progress
 	pmu      stdsync.Mutex // guards progress counts updated by workers
-	started  time.Time
+	begun    time.Time
+	ckMu     stdsync.Mutex
 	lastCk   time.Time
 	expand   expand.Stats
 }
@@ -190,7 +225,8 @@ type run struct {
 func (s *Syncer) Run(ctx context.Context) (Result, error) {
 	start := time.Now()
 	kind := s.kind()
-	r := &run{s: s, types: map[string]*connectorv2.ResourceType{}, started: start}
+	r := &run{s: s, types: map[string]*connectorv2.ResourceType{}, begun: start}
+	r.proto.log = s.log
 	res := Result{Type: kind}
 
 	prev, err := s.store.UnfinishedSync(ctx, kind)
@@ -234,36 +270,18 @@ func (s *Syncer) Run(ctx context.Context) (Result, error) {
 		return res, err
 	}
 
-	steps := 0
-	for r.st.top() != nil {
-		if err := ctx.Err(); err != nil {
+	if err := r.loop(ctx); err != nil {
+		if errors.Is(err, errStopped) || ctx.Err() != nil {
 			return res, r.interrupt(err)
 		}
-		if s.opts.stopAfter > 0 && steps >= s.opts.stopAfter {
-			return res, r.interrupt(fmt.Errorf("stopped after %d steps", steps))
-		}
-		op := r.st.top().Op
-		if err := r.step(ctx); err != nil {
-			if ctx.Err() != nil {
-				return res, r.interrupt(ctx.Err())
-			}
-			return res, fmt.Errorf("sync %s: %w", r.syncID, err)
-		}
-		steps++
-		r.st.Steps++
-		next := r.st.top()
-		if next == nil || next.Op != op || time.Since(r.lastCk) >= s.opts.checkpointEvery {
-			if err := r.checkpoint(ctx); err != nil {
-				return res, err
-			}
-		}
-		r.report()
+		return res, fmt.Errorf("sync %s: %w", r.syncID, err)
 	}
 
 	if _, err := s.client.Cleanup(ctx, &connectorv2.ConnectorServiceCleanupRequest{ActiveSyncId: r.syncID}); err != nil && !isUnimplemented(err) {
 		s.log.WarnContext(ctx, "connector cleanup failed", "error", err)
 	}
-	stats, err := s.store.EndSync(ctx, r.syncID)
+	res.Unhandled = r.proto.counts()
+	stats, err := s.store.EndSync(ctx, r.syncID, c1z.WithUnhandled(res.Unhandled))
 	if err != nil {
 		return res, err
 	}
@@ -284,8 +302,77 @@ func (s *Syncer) Run(ctx context.Context) (Result, error) {
 	return res, nil
 }
 
-// checkpoint saves the resume token with every row written so far.
+// loop runs the stack until it is empty. Planners, the resource type
+// listing and expansion run alone; leaf listings run in batches of up to
+// batchSize consecutive actions of one op, on the workers.
+func (r *run) loop(ctx context.Context) error {
+	current := ""
+	for {
+		top := r.st.top()
+		if top == nil {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if top.Op != current {
+			if current != "" {
+				if err := r.checkpoint(ctx); err != nil {
+					return err
+				}
+			}
+			current = top.Op
+			r.setPhase(phase(current))
+			r.s.log.DebugContext(ctx, "sync phase", "phase", phase(current))
+		}
+		var err error
+		switch {
+		case top.Op == opExpand:
+			if err = r.reserve(); err == nil {
+				err = r.stepExpand(ctx, *top)
+			}
+		case top.planner():
+			err = r.drain(ctx, *top, r.plan, nil)
+		case top.Op == opResourceTypes:
+			err = r.drain(ctx, *top, r.pageResourceTypes, nil)
+		default:
+			err = r.runBatch(ctx, top.Op, r.st.peek(top.Op, batchSize))
+		}
+		if err != nil {
+			return err
+		}
+		if err := r.maybeCheckpoint(ctx); err != nil {
+			return err
+		}
+		r.report()
+	}
+}
+
+// reserve counts a step about to start; StopAfter ends the run at its
+// bound.
+func (r *run) reserve() error {
+	if n := r.s.opts.stopAfter; n > 0 && r.started.Add(1) > int64(n) {
+		return fmt.Errorf("%w after %d steps", errStopped, n)
+	}
+	return nil
+}
+
+// errStopped ends a run that reached StopAfter.
+var errStopped = errors.New("stopped")
+
+func (r *run) setPhase(p string) {
+	r.pmu.Lock()
+	r.progress.Phase = p
+	r.pmu.Unlock()
+}
+
+// checkpoint saves the resume token with every row written so far. Rows
+// are put before the action that produced them advances, and the store
+// commits buffered rows in the token's transaction, so a saved token is
+// never ahead of the rows: workers may keep running while it is taken.
 func (r *run) checkpoint(ctx context.Context) error {
+	r.ckMu.Lock()
+	defer r.ckMu.Unlock()
 	tok, err := r.st.marshal()
 	if err != nil {
 		return err
@@ -295,6 +382,17 @@ func (r *run) checkpoint(ctx context.Context) error {
 	}
 	r.lastCk = time.Now()
 	return nil
+}
+
+// maybeCheckpoint saves the token when the interval has passed.
+func (r *run) maybeCheckpoint(ctx context.Context) error {
+	r.ckMu.Lock()
+	due := time.Since(r.lastCk) >= r.s.opts.checkpointEvery
+	r.ckMu.Unlock()
+	if !due {
+		return nil
+	}
+	return r.checkpoint(ctx)
 }
 
 // interrupt saves the state (the caller's context may be dead, so a short
@@ -310,13 +408,32 @@ func (r *run) interrupt(cause error) error {
 
 // loadTypes restores resource types a resumed sync already stored.
 func (r *run) loadTypes(ctx context.Context) error {
+	_, err := r.storedTypes(ctx)
+	return err
+}
+
+// storedTypes lists the sync's resource types in the order stored, and
+// remembers them.
+func (r *run) storedTypes(ctx context.Context) ([]*connectorv2.ResourceType, error) {
+	var out []*connectorv2.ResourceType
 	for rt, err := range r.s.store.ResourceTypes(ctx, r.syncID) {
 		if err != nil {
-			return err
+			return nil, err
 		}
+		out = append(out, rt)
+	}
+	r.typesMu.Lock()
+	for _, rt := range out {
 		r.types[rt.GetId()] = rt
 	}
-	return nil
+	r.typesMu.Unlock()
+	return out, nil
+}
+
+func (r *run) resourceType(id string) *connectorv2.ResourceType {
+	r.typesMu.RLock()
+	defer r.typesMu.RUnlock()
+	return r.types[id]
 }
 
 func (r *run) drop(kind string, obj string, err error) {

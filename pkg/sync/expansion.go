@@ -1,0 +1,25 @@
+package sync
+
+import (
+	"context"
+
+	"github.com/batonkit/batonkit/pkg/sync/expand"
+)
+
+// stepExpand expands the grants of nested entitlements, once every grant
+// is stored.
+func (r *run) stepExpand(ctx context.Context, a action) error {
+	if err := r.s.store.EnsureIndexes(ctx); err != nil {
+		return err
+	}
+	st, err := expand.Run(ctx, r.s.store, r.syncID, expand.Options{MaxDepth: r.s.opts.maxDepth, Logger: r.s.log})
+	if err != nil {
+		return err
+	}
+	if err := r.s.store.MarkExpanded(ctx, r.syncID); err != nil {
+		return err
+	}
+	r.expand = st
+	_, err = r.st.advance(a.ID, "", false, nil)
+	return err
+}
