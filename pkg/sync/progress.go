@@ -19,7 +19,7 @@ type Progress struct {
 	// on (see Result.Unhandled).
 	Unhandled int
 	Elapsed   time.Duration
-	Done          bool
+	Done      bool
 }
 
 // Rate is objects written per second so far.
