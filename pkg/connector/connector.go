@@ -40,6 +40,17 @@ type Page[T any] struct {
 	Items       []T
 	NextToken   string
 	Annotations annotations.Annotations
+	// Fanout, on a page of entitlements or grants, hands the syncer more
+	// page tokens to fetch independently of NextToken, in parallel on its
+	// workers (Baton's EnqueuePageTokens): for page-numbered APIs whose
+	// first page tells how many pages there are. Each token comes back as
+	// PageRequest.Token of its own call and must say everything needed to
+	// serve it (it may be fetched after a resume, by another worker). At
+	// most 1024 per page; a token must never be handed out twice.
+	Fanout []string
+	// EstimatedTotal is an optional estimate of the items behind Fanout,
+	// for progress.
+	EstimatedTotal int64
 }
 
 // ResourceSyncer reads one resource type. It is the required interface:
@@ -61,6 +72,24 @@ type ResourceSyncer interface {
 // listed once per type. Their Resource field names only the type.
 type StaticEntitlementLister interface {
 	StaticEntitlements(ctx context.Context, req PageRequest) (Page[*connectorv2.Entitlement], error)
+}
+
+// TypeEntitlementLister is implemented by a ResourceSyncer that lists the
+// entitlements of all its resources at once, for APIs whose natural unit is
+// the whole collection. The syncer then calls it instead of Entitlements
+// for every resource (the type is announced with TypeScopedEntitlements).
+// It must return every entitlement of every resource of the type.
+type TypeEntitlementLister interface {
+	TypeEntitlements(ctx context.Context, req PageRequest) (Page[*connectorv2.Entitlement], error)
+}
+
+// TypeGrantLister is implemented by a ResourceSyncer that lists the grants
+// of all its resources at once (a delta query, an export). The syncer then
+// calls it instead of Grants for every resource (the type is announced
+// with TypeScopedGrants). It must return every grant of the type,
+// including those on resources that carry SkipGrants.
+type TypeGrantLister interface {
+	TypeGrants(ctx context.Context, req PageRequest) (Page[*connectorv2.Grant], error)
 }
 
 // ResourceGetter is implemented by a ResourceSyncer that can fetch one

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
@@ -52,10 +55,45 @@ func NewServer(ctx context.Context, c Connector, opts ...ServerOption) (*Server,
 		if _, dup := s.syncers[id]; dup {
 			return nil, fmt.Errorf("connector: resource type %q is synced by two resource syncers", id)
 		}
-		s.syncers[id], s.types[id] = rs, rt
+		s.syncers[id], s.types[id] = rs, announceTypeScoped(rt, rs)
 		s.order = append(s.order, id)
 	}
 	return s, nil
+}
+
+// announceTypeScoped adds the TypeScoped* annotations to a type whose
+// syncer lists its entitlements or grants per type, so every syncer (ours
+// or Baton's) calls it that way.
+func announceTypeScoped(rt *connectorv2.ResourceType, rs ResourceSyncer) *connectorv2.ResourceType {
+	annos := annotations.Annotations(rt.GetAnnotations())
+	if _, ok := rs.(TypeEntitlementLister); ok && !annos.Contains(&connectorv2.TypeScopedEntitlements{}) {
+		annos = annos.With(&connectorv2.TypeScopedEntitlements{})
+	}
+	if _, ok := rs.(TypeGrantLister); ok && !annos.Contains(&connectorv2.TypeScopedGrants{}) {
+		annos = annos.With(&connectorv2.TypeScopedGrants{})
+	}
+	if len(annos) == len(rt.GetAnnotations()) {
+		return rt
+	}
+	rt = proto.Clone(rt).(*connectorv2.ResourceType)
+	rt.Annotations = annos
+	return rt
+}
+
+// withFanout turns a page's Fanout into the EnqueuePageTokens annotation.
+func withFanout[T any](p Page[T]) annotations.Annotations {
+	if len(p.Fanout) == 0 {
+		return p.Annotations
+	}
+	return p.Annotations.With(&connectorv2.EnqueuePageTokens{PageTokens: p.Fanout, EstimatedTotal: p.EstimatedTotal})
+}
+
+// noFanout refuses Fanout where the protocol has no place for it.
+func noFanout[T any](call string, p Page[T]) error {
+	if len(p.Fanout) > 0 {
+		return status.Errorf(codes.Internal, "%s returned Page.Fanout, which only entitlement and grant listings may use", call)
+	}
+	return nil
 }
 
 func (s *Server) syncer(typeID string) (ResourceSyncer, error) {
@@ -121,6 +159,9 @@ func (s *Server) ListResources(ctx context.Context, req *connectorv2.ResourcesSe
 	if err != nil {
 		return nil, toStatus(err)
 	}
+	if err := noFanout("List", p); err != nil {
+		return nil, err
+	}
 	return &connectorv2.ResourcesServiceListResourcesResponse{List: p.Items, NextPageToken: p.NextToken, Annotations: p.Annotations}, nil
 }
 
@@ -151,11 +192,21 @@ func (s *Server) ListEntitlements(ctx context.Context, req *connectorv2.Entitlem
 	if err != nil {
 		return nil, err
 	}
-	p, err := rs.Entitlements(ctx, req.GetResource(), pageRequest(req.GetPageToken(), req.GetPageSize(), req.GetActiveSyncId(), req.GetAnnotations()))
+	pr := pageRequest(req.GetPageToken(), req.GetPageSize(), req.GetActiveSyncId(), req.GetAnnotations())
+	var p Page[*connectorv2.Entitlement]
+	if pr.Annotations.Contains(&connectorv2.TypeScopedEntitlements{}) {
+		tl, ok := rs.(TypeEntitlementLister)
+		if !ok {
+			return nil, unimplemented("TypeEntitlementLister", req.GetResource().GetId().GetResourceType())
+		}
+		p, err = tl.TypeEntitlements(ctx, pr)
+	} else {
+		p, err = rs.Entitlements(ctx, req.GetResource(), pr)
+	}
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return &connectorv2.EntitlementsServiceListEntitlementsResponse{List: p.Items, NextPageToken: p.NextToken, Annotations: p.Annotations}, nil
+	return &connectorv2.EntitlementsServiceListEntitlementsResponse{List: p.Items, NextPageToken: p.NextToken, Annotations: withFanout(p)}, nil
 }
 
 // ListStaticEntitlements implements EntitlementsService. Types without
@@ -173,6 +224,9 @@ func (s *Server) ListStaticEntitlements(ctx context.Context, req *connectorv2.En
 	if err != nil {
 		return nil, toStatus(err)
 	}
+	if err := noFanout("StaticEntitlements", p); err != nil {
+		return nil, err
+	}
 	return &connectorv2.EntitlementsServiceListStaticEntitlementsResponse{List: p.Items, NextPageToken: p.NextToken, Annotations: p.Annotations}, nil
 }
 
@@ -182,9 +236,19 @@ func (s *Server) ListGrants(ctx context.Context, req *connectorv2.GrantsServiceL
 	if err != nil {
 		return nil, err
 	}
-	p, err := rs.Grants(ctx, req.GetResource(), pageRequest(req.GetPageToken(), req.GetPageSize(), req.GetActiveSyncId(), req.GetAnnotations()))
+	pr := pageRequest(req.GetPageToken(), req.GetPageSize(), req.GetActiveSyncId(), req.GetAnnotations())
+	var p Page[*connectorv2.Grant]
+	if pr.Annotations.Contains(&connectorv2.TypeScopedGrants{}) {
+		tl, ok := rs.(TypeGrantLister)
+		if !ok {
+			return nil, unimplemented("TypeGrantLister", req.GetResource().GetId().GetResourceType())
+		}
+		p, err = tl.TypeGrants(ctx, pr)
+	} else {
+		p, err = rs.Grants(ctx, req.GetResource(), pr)
+	}
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return &connectorv2.GrantsServiceListGrantsResponse{List: p.Items, NextPageToken: p.NextToken, Annotations: p.Annotations}, nil
+	return &connectorv2.GrantsServiceListGrantsResponse{List: p.Items, NextPageToken: p.NextToken, Annotations: withFanout(p)}, nil
 }

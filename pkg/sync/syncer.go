@@ -339,7 +339,7 @@ func (r *run) loop(ctx context.Context) error {
 			err = r.runBatch(ctx, top.Op, r.st.peek(top.Op, batchSize))
 		}
 		if err != nil {
-			return err
+			return fmt.Errorf("%s phase: %w", phase(current), err)
 		}
 		if err := r.maybeCheckpoint(ctx); err != nil {
 			return err

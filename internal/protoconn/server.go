@@ -1,0 +1,313 @@
+package protoconn
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"sync"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/annotations"
+	"github.com/batonkit/batonkit/pkg/contract"
+)
+
+// Strictness says when a next-page token stops being valid.
+type Strictness int
+
+const (
+	// Lenient tokens stay valid forever.
+	Lenient Strictness = iota
+	// StrictConnector: a token is valid only if no other call reached the
+	// connector since the page that returned it (one connection, one
+	// search at a time). Only a syncer with one worker can satisfy it.
+	StrictConnector
+	// StrictPhase: a token dies when a call of another phase (resource
+	// types, resources, static entitlements, entitlements, grants) reaches
+	// the connector before it is used: listings of one phase may run side
+	// by side, listings of different phases never interleave.
+	StrictPhase
+)
+
+// Options shape a Connector.
+type Options struct {
+	Seed   uint64
+	Strict Strictness
+	// Cache makes ListEntitlements and ListGrants fail for a resource
+	// this process has not returned from ListResources.
+	Cache bool
+	// Flaky fails the first attempt of about one call in five with
+	// Unavailable (a retryable error).
+	Flaky bool
+}
+
+// Connector serves a generated world over the raw contract.
+type Connector struct {
+	contract.UnimplementedServer
+	opts Options
+	w    *world
+
+	mu       sync.Mutex
+	calls    int64
+	phase    string
+	epoch    int64            // bumps whenever the phase of successive calls changes
+	issued   map[string]int64 // strict chain token -> call number or epoch at issue
+	listed   map[string]bool  // resources returned by ListResources here
+	attempts map[string]int
+	// Calls counts calls per method.
+	Calls map[string]int
+}
+
+// New generates the world of o.Seed.
+func New(o Options) *Connector {
+	return &Connector{opts: o, w: newWorld(o.Seed), issued: map[string]int64{}, listed: map[string]bool{}, attempts: map[string]int{}, Calls: map[string]int{}}
+}
+
+// enter records a call and applies the faults; token is the request's.
+func (c *Connector) enter(method, phase, listing, token string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.Calls[method]++
+	if c.opts.Flaky {
+		// A refused attempt does not reach the app, so it costs no cursor.
+		k := method + "|" + listing + "|" + token
+		c.attempts[k]++
+		h := fnv.New32a()
+		h.Write([]byte(k))
+		if h.Sum32()%5 == 0 && c.attempts[k] == 1 {
+			return status.Errorf(codes.Unavailable, "flaky: %s briefly unavailable", method)
+		}
+	}
+	c.calls++
+	if phase != c.phase {
+		c.phase = phase
+		c.epoch++
+	}
+	if strings.HasPrefix(token, "n:") && c.opts.Strict != Lenient {
+		at, ok := c.issued[listing+"|"+token]
+		now := c.calls - 1 // the call that returned the token must be the previous one
+		if c.opts.Strict == StrictPhase {
+			now = c.epoch
+		}
+		if !ok || at != now {
+			return status.Errorf(codes.FailedPrecondition, "page token %q of %s is no longer valid: another call ran on this connection since it was issued", token, listing)
+		}
+	}
+	return nil
+}
+
+// issue remembers a chain token for the strict modes.
+func (c *Connector) issue(listing, token string) {
+	if token == "" || c.opts.Strict == Lenient {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at := c.calls
+	if c.opts.Strict == StrictPhase {
+		at = c.epoch
+	}
+	c.issued[listing+"|"+token] = at
+}
+
+// page cuts one page of items for token, as the listing's style says.
+func page[T any](c *Connector, listing string, items []T, token string, fanoutOK bool) (out []T, next string, fanout []string, err error) {
+	c.mu.Lock()
+	s := c.w.styleOf(c.opts.Seed, listing, fanoutOK)
+	c.mu.Unlock()
+	n := len(items)
+	off, end := 0, n
+	if token != "" {
+		parts := strings.Split(token, ":")
+		if len(parts) != 3 || (parts[0] != "n" && parts[0] != "f") {
+			return nil, "", nil, status.Errorf(codes.InvalidArgument, "bad page token %q", token)
+		}
+		off, _ = strconv.Atoi(parts[1])
+		end, _ = strconv.Atoi(parts[2])
+		if off < 0 || end > n || off > end {
+			return nil, "", nil, status.Errorf(codes.InvalidArgument, "page token %q out of range", token)
+		}
+	} else if s.fanout {
+		seg := 2 * s.size
+		start := 0
+		if !s.empty {
+			end = min(seg, n)
+			start = seg
+		} else {
+			end = 0
+		}
+		for o := start; o < n; o += seg {
+			fanout = append(fanout, fmt.Sprintf("f:%d:%d", o, min(o+seg, n)))
+		}
+	}
+	stop := min(off+s.size, end)
+	out = items[off:stop]
+	if stop < end {
+		next = fmt.Sprintf("n:%d:%d", stop, end)
+	}
+	c.issue(listing, next)
+	return out, next, fanout, nil
+}
+
+func fanoutAnnos(tokens []string) annotations.Annotations {
+	if len(tokens) == 0 {
+		return nil
+	}
+	return annotations.New(&connectorv2.EnqueuePageTokens{PageTokens: tokens})
+}
+
+// GetMetadata implements ConnectorService.
+func (c *Connector) GetMetadata(context.Context, *connectorv2.ConnectorServiceGetMetadataRequest) (*connectorv2.ConnectorServiceGetMetadataResponse, error) {
+	return &connectorv2.ConnectorServiceGetMetadataResponse{Metadata: &connectorv2.ConnectorMetadata{DisplayName: fmt.Sprintf("protocol world %d", c.opts.Seed)}}, nil
+}
+
+// Validate implements ConnectorService.
+func (c *Connector) Validate(context.Context, *connectorv2.ConnectorServiceValidateRequest) (*connectorv2.ConnectorServiceValidateResponse, error) {
+	return &connectorv2.ConnectorServiceValidateResponse{SdkVersion: "0.25.0"}, nil
+}
+
+// Cleanup implements ConnectorService.
+func (c *Connector) Cleanup(context.Context, *connectorv2.ConnectorServiceCleanupRequest) (*connectorv2.ConnectorServiceCleanupResponse, error) {
+	return &connectorv2.ConnectorServiceCleanupResponse{}, nil
+}
+
+// ListResourceTypes implements ResourceTypesService.
+func (c *Connector) ListResourceTypes(_ context.Context, req *connectorv2.ResourceTypesServiceListResourceTypesRequest) (*connectorv2.ResourceTypesServiceListResourceTypesResponse, error) {
+	if err := c.enter("ListResourceTypes", "types", "types", req.GetPageToken()); err != nil {
+		return nil, err
+	}
+	var all []*connectorv2.ResourceType
+	for _, ts := range c.w.types {
+		all = append(all, ts.rt)
+	}
+	items, next, _, err := page(c, "types", all, req.GetPageToken(), false)
+	return &connectorv2.ResourceTypesServiceListResourceTypesResponse{List: items, NextPageToken: next}, err
+}
+
+func (c *Connector) typeSpec(id string) (*typeSpec, error) {
+	for _, ts := range c.w.types {
+		if ts.rt.GetId() == id {
+			return ts, nil
+		}
+	}
+	return nil, status.Errorf(codes.NotFound, "unknown resource type %q", id)
+}
+
+// ListResources implements ResourcesService.
+func (c *Connector) ListResources(_ context.Context, req *connectorv2.ResourcesServiceListResourcesRequest) (*connectorv2.ResourcesServiceListResourcesResponse, error) {
+	listing := "resources:" + req.GetResourceTypeId() + "@" + key(req.GetParentResourceId())
+	if err := c.enter("ListResources", "resources", listing, req.GetPageToken()); err != nil {
+		return nil, err
+	}
+	ts, err := c.typeSpec(req.GetResourceTypeId())
+	if err != nil {
+		return nil, err
+	}
+	var of []*connectorv2.Resource
+	for _, r := range ts.resources {
+		if proto.Equal(r.GetParentResourceId(), req.GetParentResourceId()) {
+			of = append(of, r)
+		}
+	}
+	items, next, _, err := page(c, listing, of, req.GetPageToken(), false)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	for _, r := range items {
+		c.listed[key(r.GetId())] = true
+	}
+	c.mu.Unlock()
+	return &connectorv2.ResourcesServiceListResourcesResponse{List: items, NextPageToken: next}, nil
+}
+
+// ListStaticEntitlements implements EntitlementsService.
+func (c *Connector) ListStaticEntitlements(_ context.Context, req *connectorv2.EntitlementsServiceListStaticEntitlementsRequest) (*connectorv2.EntitlementsServiceListStaticEntitlementsResponse, error) {
+	listing := "static:" + req.GetResourceTypeId()
+	if err := c.enter("ListStaticEntitlements", "static", listing, req.GetPageToken()); err != nil {
+		return nil, err
+	}
+	ts, err := c.typeSpec(req.GetResourceTypeId())
+	if err != nil {
+		return nil, err
+	}
+	items, next, _, err := page(c, listing, ts.static, req.GetPageToken(), false)
+	return &connectorv2.EntitlementsServiceListStaticEntitlementsResponse{List: items, NextPageToken: next}, err
+}
+
+// scope resolves a listing request: the type-scoped marker on the request
+// means the whole type, else the one resource.
+func (c *Connector) scope(res *connectorv2.Resource, reqAnnos annotations.Annotations, marker proto.Message) (ts *typeSpec, typeScoped bool, err error) {
+	ts, err = c.typeSpec(res.GetId().GetResourceType())
+	if err != nil {
+		return nil, false, err
+	}
+	typeScoped = reqAnnos.Contains(marker)
+	if typeScoped && !annotations.Annotations(ts.rt.GetAnnotations()).Contains(marker) {
+		return nil, false, status.Errorf(codes.InvalidArgument, "%s: a type-scoped request for a type that does not announce it", key(res.GetId()))
+	}
+	if !typeScoped && c.opts.Cache {
+		c.mu.Lock()
+		ok := c.listed[key(res.GetId())]
+		c.mu.Unlock()
+		if !ok {
+			return nil, false, status.Errorf(codes.FailedPrecondition, "cache miss: %s was not returned by ListResources in this process", key(res.GetId()))
+		}
+	}
+	return ts, typeScoped, nil
+}
+
+// ListEntitlements implements EntitlementsService.
+func (c *Connector) ListEntitlements(_ context.Context, req *connectorv2.EntitlementsServiceListEntitlementsRequest) (*connectorv2.EntitlementsServiceListEntitlementsResponse, error) {
+	listing := "entitlements:" + key(req.GetResource().GetId())
+	if err := c.enter("ListEntitlements", "entitlements", listing, req.GetPageToken()); err != nil {
+		return nil, err
+	}
+	ts, typeScoped, err := c.scope(req.GetResource(), req.GetAnnotations(), &connectorv2.TypeScopedEntitlements{})
+	if err != nil {
+		return nil, err
+	}
+	var all []*connectorv2.Entitlement
+	switch {
+	case typeScoped:
+		for _, r := range ts.resources {
+			all = append(all, c.w.entitlements[key(r.GetId())]...)
+		}
+	case annotations.Annotations(ts.rt.GetAnnotations()).Contains(&connectorv2.TypeScopedEntitlements{}):
+		// As connectors built with Baton's SDK do: the per-resource
+		// listing of a type-scoped type is empty.
+	default:
+		all = c.w.entitlements[key(req.GetResource().GetId())]
+	}
+	items, next, fan, err := page(c, listing, all, req.GetPageToken(), true)
+	return &connectorv2.EntitlementsServiceListEntitlementsResponse{List: items, NextPageToken: next, Annotations: fanoutAnnos(fan)}, err
+}
+
+// ListGrants implements GrantsService.
+func (c *Connector) ListGrants(_ context.Context, req *connectorv2.GrantsServiceListGrantsRequest) (*connectorv2.GrantsServiceListGrantsResponse, error) {
+	listing := "grants:" + key(req.GetResource().GetId())
+	if err := c.enter("ListGrants", "grants", listing, req.GetPageToken()); err != nil {
+		return nil, err
+	}
+	ts, typeScoped, err := c.scope(req.GetResource(), req.GetAnnotations(), &connectorv2.TypeScopedGrants{})
+	if err != nil {
+		return nil, err
+	}
+	var all []*connectorv2.Grant
+	switch {
+	case typeScoped:
+		for _, r := range ts.resources {
+			all = append(all, c.w.grants[key(r.GetId())]...)
+		}
+	case annotations.Annotations(ts.rt.GetAnnotations()).Contains(&connectorv2.TypeScopedGrants{}):
+	default:
+		all = c.w.grants[key(req.GetResource().GetId())]
+	}
+	items, next, fan, err := page(c, listing, all, req.GetPageToken(), true)
+	return &connectorv2.GrantsServiceListGrantsResponse{List: items, NextPageToken: next, Annotations: fanoutAnnos(fan)}, err
+}
