@@ -44,6 +44,8 @@ type Options struct {
 	// Flaky fails the first attempt of about one call in five with
 	// Unavailable (a retryable error).
 	Flaky bool
+	// Scale multiplies the number of resources (default 1).
+	Scale int
 }
 
 // Connector serves a generated world over the raw contract.
@@ -63,9 +65,30 @@ type Connector struct {
 	Calls map[string]int
 }
 
+// Features counts what the world exercises: type-scoped types (of
+// entitlements, of grants), types with static entitlements, child types.
+func (c *Connector) Features() (typeScopedE, typeScopedG, static, child int) {
+	for _, ts := range c.w.types {
+		annos := annotations.Annotations(ts.rt.GetAnnotations())
+		if annos.Contains(&connectorv2.TypeScopedEntitlements{}) {
+			typeScopedE++
+		}
+		if annos.Contains(&connectorv2.TypeScopedGrants{}) {
+			typeScopedG++
+		}
+		if len(ts.static) > 0 {
+			static++
+		}
+		if ts.parent >= 0 {
+			child++
+		}
+	}
+	return
+}
+
 // New generates the world of o.Seed.
 func New(o Options) *Connector {
-	return &Connector{opts: o, w: newWorld(o.Seed), issued: map[string]int64{}, listed: map[string]bool{}, attempts: map[string]int{}, Calls: map[string]int{}}
+	return &Connector{opts: o, w: newWorld(o.Seed, o.Scale), issued: map[string]int64{}, listed: map[string]bool{}, attempts: map[string]int{}, Calls: map[string]int{}}
 }
 
 // enter records a call and applies the faults; token is the request's.
@@ -144,6 +167,11 @@ func page[T any](c *Connector, listing string, items []T, token string, fanoutOK
 		for o := start; o < n; o += seg {
 			fanout = append(fanout, fmt.Sprintf("f:%d:%d", o, min(o+seg, n)))
 		}
+	}
+	if len(fanout) > 0 {
+		c.mu.Lock()
+		c.Calls["(fan-out tokens)"] += len(fanout)
+		c.mu.Unlock()
 	}
 	stop := min(off+s.size, end)
 	out = items[off:stop]

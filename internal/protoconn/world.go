@@ -20,6 +20,7 @@ package protoconn
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
@@ -51,7 +52,8 @@ type pageStyle struct {
 func key(id *connectorv2.ResourceId) string { return id.GetResourceType() + ":" + id.GetResource() }
 
 // newWorld generates the app for seed.
-func newWorld(seed uint64) *world {
+func newWorld(seed uint64, scale int) *world {
+	scale = max(1, scale)
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	w := &world{entitlements: map[string][]*connectorv2.Entitlement{}, grants: map[string][]*connectorv2.Grant{}, style: map[string]pageStyle{}}
 	traits := []connectorv2.ResourceType_Trait{connectorv2.ResourceType_TRAIT_USER, connectorv2.ResourceType_TRAIT_GROUP, connectorv2.ResourceType_TRAIT_ROLE, connectorv2.ResourceType_TRAIT_UNSPECIFIED}
@@ -95,8 +97,8 @@ func newWorld(seed uint64) *world {
 		if ts.parent >= 0 {
 			continue
 		}
-		for j := range rng.IntN(13) {
-			ts.resources = append(ts.resources, w.newResource(rng, i, j, nil))
+		for j := range rng.IntN(13 * scale) {
+			ts.resources = append(ts.resources, w.newResource(rng, i, strconv.Itoa(j), nil))
 		}
 	}
 	for i, ts := range w.types {
@@ -107,8 +109,8 @@ func newWorld(seed uint64) *world {
 		for pi, p := range parent.resources {
 			// The parent announces the child type.
 			p.Annotations = annotations.Annotations(p.GetAnnotations()).With(&connectorv2.ChildResourceType{ResourceTypeId: ts.rt.GetId()})
-			for j := range rng.IntN(5) {
-				ts.resources = append(ts.resources, w.newResource(rng, i, pi*10+j, p.GetId()))
+			for j := range rng.IntN(5 * scale) {
+				ts.resources = append(ts.resources, w.newResource(rng, i, fmt.Sprintf("%d-%d", pi, j), p.GetId()))
 			}
 		}
 	}
@@ -133,9 +135,9 @@ func newWorld(seed uint64) *world {
 	return w
 }
 
-func (w *world) newResource(rng *rand.Rand, typeIdx, n int, parent *connectorv2.ResourceId) *connectorv2.Resource {
+func (w *world) newResource(rng *rand.Rand, typeIdx int, n string, parent *connectorv2.ResourceId) *connectorv2.Resource {
 	id := w.types[typeIdx].rt.GetId()
-	r := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: id, Resource: fmt.Sprintf("%s-r%d", id, n)}, DisplayName: fmt.Sprintf("%s #%d", id, n), ParentResourceId: parent}
+	r := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: id, Resource: fmt.Sprintf("%s-r%s", id, n)}, DisplayName: fmt.Sprintf("%s #%s", id, n), ParentResourceId: parent}
 	var annos annotations.Annotations
 	switch rng.IntN(10) {
 	case 0:

@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// Progress is a snapshot of a running sync, delivered after every step.
+// Progress is a snapshot of a running sync, delivered after every step,
+// one call at a time (never concurrently).
 // Counts are of objects written by this run (a resumed run starts at 0).
 type Progress struct {
 	SyncID        string
@@ -55,6 +56,9 @@ func (r *run) report() {
 		p.Unhandled += n
 	}
 	p.Elapsed = time.Since(r.begun)
+	// Workers report too; the callback sees one report at a time.
+	r.reportMu.Lock()
+	defer r.reportMu.Unlock()
 	r.s.opts.progress(p)
 }
 

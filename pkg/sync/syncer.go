@@ -214,6 +214,7 @@ type run struct {
 	started  atomic.Int64 // steps started by this run, for StopAfter
 	progress Progress
 	pmu      stdsync.Mutex // guards progress counts updated by workers
+	reportMu stdsync.Mutex // one progress callback at a time
 	begun    time.Time
 	ckMu     stdsync.Mutex
 	lastCk   time.Time

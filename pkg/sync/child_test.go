@@ -1,0 +1,143 @@
+package sync_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/batonkit/batonkit/internal/protoconn"
+	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/connector"
+	"github.com/batonkit/batonkit/pkg/contract"
+	"github.com/batonkit/batonkit/pkg/subprocess"
+	"github.com/batonkit/batonkit/pkg/sync"
+)
+
+// The test binary doubles as the processes under test. With
+// BATONKIT_SYNC_HELPER=child it serves a protoconn world over Baton's
+// child-process protocol; with BATONKIT_SYNC_HELPER=kill it syncs one in
+// process and SIGKILLs itself in the middle of a phase.
+func TestSyncHelper(t *testing.T) {
+	opts := func() protoconn.Options {
+		seed, _ := strconv.ParseUint(os.Getenv("BATONKIT_SEED"), 10, 64)
+		strict, _ := strconv.Atoi(os.Getenv("BATONKIT_STRICT"))
+		scale, _ := strconv.Atoi(os.Getenv("BATONKIT_SCALE"))
+		return protoconn.Options{Seed: seed, Strict: protoconn.Strictness(strict), Cache: os.Getenv("BATONKIT_CACHE") != "", Scale: scale}
+	}
+	switch os.Getenv("BATONKIT_SYNC_HELPER") {
+	case "child":
+		srv := protoconn.New(opts())
+		unary, stream := connector.Interceptors(slog.New(slog.DiscardHandler))
+		err := subprocess.Serve(context.Background(), os.Stdin, slog.New(slog.DiscardHandler), func(o ...grpc.ServerOption) *grpc.Server {
+			g := grpc.NewServer(append(o, grpc.ChainUnaryInterceptor(unary), grpc.ChainStreamInterceptor(stream))...)
+			contract.Register(g, srv)
+			return g
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	case "kill":
+		ctx := context.Background()
+		st, err := c1z.Open(ctx, os.Getenv("BATONKIT_FILE"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		target := os.Getenv("BATONKIT_KILL_PHASE")
+		after, _ := strconv.Atoi(os.Getenv("BATONKIT_KILL_AFTER"))
+		seen := 0
+		_, err = sync.New(rawClient(protoconn.New(opts())), st, sync.WithWorkers(2), sync.WithCheckpointInterval(time.Nanosecond),
+			sync.WithProgress(func(p sync.Progress) {
+				if p.Phase == target {
+					if seen++; seen > after {
+						syscall.Kill(os.Getpid(), syscall.SIGKILL)
+					}
+				}
+			})).Run(ctx)
+		fmt.Fprintf(os.Stderr, "sync ended without reaching step %d of phase %q: %v\n", after, target, err)
+		os.Exit(3)
+	}
+}
+
+func helperEnv(o protoconn.Options) []string {
+	env := []string{"BATONKIT_SEED=" + strconv.FormatUint(o.Seed, 10), "BATONKIT_STRICT=" + strconv.Itoa(int(o.Strict)), "BATONKIT_SCALE=" + strconv.Itoa(o.Scale)}
+	if o.Cache {
+		env = append(env, "BATONKIT_CACHE=1")
+	}
+	return env
+}
+
+// The stateful connectors, as child processes: the same result as an
+// unconstrained walk, with one worker and with four.
+func TestStatefulConnectorsOverTheChildLink(t *testing.T) {
+	for _, tc := range []struct {
+		strict  protoconn.Strictness
+		workers int
+	}{{protoconn.StrictConnector, 1}, {protoconn.StrictPhase, 4}} {
+		for _, seed := range []uint64{6, 13, 31, 46, 51} {
+			o := protoconn.Options{Seed: seed, Strict: tc.strict, Cache: true, Scale: 3}
+			want := reference(t, o)
+			p, err := subprocess.Start(t.Context(), os.Args[0], []string{"-test.run=^TestSyncHelper$"}, subprocess.Options{
+				Env: append(helperEnv(o), "BATONKIT_SYNC_HELPER=child"), ReadyTimeout: 20 * time.Second})
+			must(t, err)
+			path := filepath.Join(t.TempDir(), "s.c1z")
+			_, err = syncTo(t, p.Client, path, sync.WithWorkers(tc.workers))
+			must(t, p.Close())
+			if err != nil {
+				t.Fatalf("strict %d, workers %d, seed %d: %v", tc.strict, tc.workers, seed, err)
+			}
+			if got := dump(t, path); !slices.Equal(got, want) {
+				t.Fatalf("strict %d, workers %d, seed %d: differs from an unconstrained walk\n%s", tc.strict, tc.workers, seed, diffLines(got, want))
+			}
+		}
+	}
+}
+
+// A sync killed with SIGKILL in the middle of each phase resumes, in a new
+// process, to the result of an uninterrupted one. The world mixes
+// type-scoped types, fan-out tokens, child types and static entitlements.
+func TestSIGKILLInEveryPhaseResumes(t *testing.T) {
+	o := protoconn.Options{Seed: 13, Scale: 3}
+	want := reference(t, o)
+	if tse, tsg, static, child := protoconn.New(o).Features(); tse == 0 || tsg == 0 || static == 0 || child == 0 {
+		t.Fatalf("seed %d no longer has every feature: %d %d %d %d", o.Seed, tse, tsg, static, child)
+	}
+	for _, ph := range []string{"resources", "static entitlements", "entitlements", "grants", "grant expansion"} {
+		for _, after := range []int{0, 3} {
+			if ph == "grant expansion" && after > 0 {
+				continue
+			}
+			path := filepath.Join(t.TempDir(), "s.c1z")
+			cmd := exec.Command(os.Args[0], "-test.run=^TestSyncHelper$")
+			cmd.Env = append(append(os.Environ(), helperEnv(o)...), "BATONKIT_SYNC_HELPER=kill", "BATONKIT_FILE="+path,
+				"BATONKIT_KILL_PHASE="+ph, "BATONKIT_KILL_AFTER="+strconv.Itoa(after))
+			cmd.Stderr = os.Stderr
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+				t.Fatalf("phase %q, step %d: the helper was not killed: %v", ph, after, err)
+			}
+			res, err := syncTo(t, rawClient(protoconn.New(o)), path)
+			must(t, err)
+			if !res.Resumed {
+				t.Fatalf("phase %q: the run after the kill did not resume", ph)
+			}
+			if got := dump(t, path); !slices.Equal(got, want) {
+				t.Fatalf("phase %q, step %d: resumed file differs from the reference\n%s", ph, after, diffLines(got, want))
+			}
+		}
+	}
+}
