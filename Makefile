@@ -5,7 +5,7 @@
 #   make test      everything CI runs (lint, codegen drift, wire check, tests)
 #   make generate  regenerate pb/ from proto/
 #   make bench     whole-sync and store/CLI benchmarks
-#   make fuzz      long fuzz runs (not part of make test)
+#   make fuzz      long fuzz runs and the syncer's differential test over DIFF_SEEDS seeds
 #   make crash     the kill-at-random-points test with many iterations
 
 SHELL := /bin/bash
@@ -18,6 +18,7 @@ PGV_DIR = $(shell $(GO) list -m -f '{{.Dir}}' github.com/envoyproxy/protoc-gen-v
 BIN := bin
 FUZZTIME ?= 60s
 CRASH_RUNS ?= 50
+DIFF_SEEDS ?= 5000
 
 .PHONY: all demo test generate proto-lint proto-format-check drift-check wirecheck vet gotest \
 	lint race bench fuzz crash vendor-validate build clean
@@ -114,6 +115,7 @@ bench: | $(BIN)
 ## fuzz: run every fuzz target for FUZZTIME each.
 fuzz:
 	$(GO) test ./pkg/c1z -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME)
+	BATONKIT_DIFF_SEEDS=$(DIFF_SEEDS) $(GO) test ./pkg/sync -run '^TestDifferentialAgainstReference$$' -count=1 -timeout 60m
 
 ## crash: kill a syncing process at CRASH_RUNS random moments.
 crash:

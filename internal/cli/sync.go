@@ -21,6 +21,7 @@ func newSyncCmd(g *globals) *cobra.Command {
 		every     time.Duration
 		verbose   bool
 		skipGrant bool
+		partial   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "sync --connector PATH [-f FILE] [-- CONNECTOR ARGS...]",
@@ -29,7 +30,7 @@ func newSyncCmd(g *globals) *cobra.Command {
 			"with batonkit or with Baton's SDK) with the arguments after --, and syncs it into\n" +
 			"the file. An interrupted sync resumes when the same command runs again.",
 		Example: "  baton sync --connector ./bin/baton-sqlapp -f sync.c1z -- --db sqlapp.db\n" +
-			"  baton sync --connector ./baton-github -- --token \"$GITHUB_TOKEN\"",
+			"  BATON_TOKEN=\"$GITHUB_TOKEN\" baton sync --connector ./baton-github    # secrets by environment, never on the command line",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if path == "" {
 				return usagef("sync needs --connector <path to the connector binary>")
@@ -49,6 +50,9 @@ func newSyncCmd(g *globals) *cobra.Command {
 			if skipGrant {
 				opts = append(opts, sync.WithSkipGrants())
 			}
+			if partial {
+				opts = append(opts, sync.WithAllowPartial())
+			}
 			if f, ok := g.stderr.(*os.File); ok && colorOK(f) {
 				opts = append(opts, sync.WithProgress(progressBar(f)))
 			} else {
@@ -62,10 +66,11 @@ func newSyncCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&path, "connector", "", "the connector binary to run")
-	cmd.Flags().IntVar(&workers, "workers", 4, "resources whose entitlements and grants are listed at once")
+	cmd.Flags().IntVar(&workers, "workers", 1, "listings of one phase run at once (1: Baton's order, one call at a time)")
 	cmd.Flags().DurationVar(&every, "checkpoint-interval", 10*time.Second, "how often the resume state is saved")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "debug logging")
 	cmd.Flags().BoolVar(&skipGrant, "skip-grants", false, "do not sync grants")
+	cmd.Flags().BoolVar(&partial, "allow-partial", false, "finish even when the connector used a protocol feature this syncer cannot honour")
 	return cmd
 }
 

@@ -60,7 +60,8 @@ var opsFields = []config.Field{
 	config.String("file", "the c1z file to sync into", config.Default("sync.c1z")),
 	config.Select("log-level", "log level", []string{"debug", "info", "warn", "error"}, config.Default("info")),
 	config.Select("log-format", "log format", []string{"text", "json"}, config.Default("text")),
-	config.Int("workers", "resources whose entitlements and grants are listed at once", config.Default(4)),
+	config.Int("workers", "listings of one phase run at once (1, the default, is Baton's order: one call at a time)", config.Default(1)),
+	config.Bool("allow-partial", "finish a sync even when the connector used a protocol feature this syncer cannot honour (the file may be incomplete)"),
 	config.String("checkpoint-interval", "how often the resume state is saved during a phase", config.Default("10s")),
 	config.Bool("skip-grants", "sync resources and entitlements, not grants"),
 	config.Bool("skip-entitlements-and-grants", "sync resource types and resources only"),
@@ -182,6 +183,9 @@ func (e *environment) sync(ctx context.Context) error {
 	if e.cfg.Bool("skip-grants") {
 		opts = append(opts, sync.WithSkipGrants())
 	}
+	if e.cfg.Bool("allow-partial") {
+		opts = append(opts, sync.WithAllowPartial())
+	}
 	if e.cfg.Bool("skip-entitlements-and-grants") {
 		opts = append(opts, sync.WithResourcesOnly())
 	}
@@ -212,5 +216,8 @@ func SyncToFile(ctx context.Context, client connectorClient, path string, log *s
 	}
 	log.Info("sync saved", "file", path, "sync_id", res.SyncID, "resources", res.Stats.Resources,
 		"entitlements", res.Stats.Entitlements, "grants", res.Stats.Grants, "resumed", res.Resumed, "duration", res.Duration.Round(time.Millisecond))
+	for feature, n := range res.Unhandled {
+		log.Warn("the connector used a protocol feature this syncer does not act on", "feature", feature, "uses", n)
+	}
 	return nil
 }
