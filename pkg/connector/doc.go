@@ -41,6 +41,32 @@
 // implemented; a call the connector cannot serve answers Unimplemented with
 // the name of the interface to implement.
 //
+// # How you are called, and what you may keep
+//
+// The syncer (batonkit's, and Baton's) calls a connector in phases, each to
+// its end before the next: resource types; every resource of every type
+// (then the child types a resource announces with resource.WithChildTypes);
+// static entitlements; the entitlements of every resource; the grants of
+// every resource. The pages of one listing arrive one after another, and
+// with one worker (the default) nothing else reaches the connector between
+// them, so a cursor held on one connection (an LDAP paged search) stays
+// valid; with more workers, other listings of the same phase may run
+// alongside. Data gathered in one phase may be cached for a later one of
+// the same process (resources before grants), but a resumed sync starts in
+// a new process: a page token must carry what serving it needs.
+// pkg/sync's documentation has the full contract.
+//
+// # Listing a whole type at once, and fanning out
+//
+// APIs whose natural unit is the collection (a delta query, an export)
+// implement TypeEntitlementLister or TypeGrantLister on the syncer: the
+// type is announced with TypeScopedEntitlements or TypeScopedGrants and the
+// syncer calls TypeEntitlements or TypeGrants once per type instead of
+// Entitlements or Grants per resource. A page of entitlements or grants may
+// also set Page.Fanout: page tokens the syncer fetches independently, in
+// parallel on its workers (Baton's EnqueuePageTokens), for page-numbered
+// APIs whose first page tells how many there are. See ExampleTypeGrantLister.
+//
 // # Serving
 //
 // NewServer wraps a Connector. NewGRPCServer serves it over the network

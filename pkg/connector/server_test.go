@@ -418,3 +418,54 @@ func TestInProcessAssetStream(t *testing.T) {
 		t.Fatalf("missing asset: %v, want NotFound", err)
 	}
 }
+
+// A syncer that lists grants per type is announced with TypeScopedGrants
+// and served by TypeGrants when the request carries the marker; Fanout
+// becomes EnqueuePageTokens, and is refused where the protocol has no
+// place for it.
+func TestTypeScopedAndFanoutAuthorAPI(t *testing.T) {
+	ctx := t.Context()
+	c := connector.InProcessClient(must1(connector.NewServer(ctx, projects{})))
+	rts, err := c.ListResourceTypes(ctx, &connectorv2.ResourceTypesServiceListResourceTypesRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !annotations.Annotations(rts.GetList()[0].GetAnnotations()).Contains(&connectorv2.TypeScopedGrants{}) {
+		t.Fatal("the project type is not announced as type-scoped")
+	}
+	stub := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "project", Resource: "project"}}
+	resp, err := c.ListGrants(ctx, &connectorv2.GrantsServiceListGrantsRequest{Resource: stub, Annotations: annotations.New(&connectorv2.TypeScopedGrants{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e connectorv2.EnqueuePageTokens
+	if ok, _ := annotations.Annotations(resp.GetAnnotations()).Pick(&e); !ok || len(e.GetPageTokens()) != 2 || len(resp.GetList()) != 10 {
+		t.Fatalf("first page: %d grants, tokens %v", len(resp.GetList()), e.GetPageTokens())
+	}
+	if _, err := c.ListEntitlements(ctx, &connectorv2.EntitlementsServiceListEntitlementsRequest{Resource: stub, Annotations: annotations.New(&connectorv2.TypeScopedEntitlements{})}); status.Code(err) != codes.Unimplemented {
+		t.Fatalf("type-scoped entitlements of a syncer without TypeEntitlements: %v, want Unimplemented", err)
+	}
+	bad := connector.InProcessClient(must1(connector.NewServer(ctx, fanoutResources{})))
+	if _, err := bad.ListResources(ctx, &connectorv2.ResourcesServiceListResourcesRequest{ResourceTypeId: "team"}); status.Code(err) != codes.Internal || !strings.Contains(err.Error(), "Fanout") {
+		t.Fatalf("Fanout on a resource page: %v, want an Internal error naming Fanout", err)
+	}
+}
+
+// fanoutResources wrongly fans out a resource listing.
+type fanoutResources struct{ team }
+
+func (f fanoutResources) ResourceSyncers(context.Context) []connector.ResourceSyncer {
+	return []connector.ResourceSyncer{f}
+}
+func (fanoutResources) List(ctx context.Context, p *connectorv2.ResourceId, req connector.PageRequest) (connector.Page[*connectorv2.Resource], error) {
+	page, err := team{}.List(ctx, p, req)
+	page.Fanout = []string{"2"}
+	return page, err
+}
+
+func must1[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
