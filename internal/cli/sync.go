@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/batonkit/batonkit/pkg/runner"
+	"github.com/batonkit/batonkit/pkg/session"
 	"github.com/batonkit/batonkit/pkg/subprocess"
 	"github.com/batonkit/batonkit/pkg/sync"
 )
@@ -41,12 +42,15 @@ func newSyncCmd(g *globals) *cobra.Command {
 				level = slog.LevelDebug
 			}
 			log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
-			p, err := subprocess.Start(ctx, path, args, subprocess.Options{Stderr: g.stderr, Logger: log})
+			// Connectors that keep state outside their process (Baton's
+			// SessionStoreUsage) reach this store, kept in the sync's file.
+			sessions := session.NewServer()
+			p, err := subprocess.Start(ctx, path, args, subprocess.Options{Stderr: g.stderr, Logger: log, Sessions: sessions})
 			if err != nil {
 				return err
 			}
 			defer p.Close()
-			opts := []sync.Option{sync.WithWorkers(workers), sync.WithCheckpointInterval(every)}
+			opts := []sync.Option{sync.WithWorkers(workers), sync.WithCheckpointInterval(every), sync.WithSessions(sessions)}
 			if skipGrant {
 				opts = append(opts, sync.WithSkipGrants())
 			}

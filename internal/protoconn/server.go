@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	batonv1 "github.com/batonkit/batonkit/pb/c1/connectorapi/baton/v1"
 	"github.com/batonkit/batonkit/pkg/annotations"
 	"github.com/batonkit/batonkit/pkg/contract"
 )
@@ -46,6 +47,12 @@ type Options struct {
 	Flaky bool
 	// Scale multiplies the number of resources (default 1).
 	Scale int
+	// Sessions, when set, keeps the connector's state in the session
+	// store of the sync (Baton's BatonSessionService) instead of its
+	// memory: every chain token must be the one recorded for its listing,
+	// and with Cache, the resources ListResources returned are recorded
+	// there, so the state survives the process.
+	Sessions batonv1.BatonSessionServiceClient
 }
 
 // Connector serves a generated world over the raw contract.
@@ -138,6 +145,35 @@ func (c *Connector) issue(listing, token string) {
 	c.issued[listing+"|"+token] = at
 }
 
+// sessionCheck verifies, for a store-backed connector, that token is the
+// cursor recorded for its segment of the listing, then records next.
+// (Sibling cursors of one listing run side by side: each segment, named by
+// where it ends, has its own cursor.)
+func (c *Connector) sessionCheck(ctx context.Context, syncID, listing, token, next string) error {
+	if c.opts.Sessions == nil {
+		return nil
+	}
+	segment := func(tok string) string { return tok[strings.LastIndexByte(tok, ':')+1:] }
+	if strings.HasPrefix(token, "n:") {
+		got, err := c.opts.Sessions.Get(ctx, &batonv1.GetRequest{SyncId: syncID, Prefix: "cursor/", Key: listing + "|" + segment(token)})
+		if err != nil {
+			return err
+		}
+		if string(got.GetValue()) != token {
+			return status.Errorf(codes.FailedPrecondition, "session store: cursor of %s is %q, the request says %q", listing, got.GetValue(), token)
+		}
+	}
+	switch {
+	case next != "":
+		_, err := c.opts.Sessions.Set(ctx, &batonv1.SetRequest{SyncId: syncID, Prefix: "cursor/", Key: listing + "|" + segment(next), Value: []byte(next)})
+		return err
+	case token != "":
+		_, err := c.opts.Sessions.Delete(ctx, &batonv1.DeleteRequest{SyncId: syncID, Prefix: "cursor/", Key: listing + "|" + segment(token)})
+		return err
+	}
+	return nil
+}
+
 // page cuts one page of items for token, as the listing's style says.
 func page[T any](c *Connector, listing string, items []T, token string, fanoutOK bool) (out []T, next string, fanout []string, err error) {
 	c.mu.Lock()
@@ -227,7 +263,7 @@ func (c *Connector) typeSpec(id string) (*typeSpec, error) {
 }
 
 // ListResources implements ResourcesService.
-func (c *Connector) ListResources(_ context.Context, req *connectorv2.ResourcesServiceListResourcesRequest) (*connectorv2.ResourcesServiceListResourcesResponse, error) {
+func (c *Connector) ListResources(ctx context.Context, req *connectorv2.ResourcesServiceListResourcesRequest) (*connectorv2.ResourcesServiceListResourcesResponse, error) {
 	listing := "resources:" + req.GetResourceTypeId() + "@" + key(req.GetParentResourceId())
 	if err := c.enter("ListResources", "resources", listing, req.GetPageToken()); err != nil {
 		return nil, err
@@ -246,11 +282,23 @@ func (c *Connector) ListResources(_ context.Context, req *connectorv2.ResourcesS
 	if err != nil {
 		return nil, err
 	}
+	if err := c.sessionCheck(ctx, req.GetActiveSyncId(), listing, req.GetPageToken(), next); err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
 	for _, r := range items {
 		c.listed[key(r.GetId())] = true
 	}
 	c.mu.Unlock()
+	if c.opts.Sessions != nil && c.opts.Cache && len(items) > 0 {
+		seen := map[string][]byte{}
+		for _, r := range items {
+			seen[key(r.GetId())] = []byte{1}
+		}
+		if _, err := c.opts.Sessions.SetMany(ctx, &batonv1.SetManyRequest{SyncId: req.GetActiveSyncId(), Prefix: "listed/", Values: seen}); err != nil {
+			return nil, err
+		}
+	}
 	return &connectorv2.ResourcesServiceListResourcesResponse{List: items, NextPageToken: next}, nil
 }
 
@@ -270,7 +318,7 @@ func (c *Connector) ListStaticEntitlements(_ context.Context, req *connectorv2.E
 
 // scope resolves a listing request: the type-scoped marker on the request
 // means the whole type, else the one resource.
-func (c *Connector) scope(res *connectorv2.Resource, reqAnnos annotations.Annotations, marker proto.Message) (ts *typeSpec, typeScoped bool, err error) {
+func (c *Connector) scope(ctx context.Context, syncID string, res *connectorv2.Resource, reqAnnos annotations.Annotations, marker proto.Message) (ts *typeSpec, typeScoped bool, err error) {
 	ts, err = c.typeSpec(res.GetId().GetResourceType())
 	if err != nil {
 		return nil, false, err
@@ -283,6 +331,13 @@ func (c *Connector) scope(res *connectorv2.Resource, reqAnnos annotations.Annota
 		c.mu.Lock()
 		ok := c.listed[key(res.GetId())]
 		c.mu.Unlock()
+		if c.opts.Sessions != nil {
+			got, err := c.opts.Sessions.Get(ctx, &batonv1.GetRequest{SyncId: syncID, Prefix: "listed/", Key: key(res.GetId())})
+			if err != nil {
+				return nil, false, err
+			}
+			ok = got.GetFound()
+		}
 		if !ok {
 			return nil, false, status.Errorf(codes.FailedPrecondition, "cache miss: %s was not returned by ListResources in this process", key(res.GetId()))
 		}
@@ -291,12 +346,12 @@ func (c *Connector) scope(res *connectorv2.Resource, reqAnnos annotations.Annota
 }
 
 // ListEntitlements implements EntitlementsService.
-func (c *Connector) ListEntitlements(_ context.Context, req *connectorv2.EntitlementsServiceListEntitlementsRequest) (*connectorv2.EntitlementsServiceListEntitlementsResponse, error) {
+func (c *Connector) ListEntitlements(ctx context.Context, req *connectorv2.EntitlementsServiceListEntitlementsRequest) (*connectorv2.EntitlementsServiceListEntitlementsResponse, error) {
 	listing := "entitlements:" + key(req.GetResource().GetId())
 	if err := c.enter("ListEntitlements", "entitlements", listing, req.GetPageToken()); err != nil {
 		return nil, err
 	}
-	ts, typeScoped, err := c.scope(req.GetResource(), req.GetAnnotations(), &connectorv2.TypeScopedEntitlements{})
+	ts, typeScoped, err := c.scope(ctx, req.GetActiveSyncId(), req.GetResource(), req.GetAnnotations(), &connectorv2.TypeScopedEntitlements{})
 	if err != nil {
 		return nil, err
 	}
@@ -313,16 +368,19 @@ func (c *Connector) ListEntitlements(_ context.Context, req *connectorv2.Entitle
 		all = c.w.entitlements[key(req.GetResource().GetId())]
 	}
 	items, next, fan, err := page(c, listing, all, req.GetPageToken(), true)
+	if err == nil {
+		err = c.sessionCheck(ctx, req.GetActiveSyncId(), listing, req.GetPageToken(), next)
+	}
 	return &connectorv2.EntitlementsServiceListEntitlementsResponse{List: items, NextPageToken: next, Annotations: fanoutAnnos(fan)}, err
 }
 
 // ListGrants implements GrantsService.
-func (c *Connector) ListGrants(_ context.Context, req *connectorv2.GrantsServiceListGrantsRequest) (*connectorv2.GrantsServiceListGrantsResponse, error) {
+func (c *Connector) ListGrants(ctx context.Context, req *connectorv2.GrantsServiceListGrantsRequest) (*connectorv2.GrantsServiceListGrantsResponse, error) {
 	listing := "grants:" + key(req.GetResource().GetId())
 	if err := c.enter("ListGrants", "grants", listing, req.GetPageToken()); err != nil {
 		return nil, err
 	}
-	ts, typeScoped, err := c.scope(req.GetResource(), req.GetAnnotations(), &connectorv2.TypeScopedGrants{})
+	ts, typeScoped, err := c.scope(ctx, req.GetActiveSyncId(), req.GetResource(), req.GetAnnotations(), &connectorv2.TypeScopedGrants{})
 	if err != nil {
 		return nil, err
 	}
@@ -337,5 +395,8 @@ func (c *Connector) ListGrants(_ context.Context, req *connectorv2.GrantsService
 		all = c.w.grants[key(req.GetResource().GetId())]
 	}
 	items, next, fan, err := page(c, listing, all, req.GetPageToken(), true)
+	if err == nil {
+		err = c.sessionCheck(ctx, req.GetActiveSyncId(), listing, req.GetPageToken(), next)
+	}
 	return &connectorv2.GrantsServiceListGrantsResponse{List: items, NextPageToken: next, Annotations: fanoutAnnos(fan)}, err
 }

@@ -74,7 +74,13 @@ func TestSessionStore(t *testing.T) {
 		t.Fatalf("get: %q %v %v", v, ok, err)
 	}
 	var keys []string
-	for k := range s.Sessions(ctx, run.ID, "cursor/") {
+	page, next, err := s.SessionPage(ctx, run.ID, "cursor/", "", 10)
+	must(t, err)
+	if next != "" {
+		t.Fatalf("one page expected, next %q", next)
+	}
+	for _, e := range page {
+		k := e.Key
 		keys = append(keys, k)
 	}
 	if !slices.Equal(keys, []string{"cursor/groups", "cursor/users"}) {
@@ -84,7 +90,7 @@ func TestSessionStore(t *testing.T) {
 	if _, ok, _ := s.SessionGet(ctx, run.ID, "other"); ok {
 		t.Fatal("deleted key still there")
 	}
-	must(t, s.SessionClear(ctx, run.ID))
+	must(t, s.SessionClear(ctx, run.ID, ""))
 	if _, ok, _ := s.SessionGet(ctx, run.ID, "cursor/users"); ok {
 		t.Fatal("cleared key still there")
 	}

@@ -11,8 +11,10 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	batonv1 "github.com/batonkit/batonkit/pb/c1/connectorapi/baton/v1"
 	"github.com/batonkit/batonkit/pkg/annotations"
 	"github.com/batonkit/batonkit/pkg/contract"
+	"github.com/batonkit/batonkit/pkg/session"
 )
 
 // SDKVersion is reported by ConnectorService.Validate.
@@ -29,6 +31,8 @@ type Server struct {
 	order   []string
 	syncers map[string]ResourceSyncer
 	types   map[string]*connectorv2.ResourceType
+	// sessions reaches the session store of the process running the sync.
+	sessions batonv1.BatonSessionServiceClient
 }
 
 var _ contract.Server = (*Server)(nil)
@@ -38,6 +42,21 @@ type ServerOption func(*Server)
 
 // WithLogger sets the server's logger (default slog.Default()).
 func WithLogger(l *slog.Logger) ServerOption { return func(s *Server) { s.log = l } }
+
+// WithSessions gives the connector a session store: every sync call's
+// context then carries the store of its sync (session.FromContext).
+// pkg/runner sets it, in process and as a child; most authors never do.
+func WithSessions(c batonv1.BatonSessionServiceClient) ServerOption {
+	return func(s *Server) { s.sessions = c }
+}
+
+// withSession puts the store of the call's sync into ctx.
+func (s *Server) withSession(ctx context.Context, syncID string) context.Context {
+	if s.sessions == nil || syncID == "" {
+		return ctx
+	}
+	return session.NewContext(ctx, session.New(s.sessions, syncID))
+}
 
 // NewServer checks c's resource syncers (each type once, with an id) and
 // returns a server for it.
@@ -151,6 +170,7 @@ func pageRequest(token string, size uint32, syncID string, annos []*anypb.Any) P
 
 // ListResources implements ResourcesService.
 func (s *Server) ListResources(ctx context.Context, req *connectorv2.ResourcesServiceListResourcesRequest) (*connectorv2.ResourcesServiceListResourcesResponse, error) {
+	ctx = s.withSession(ctx, req.GetActiveSyncId())
 	rs, err := s.syncer(req.GetResourceTypeId())
 	if err != nil {
 		return nil, err
@@ -167,6 +187,7 @@ func (s *Server) ListResources(ctx context.Context, req *connectorv2.ResourcesSe
 
 // GetResource implements ResourceGetterService.
 func (s *Server) GetResource(ctx context.Context, req *connectorv2.ResourceGetterServiceGetResourceRequest) (*connectorv2.ResourceGetterServiceGetResourceResponse, error) {
+	ctx = s.withSession(ctx, req.GetActiveSyncId())
 	typeID := req.GetResourceId().GetResourceType()
 	rs, err := s.syncer(typeID)
 	if err != nil {
@@ -185,6 +206,7 @@ func (s *Server) GetResource(ctx context.Context, req *connectorv2.ResourceGette
 
 // ListEntitlements implements EntitlementsService.
 func (s *Server) ListEntitlements(ctx context.Context, req *connectorv2.EntitlementsServiceListEntitlementsRequest) (*connectorv2.EntitlementsServiceListEntitlementsResponse, error) {
+	ctx = s.withSession(ctx, req.GetActiveSyncId())
 	if req.GetResource().GetId() == nil {
 		return nil, invalid("ListEntitlements needs a resource")
 	}
@@ -212,6 +234,7 @@ func (s *Server) ListEntitlements(ctx context.Context, req *connectorv2.Entitlem
 // ListStaticEntitlements implements EntitlementsService. Types without
 // static entitlements answer an empty list.
 func (s *Server) ListStaticEntitlements(ctx context.Context, req *connectorv2.EntitlementsServiceListStaticEntitlementsRequest) (*connectorv2.EntitlementsServiceListStaticEntitlementsResponse, error) {
+	ctx = s.withSession(ctx, req.GetActiveSyncId())
 	rs, err := s.syncer(req.GetResourceTypeId())
 	if err != nil {
 		return nil, err
@@ -232,6 +255,7 @@ func (s *Server) ListStaticEntitlements(ctx context.Context, req *connectorv2.En
 
 // ListGrants implements GrantsService.
 func (s *Server) ListGrants(ctx context.Context, req *connectorv2.GrantsServiceListGrantsRequest) (*connectorv2.GrantsServiceListGrantsResponse, error) {
+	ctx = s.withSession(ctx, req.GetActiveSyncId())
 	rs, err := s.syncer(req.GetResource().GetId().GetResourceType())
 	if err != nil {
 		return nil, err

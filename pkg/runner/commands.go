@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"errors"
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -72,13 +73,15 @@ func (e *environment) serviceCmd() *cobra.Command {
 			if err := e.load(cmd); err != nil {
 				return err
 			}
-			srv, err := e.server(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return subprocess.Serve(cmd.Context(), e.io.In, e.log, func(opts ...grpc.ServerOption) *grpc.Server {
-				return connector.NewGRPCServer(srv, opts...)
+			var buildErr error
+			err := subprocess.Serve(cmd.Context(), e.io.In, e.log, func(env subprocess.Env) *grpc.Server {
+				var srv *connector.Server
+				if srv, buildErr = e.server(cmd.Context(), connector.WithSessions(env.Sessions)); buildErr != nil {
+					return nil
+				}
+				return connector.NewGRPCServer(srv, env.Options...)
 			})
+			return errors.Join(buildErr, err)
 		},
 	}
 }

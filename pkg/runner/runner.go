@@ -17,6 +17,7 @@ import (
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/config"
 	"github.com/batonkit/batonkit/pkg/connector"
+	"github.com/batonkit/batonkit/pkg/session"
 	"github.com/batonkit/batonkit/pkg/sync"
 )
 
@@ -160,16 +161,19 @@ func (e *environment) load(cmd *cobra.Command) error {
 }
 
 // server builds the connector and its server.
-func (e *environment) server(ctx context.Context) (*connector.Server, error) {
+func (e *environment) server(ctx context.Context, opts ...connector.ServerOption) (*connector.Server, error) {
 	conn, err := e.cmd.New(ctx, e.cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create connector: %w", err)
 	}
-	return connector.NewServer(ctx, conn, connector.WithLogger(e.log))
+	return connector.NewServer(ctx, conn, append([]connector.ServerOption{connector.WithLogger(e.log)}, opts...)...)
 }
 
 func (e *environment) sync(ctx context.Context) error {
-	srv, err := e.server(ctx)
+	// The connector runs in this process: its session store is served
+	// straight from the sync's file.
+	sessions := session.NewServer()
+	srv, err := e.server(ctx, connector.WithSessions(session.LocalClient(sessions)))
 	if err != nil {
 		return err
 	}
@@ -177,7 +181,7 @@ func (e *environment) sync(ctx context.Context) error {
 	if err != nil {
 		return usageErr{fmt.Errorf("--checkpoint-interval: %w", err)}
 	}
-	opts := []sync.Option{sync.WithLogger(e.log), sync.WithWorkers(e.cfg.Int("workers")), sync.WithCheckpointInterval(every),
+	opts := []sync.Option{sync.WithLogger(e.log), sync.WithWorkers(e.cfg.Int("workers")), sync.WithCheckpointInterval(every), sync.WithSessions(sessions),
 		sync.WithProgress(sync.LogProgress(e.log, 10*time.Second)),
 		sync.WithResourceTypes(e.cfg.StringList("sync-resource-types")...)}
 	if e.cfg.Bool("skip-grants") {

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	connectorwrapperv1 "github.com/batonkit/batonkit/pb/c1/connector_wrapper/v1"
+	batonv1 "github.com/batonkit/batonkit/pb/c1/connectorapi/baton/v1"
 	ratelimitv1 "github.com/batonkit/batonkit/pb/c1/ratelimit/v1"
 )
 
@@ -73,16 +74,39 @@ func inheritedListener() (net.Listener, error) {
 	return l, nil
 }
 
+// Env is what the parent's ServerConfig gives the child's server.
+type Env struct {
+	// Options serve with the parent's TLS credentials and rate limits.
+	Options []grpc.ServerOption
+	// Sessions reaches the parent's session store, or is nil when the
+	// parent offers none (connector.WithSessions takes it).
+	Sessions batonv1.BatonSessionServiceClient
+}
+
 // Serve is the child side: it reads the ServerConfig from stdin, serves
 // the connector on the inherited listener with mutual TLS, and returns when
-// stdin reaches EOF (or ctx ends). newServer receives the server options
-// the parent's configuration asks for (TLS credentials, a rate limiter)
-// and must return a server with the connector's services registered
-// (connector.NewGRPCServer does).
-func Serve(ctx context.Context, stdin io.Reader, log *slog.Logger, newServer func(opts ...grpc.ServerOption) *grpc.Server) error {
+// stdin reaches EOF (or ctx ends). newServer receives what the parent's
+// configuration asks for and must return a server with the connector's
+// services registered (connector.NewGRPCServer does).
+func Serve(ctx context.Context, stdin io.Reader, log *slog.Logger, newServer func(Env) *grpc.Server) error {
 	cfg, rest, err := ReadServerConfig(stdin)
 	if err != nil {
 		return err
+	}
+	var env Env
+	if port := cfg.GetSessionStoreListenPort(); port != 0 {
+		// The parent serves the store under this child's own credential
+		// and requires it of the child, as Baton's parent does.
+		ctls, err := ClientTLS(cfg.GetCredential())
+		if err != nil {
+			return fmt.Errorf("session store credential: %w", err)
+		}
+		conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", port), grpc.WithTransportCredentials(credentials.NewTLS(ctls)))
+		if err != nil {
+			return fmt.Errorf("session store: %w", err)
+		}
+		defer conn.Close()
+		env.Sessions = batonv1.NewBatonSessionServiceClient(conn)
 	}
 	tlsCfg, err := ServerTLS(cfg.GetCredential())
 	if err != nil {
@@ -96,7 +120,11 @@ func Serve(ctx context.Context, stdin io.Reader, log *slog.Logger, newServer fun
 	if lim := limiterFor(cfg.GetRateLimiterConfig()); lim != nil {
 		opts = append(opts, grpc.ChainUnaryInterceptor(lim))
 	}
-	srv := newServer(opts...)
+	env.Options = opts
+	srv := newServer(env)
+	if srv == nil {
+		return errors.New("child: no connector server to serve")
+	}
 
 	eof := make(chan error, 1)
 	go func() {

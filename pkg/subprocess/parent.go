@@ -20,21 +20,26 @@ import (
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	connectorwrapperv1 "github.com/batonkit/batonkit/pb/c1/connector_wrapper/v1"
+	batonv1 "github.com/batonkit/batonkit/pb/c1/connectorapi/baton/v1"
 	ratelimitv1 "github.com/batonkit/batonkit/pb/c1/ratelimit/v1"
+	utlsv1 "github.com/batonkit/batonkit/pb/c1/utls/v1"
 	"github.com/batonkit/batonkit/pkg/contract"
+	"github.com/batonkit/batonkit/pkg/session"
 )
 
 // Process is a connector running as a child of this process.
 type Process struct {
 	Client contract.Client
 
-	cmd    *exec.Cmd
-	addr   string
-	stdin  io.WriteCloser
-	conn   *grpc.ClientConn
-	done   chan struct{}
-	waitMu sync.Mutex
-	err    error
+	cmd   *exec.Cmd
+	addr  string
+	stdin io.WriteCloser
+	conn  *grpc.ClientConn
+	// sessions serves the child's session store, when the parent offers one.
+	sessions *grpc.Server
+	done     chan struct{}
+	waitMu   sync.Mutex
+	err      error
 }
 
 // Options configure Start.
@@ -47,6 +52,11 @@ type Options struct {
 	// RateLimiter is sent to the child; nil means disabled. A fixed
 	// in-memory limiter makes the child space its calls.
 	RateLimiter *ratelimitv1.RateLimiterConfig
+	// Sessions, when set, is served to the child as its session store, on
+	// a loopback port named in ServerConfig.session_store_listen_port, with
+	// TLS under the child's own credential (the child dials it presenting
+	// that credential), as Baton's parent does.
+	Sessions batonv1.BatonSessionServiceServer
 }
 
 // Start runs path with args plus _connector-service, hands it a listener
@@ -87,7 +97,23 @@ func Start(ctx context.Context, path string, args []string, opts Options) (*Proc
 	if rl == nil {
 		rl = &ratelimitv1.RateLimiterConfig{Type: &ratelimitv1.RateLimiterConfig_Disabled{Disabled: &ratelimitv1.DisabledLimiter{}}}
 	}
-	cfg, err := proto.Marshal(&connectorwrapperv1.ServerConfig{Credential: serverCred, RateLimiterConfig: rl, ListenPort: uint32(port)})
+	sc := &connectorwrapperv1.ServerConfig{Credential: serverCred, RateLimiterConfig: rl, ListenPort: uint32(port)}
+	var sessions *grpc.Server
+	if opts.Sessions != nil {
+		var sport int
+		if sessions, sport, err = serveSessions(opts.Sessions, serverCred); err != nil {
+			return nil, err
+		}
+		sc.SessionStoreListenPort = uint32(sport)
+		started := false
+		defer func() {
+			if !started {
+				sessions.Stop()
+			}
+		}()
+		defer func() { started = err == nil }()
+	}
+	cfg, err := proto.Marshal(sc)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +135,7 @@ func Start(ctx context.Context, path string, args []string, opts Options) (*Proc
 	if err != nil {
 		return nil, fmt.Errorf("start connector %s: %w", path, err)
 	}
-	p := &Process{cmd: cmd, stdin: stdin, done: make(chan struct{}), addr: "127.0.0.1:" + strconv.Itoa(port)}
+	p := &Process{cmd: cmd, stdin: stdin, done: make(chan struct{}), addr: "127.0.0.1:" + strconv.Itoa(port), sessions: sessions}
 	go func() {
 		err := cmd.Wait()
 		p.waitMu.Lock()
@@ -134,6 +160,23 @@ func Start(ctx context.Context, path string, args []string, opts Options) (*Proc
 	}
 	opts.Logger.Debug("connector child ready", "path", path, "pid", cmd.Process.Pid, "port", port)
 	return p, nil
+}
+
+// serveSessions serves srv on a loopback port for the child, requiring
+// the child's certificate.
+func serveSessions(srv batonv1.BatonSessionServiceServer, cred *utlsv1.Credential) (*grpc.Server, int, error) {
+	tlsCfg, err := ServerTLS(cred)
+	if err != nil {
+		return nil, 0, fmt.Errorf("session store credential: %w", err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, 0, fmt.Errorf("session store: listen on loopback: %w", err)
+	}
+	gs := grpc.NewServer(grpc.Creds(credentials.NewTLS(tlsCfg)), grpc.ChainUnaryInterceptor(session.UnaryValidator))
+	batonv1.RegisterBatonSessionServiceServer(gs, srv)
+	go gs.Serve(lis)
+	return gs, lis.Addr().(*net.TCPAddr).Port, nil
 }
 
 func (p *Process) waitReady(ctx context.Context, timeout time.Duration) error {
@@ -183,6 +226,9 @@ func (p *Process) Close() error {
 	case <-time.After(5 * time.Second):
 		p.cmd.Process.Kill()
 		<-p.done
+	}
+	if p.sessions != nil {
+		p.sessions.Stop()
 	}
 	var ee *exec.ExitError
 	if err := p.exitErr(); err != nil && err.Error() != "exit status 0" && !errors.As(err, &ee) {

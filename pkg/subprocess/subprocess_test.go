@@ -38,8 +38,8 @@ func TestHelper(t *testing.T) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		err = subprocess.Serve(context.Background(), os.Stdin, slog.New(slog.DiscardHandler), func(opts ...grpc.ServerOption) *grpc.Server {
-			return connector.NewGRPCServer(srv, opts...)
+		err = subprocess.Serve(context.Background(), os.Stdin, slog.New(slog.DiscardHandler), func(env subprocess.Env) *grpc.Server {
+			return connector.NewGRPCServer(srv, env.Options...)
 		})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "child:", err)

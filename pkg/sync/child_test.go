@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/connector"
 	"github.com/batonkit/batonkit/pkg/contract"
+	"github.com/batonkit/batonkit/pkg/session"
 	"github.com/batonkit/batonkit/pkg/subprocess"
 	"github.com/batonkit/batonkit/pkg/sync"
 )
@@ -37,11 +39,18 @@ func TestSyncHelper(t *testing.T) {
 	}
 	switch os.Getenv("BATONKIT_SYNC_HELPER") {
 	case "child":
-		srv := protoconn.New(opts())
 		unary, stream := connector.Interceptors(slog.New(slog.DiscardHandler))
-		err := subprocess.Serve(context.Background(), os.Stdin, slog.New(slog.DiscardHandler), func(o ...grpc.ServerOption) *grpc.Server {
-			g := grpc.NewServer(append(o, grpc.ChainUnaryInterceptor(unary), grpc.ChainStreamInterceptor(stream))...)
-			contract.Register(g, srv)
+		err := subprocess.Serve(context.Background(), os.Stdin, slog.New(slog.DiscardHandler), func(env subprocess.Env) *grpc.Server {
+			o := opts()
+			if os.Getenv("BATONKIT_SESSIONS") != "" {
+				if env.Sessions == nil {
+					fmt.Fprintln(os.Stderr, "child: the parent offers no session store")
+					os.Exit(1)
+				}
+				o.Sessions = env.Sessions
+			}
+			g := grpc.NewServer(append(env.Options, grpc.ChainUnaryInterceptor(unary), grpc.ChainStreamInterceptor(stream))...)
+			contract.Register(g, protoconn.New(o))
 			return g
 		})
 		if err != nil {
@@ -59,7 +68,12 @@ func TestSyncHelper(t *testing.T) {
 		target := os.Getenv("BATONKIT_KILL_PHASE")
 		after, _ := strconv.Atoi(os.Getenv("BATONKIT_KILL_AFTER"))
 		seen := 0
-		_, err = sync.New(rawClient(protoconn.New(opts())), st, sync.WithWorkers(2), sync.WithCheckpointInterval(time.Nanosecond),
+		o := opts()
+		host := session.NewServer()
+		if os.Getenv("BATONKIT_SESSIONS") != "" {
+			o.Sessions = session.LocalClient(host)
+		}
+		_, err = sync.New(rawClient(protoconn.New(o)), st, sync.WithWorkers(2), sync.WithCheckpointInterval(time.Nanosecond), sync.WithSessions(host),
 			sync.WithProgress(func(p sync.Progress) {
 				if p.Phase == target {
 					if seen++; seen > after {
@@ -139,5 +153,72 @@ func TestSIGKILLInEveryPhaseResumes(t *testing.T) {
 				t.Fatalf("phase %q, step %d: resumed file differs from the reference\n%s", ph, after, diffLines(got, want))
 			}
 		}
+	}
+}
+
+// A connector that keeps its cursors and its cache of listed resources in
+// the session store (Baton's BatonSessionService), as a child process:
+// the parent serves the store from the sync's file, scoped to the sync.
+func TestSessionStoreOverTheChildLink(t *testing.T) {
+	for _, workers := range []int{1, 4} {
+		o := protoconn.Options{Seed: 13, Cache: true, Scale: 3}
+		want := reference(t, o)
+		host := session.NewServer()
+		p, err := subprocess.Start(t.Context(), os.Args[0], []string{"-test.run=^TestSyncHelper$"}, subprocess.Options{
+			Env: append(helperEnv(o), "BATONKIT_SYNC_HELPER=child", "BATONKIT_SESSIONS=1"), ReadyTimeout: 20 * time.Second, Sessions: host})
+		must(t, err)
+		path := filepath.Join(t.TempDir(), "s.c1z")
+		res, err := syncTo(t, p.Client, path, sync.WithWorkers(workers), sync.WithSessions(host))
+		must(t, p.Close())
+		must(t, err)
+		if got := dump(t, path); !slices.Equal(got, want) {
+			t.Fatalf("workers %d: differs from the reference\n%s", workers, diffLines(got, want))
+		}
+		// What the connector stored is in the file, under the sync.
+		st, err := c1z.Open(t.Context(), path, c1z.ReadOnly())
+		must(t, err)
+		page, _, err := st.SessionPage(t.Context(), res.SyncID, "listed/", "", 1000)
+		must(t, err)
+		must(t, st.Close(t.Context()))
+		if len(page) == 0 {
+			t.Fatalf("workers %d: no session values in the file", workers)
+		}
+	}
+}
+
+// The session store outlives the process: a sync killed in the grants
+// phase resumes in a new process whose connector finds, in the store, the
+// resources an earlier process listed (an in-memory cache would be empty).
+func TestSessionStoreSurvivesAResume(t *testing.T) {
+	o := protoconn.Options{Seed: 13, Cache: true, Scale: 3}
+	want := reference(t, o)
+	path := filepath.Join(t.TempDir(), "s.c1z")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSyncHelper$")
+	cmd.Env = append(append(os.Environ(), helperEnv(o)...), "BATONKIT_SYNC_HELPER=kill", "BATONKIT_SESSIONS=1", "BATONKIT_FILE="+path,
+		"BATONKIT_KILL_PHASE=grants", "BATONKIT_KILL_AFTER=5")
+	cmd.Stderr = os.Stderr
+	var ee *exec.ExitError
+	if err := cmd.Run(); !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("the helper was not killed: %v", err)
+	}
+	host := session.NewServer()
+	o.Sessions = session.LocalClient(host)
+	res, err := syncTo(t, rawClient(protoconn.New(o)), path, sync.WithSessions(host))
+	must(t, err)
+	if !res.Resumed {
+		t.Fatal("did not resume")
+	}
+	if got := dump(t, path); !slices.Equal(got, want) {
+		t.Fatalf("resumed file differs from the reference\n%s", diffLines(got, want))
+	}
+	// Without the store, the new process's cache is empty and it fails.
+	o.Sessions = nil
+	path2 := filepath.Join(t.TempDir(), "s2.c1z")
+	cmd = exec.Command(os.Args[0], "-test.run=^TestSyncHelper$")
+	cmd.Env = append(append(os.Environ(), helperEnv(o)...), "BATONKIT_SYNC_HELPER=kill", "BATONKIT_FILE="+path2,
+		"BATONKIT_KILL_PHASE=grants", "BATONKIT_KILL_AFTER=5")
+	_ = cmd.Run()
+	if _, err := syncTo(t, rawClient(protoconn.New(o)), path2); err == nil || !strings.Contains(err.Error(), "cache miss") {
+		t.Fatalf("a memory-only cache resumed in a new process: err = %v, want a cache miss", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/contract"
+	"github.com/batonkit/batonkit/pkg/session"
 	"github.com/batonkit/batonkit/pkg/sync/expand"
 )
 
@@ -52,6 +53,7 @@ type options struct {
 	pageSize        int
 	allowPartial    bool
 	maxFanout       int
+	sessions        *session.Server
 }
 
 // Option configures a Syncer.
@@ -126,6 +128,12 @@ func WithPageSize(n int) Option { return func(o *options) { o.pageSize = min(n, 
 // without it such a sync fails. Either way the feature is logged and
 // counted in Result.Unhandled and the sync's stats.
 func WithAllowPartial() Option { return func(o *options) { o.allowPartial = true } }
+
+// WithSessions binds h, the session store a parent serves its connector,
+// to the file and the id of the running sync while Run runs: the
+// connector's values land in the sync's v1_connector_sessions and survive
+// a resume.
+func WithSessions(h *session.Server) Option { return func(o *options) { o.sessions = h } }
 
 // WithMaxFanout bounds how many sibling cursors (EnqueuePageTokens) one
 // listing may enqueue over a run (default 100,000).
@@ -263,6 +271,10 @@ func (s *Syncer) Run(ctx context.Context) (Result, error) {
 		return res, err
 	}
 	res.SyncID = r.syncID
+	if h := s.opts.sessions; h != nil {
+		h.Bind(s.store, r.syncID)
+		defer h.Unbind()
+	}
 
 	if _, err := s.client.Validate(ctx, &connectorv2.ConnectorServiceValidateRequest{}); err != nil {
 		return res, fmt.Errorf("connector failed validation: %w", err)

@@ -1,0 +1,94 @@
+package session_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/session"
+)
+
+func open(t *testing.T) (*c1z.Store, string) {
+	t.Helper()
+	ctx := t.Context()
+	st, err := c1z.Open(ctx, filepath.Join(t.TempDir(), "s.c1z"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close(context.Background()) })
+	run, err := st.StartSync(ctx, c1z.SyncFull, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, run.ID
+}
+
+func TestStoreOverServer(t *testing.T) {
+	ctx := t.Context()
+	st, syncID := open(t)
+	host := session.NewServer()
+	s := session.New(session.LocalClient(host), syncID)
+	if err := s.Set(ctx, "k", []byte("v")); status.Code(err) != codes.FailedPrecondition {
+		t.Fatalf("set before the sync is bound: %v, want FailedPrecondition", err)
+	}
+	host.Bind(st, syncID)
+	users := s.WithPrefix("users/")
+	values := map[string][]byte{}
+	for i := range 100 {
+		values[fmt.Sprintf("u%03d", i)] = []byte{byte(i)}
+	}
+	must(t, users.SetMany(ctx, values))
+	for i := 100; i < 250; i++ {
+		must(t, users.Set(ctx, fmt.Sprintf("u%03d", i), []byte{byte(i)}))
+	}
+	must(t, s.Set(ctx, "other", []byte("x")))
+	n := 0
+	must(t, users.All(ctx, func(k string, v []byte) bool {
+		if k != fmt.Sprintf("u%03d", n) || v[0] != byte(n) {
+			t.Fatalf("entry %d: %q %v", n, k, v)
+		}
+		n++
+		return true
+	}))
+	if n != 250 {
+		t.Fatalf("All saw %d entries under the prefix, want 250 (over three pages)", n)
+	}
+	if v, ok, err := s.Get(ctx, "users/u007"); err != nil || !ok || v[0] != 7 {
+		t.Fatalf("the prefix is part of the stored key: %v %v %v", v, ok, err)
+	}
+	must(t, users.Delete(ctx, "u007"))
+	if _, ok, _ := users.Get(ctx, "u007"); ok {
+		t.Fatal("deleted key still there")
+	}
+	must(t, users.Clear(ctx))
+	if _, ok, _ := users.Get(ctx, "u008"); ok {
+		t.Fatal("cleared key still there")
+	}
+	if _, ok, _ := s.Get(ctx, "other"); !ok {
+		t.Fatal("Clear of a prefix removed a key outside it")
+	}
+	other := session.New(session.LocalClient(host), "2IC0WoaHVvl2GIQppXQH0flK1yJ")
+	if _, _, err := other.Get(ctx, "other"); status.Code(err) != codes.PermissionDenied {
+		t.Fatalf("another sync's values: %v, want PermissionDenied", err)
+	}
+	bad := session.New(session.LocalClient(host), "not-a-ksuid")
+	if _, _, err := bad.Get(ctx, "k"); status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("a malformed sync id: %v, want InvalidArgument", err)
+	}
+	var none *session.Store
+	if err := none.Set(ctx, "k", nil); err != session.ErrNoStore {
+		t.Fatalf("no store: %v, want ErrNoStore", err)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
