@@ -175,7 +175,7 @@ func (c *Connector) sessionCheck(ctx context.Context, syncID, listing, token, ne
 }
 
 // page cuts one page of items for token, as the listing's style says.
-func page[T any](c *Connector, listing string, items []T, token string, fanoutOK bool) (out []T, next string, fanout []string, err error) {
+func page[T any](c *Connector, listing string, items []T, token string, fanoutOK bool) (out []T, next string, fanout fan, err error) {
 	c.mu.Lock()
 	s := c.w.styleOf(c.opts.Seed, listing, fanoutOK)
 	c.mu.Unlock()
@@ -184,12 +184,12 @@ func page[T any](c *Connector, listing string, items []T, token string, fanoutOK
 	if token != "" {
 		parts := strings.Split(token, ":")
 		if len(parts) != 3 || (parts[0] != "n" && parts[0] != "f") {
-			return nil, "", nil, status.Errorf(codes.InvalidArgument, "bad page token %q", token)
+			return nil, "", fan{}, status.Errorf(codes.InvalidArgument, "bad page token %q", token)
 		}
 		off, _ = strconv.Atoi(parts[1])
 		end, _ = strconv.Atoi(parts[2])
 		if off < 0 || end > n || off > end {
-			return nil, "", nil, status.Errorf(codes.InvalidArgument, "page token %q out of range", token)
+			return nil, "", fan{}, status.Errorf(codes.InvalidArgument, "page token %q out of range", token)
 		}
 	} else if s.fanout {
 		seg := 2 * s.size
@@ -201,12 +201,13 @@ func page[T any](c *Connector, listing string, items []T, token string, fanoutOK
 			end = 0
 		}
 		for o := start; o < n; o += seg {
-			fanout = append(fanout, fmt.Sprintf("f:%d:%d", o, min(o+seg, n)))
+			fanout.tokens = append(fanout.tokens, fmt.Sprintf("f:%d:%d", o, min(o+seg, n)))
+			fanout.estimate += int64(min(o+seg, n) - o)
 		}
 	}
-	if len(fanout) > 0 {
+	if len(fanout.tokens) > 0 {
 		c.mu.Lock()
-		c.Calls["(fan-out tokens)"] += len(fanout)
+		c.Calls["(fan-out tokens)"] += len(fanout.tokens)
 		c.mu.Unlock()
 	}
 	stop := min(off+s.size, end)
@@ -218,11 +219,17 @@ func page[T any](c *Connector, listing string, items []T, token string, fanoutOK
 	return out, next, fanout, nil
 }
 
-func fanoutAnnos(tokens []string) annotations.Annotations {
-	if len(tokens) == 0 {
+// fan is a first page's sibling cursors and how many items they hold.
+type fan struct {
+	tokens   []string
+	estimate int64
+}
+
+func fanoutAnnos(f fan) annotations.Annotations {
+	if len(f.tokens) == 0 {
 		return nil
 	}
-	return annotations.New(&connectorv2.EnqueuePageTokens{PageTokens: tokens})
+	return annotations.New(&connectorv2.EnqueuePageTokens{PageTokens: f.tokens, EstimatedTotal: f.estimate})
 }
 
 // GetMetadata implements ConnectorService.

@@ -133,10 +133,11 @@ func (r *run) pageEntitlements(ctx context.Context, a action) (pageResult, error
 	if err := r.checkResponse(ctx, "ListEntitlements", a, resp.GetAnnotations()); err != nil {
 		return pageResult{}, err
 	}
-	spawned, _, err := enqueued(a, resp.GetAnnotations())
+	spawned, estimated, err := enqueued(a, resp.GetAnnotations())
 	if err != nil {
 		return pageResult{}, err
 	}
+	r.count(&r.progress.Estimated, int(estimated))
 	batch := make([]*connectorv2.Entitlement, 0, len(resp.GetList()))
 	for _, e := range resp.GetList() {
 		if err := contract.Validate(e); err != nil {

@@ -29,10 +29,11 @@ func (r *run) pageGrants(ctx context.Context, a action) (pageResult, error) {
 	if err := r.checkResponse(ctx, "ListGrants", a, resp.GetAnnotations()); err != nil {
 		return pageResult{}, err
 	}
-	spawned, _, err := enqueued(a, resp.GetAnnotations())
+	spawned, estimated, err := enqueued(a, resp.GetAnnotations())
 	if err != nil {
 		return pageResult{}, err
 	}
+	r.count(&r.progress.Estimated, int(estimated))
 	batch := make([]*connectorv2.Grant, 0, len(resp.GetList()))
 	for _, g := range resp.GetList() {
 		if err := contract.Validate(g); err != nil {

@@ -16,6 +16,9 @@ type Progress struct {
 	Resources     int
 	Entitlements  int
 	Grants        int
+	// Estimated adds up what connectors announced, with their fan-out
+	// tokens (EnqueuePageTokens.estimated_total), is still to come.
+	Estimated int
 	// Unhandled counts uses of protocol features this syncer does not act
 	// on (see Result.Unhandled).
 	Unhandled int
