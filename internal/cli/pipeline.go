@@ -89,7 +89,10 @@ func encodeOrdered[T any](seq iter.Seq2[T, error], encode func(w *encoder, item 
 
 // encoder writes protojson, remembering the encoding of objects that
 // repeat across rows (the entitlement and resource of every grant of one
-// entitlement) so each is encoded once per worker.
+// entitlement) so each is encoded once per worker. An object read by id
+// from its own table is keyed by id; an object embedded in a row (a
+// grant's entitlement) is keyed by its content, because rows of one id
+// may embed it differently and each must print what it holds.
 type encoder struct {
 	buf   *bytes.Buffer
 	mo    protojson.MarshalOptions
@@ -99,6 +102,15 @@ type encoder struct {
 type cacheKey struct {
 	kind string
 	id   string
+}
+
+// contentKey keys an embedded object by its deterministic encoding.
+func contentKey(kind string, m proto.Message) cacheKey {
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	if err != nil {
+		return cacheKey{}
+	}
+	return cacheKey{kind, string(b)}
 }
 
 const encoderCacheSize = 4096
@@ -145,7 +157,7 @@ func (e *encoder) grant(sep string, g *connectorv2.Grant) (string, error) {
 	e.buf.WriteString(sep + `"grant":`)
 	inner := "{"
 	var err error
-	if inner, err = e.field(inner, "entitlement", g.GetEntitlement(), cacheKey{"ge", g.GetEntitlement().GetId()}); err != nil {
+	if inner, err = e.field(inner, "entitlement", g.GetEntitlement(), contentKey("ge", g.GetEntitlement())); err != nil {
 		return sep, err
 	}
 	if inner, err = e.field(inner, "principal", g.GetPrincipal(), cacheKey{}); err != nil {
