@@ -23,7 +23,7 @@ FUZZTIME ?= 60s
 CRASH_RUNS ?= 50
 DIFF_SEEDS ?= 5000
 
-.PHONY: all demo test generate proto-lint proto-format-check drift-check wirecheck vet gotest \
+.PHONY: all demo test test-deps generate proto-lint proto-format-check drift-check wirecheck vet gotest \
 	lint race bench fuzz crash vendor-validate build clean
 
 all: build
@@ -73,8 +73,17 @@ vet:
 gotest:
 	$(GO) test ./...
 
+## test-deps: the real servers tests start (Debian's slapd), installed
+## when missing; tests that need one fail, never skip, without it.
+test-deps:
+	@if ! command -v slapd >/dev/null 2>&1 && [ ! -x /usr/sbin/slapd ]; then \
+		if [ "$$(id -u)" != 0 ]; then echo "slapd is missing and installing it needs root: apt-get install slapd" >&2; exit 1; fi; \
+		echo "installing slapd (Debian) for the LDAP connector's tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd >/dev/null; \
+	fi
+
 ## test: the CI gate, in order.
-test: proto-lint proto-format-check drift-check wirecheck vet gotest
+test: test-deps proto-lint proto-format-check drift-check wirecheck vet gotest
 
 ## race: the Go tests under the race detector (slower; not part of make test).
 race:

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"google.golang.org/grpc"
 
@@ -53,6 +54,29 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	return resp.GetValue(), resp.GetFound(), err
 }
 
+// GetMany returns the values of the keys that exist, asking 100 keys at a
+// time (repeated keys are asked once).
+func (s *Store) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+	if err := s.ok(); err != nil {
+		return nil, err
+	}
+	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
+	out := make(map[string][]byte, len(keys))
+	for len(keys) > 0 {
+		n := min(len(keys), 100)
+		resp, err := s.client.GetMany(ctx, &batonv1.GetManyRequest{SyncId: s.syncID, Keys: keys[:n], Prefix: s.prefix})
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range resp.GetItems() {
+			out[it.GetKey()] = it.GetValue()
+		}
+		// Keys the store did not get to are asked again.
+		keys = append(resp.GetUnprocessedKeys(), keys[n:]...)
+	}
+	return out, nil
+}
+
 // Set stores value under key.
 func (s *Store) Set(ctx context.Context, key string, value []byte) error {
 	if err := s.ok(); err != nil {
@@ -62,13 +86,29 @@ func (s *Store) Set(ctx context.Context, key string, value []byte) error {
 	return err
 }
 
-// SetMany stores up to 100 values at once.
+// SetMany stores values, 100 per call.
 func (s *Store) SetMany(ctx context.Context, values map[string][]byte) error {
 	if err := s.ok(); err != nil {
 		return err
 	}
-	_, err := s.client.SetMany(ctx, &batonv1.SetManyRequest{SyncId: s.syncID, Values: values, Prefix: s.prefix})
-	return err
+	batch := map[string][]byte{}
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		_, err := s.client.SetMany(ctx, &batonv1.SetManyRequest{SyncId: s.syncID, Values: batch, Prefix: s.prefix})
+		batch = map[string][]byte{}
+		return err
+	}
+	for k, v := range values {
+		batch[k] = v
+		if len(batch) == 100 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }
 
 // Delete removes key.
