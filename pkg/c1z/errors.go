@@ -18,6 +18,9 @@ var (
 	// ErrTooLarge: decoding would exceed the configured size limit, which
 	// protects against decompression bombs.
 	ErrTooLarge = errors.New("c1z file decodes past the size limit")
+	// ErrNoSpace: the disk where the file is unpacked or saved has too
+	// little free space.
+	ErrNoSpace = errors.New("not enough free disk space")
 	// ErrUnsupportedFormat: a real c1z in a format this version cannot read
 	// (for example Baton's newer "v3" Pebble format).
 	ErrUnsupportedFormat = errors.New("unsupported c1z format")

@@ -3,6 +3,7 @@ package c1z
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,10 @@ type Limits struct {
 	MaxDecodedSize int64
 	// MaxWindow is the largest zstd window (memory per stream) accepted.
 	MaxWindow uint64
+	// NoRatio turns off the bound by compressed size (a file may decode to
+	// at most 1024 times its size, and always to 1 GiB), for databases
+	// that are mostly empty pages.
+	NoRatio bool
 }
 
 // DefaultLimits allow databases up to 32 GiB and zstd windows up to 128 MiB
@@ -62,15 +67,25 @@ func sniff(r io.Reader) error {
 }
 
 // decode writes the SQLite database held in the c1z read from src into dst.
-// src must be positioned after the header.
-func decode(src io.Reader, dst io.Writer, lim Limits) (int64, error) {
+// src must be positioned after the header; compressed is the size of what
+// follows it (0 when unknown), space says how much room dst has (nil:
+// unknown). The cost of decoding is bounded by what the file can
+// legitimately hold, checked before anything is written and while writing:
+// the zstd frame's declared size, the size the SQLite header declares
+// (page size x page count), the configured limit, a multiple of the
+// compressed size, and the free space at the destination.
+func decode(src io.Reader, dst io.Writer, lim Limits, compressed int64, space func() (int64, error)) (int64, error) {
 	br := bufio.NewReaderSize(src, 64<<10)
+	g := &decodeGuard{w: dst, max: lim.limitFor(compressed), space: space, fcs: -1}
 	// Refuse early when the frame announces a size over the limit.
 	if peek, _ := br.Peek(zstd.HeaderMaxSize); len(peek) > 0 {
 		var h zstd.Header
 		if err := h.Decode(peek); err == nil {
-			if h.HasFCS && lim.MaxDecodedSize > 0 && h.FrameContentSize > uint64(lim.MaxDecodedSize) {
-				return 0, fmt.Errorf("%w: frame declares %d bytes, limit is %d", ErrTooLarge, h.FrameContentSize, lim.MaxDecodedSize)
+			if h.HasFCS {
+				g.fcs = int64(h.FrameContentSize)
+				if err := g.admit("the zstd frame", g.fcs); err != nil {
+					return 0, err
+				}
 			}
 			if lim.MaxWindow > 0 && h.WindowSize > lim.MaxWindow {
 				return 0, fmt.Errorf("%w: zstd window %d bytes, limit is %d", ErrTooLarge, h.WindowSize, lim.MaxWindow)
@@ -89,16 +104,17 @@ func decode(src io.Reader, dst io.Writer, lim Limits) (int64, error) {
 	}
 	defer dec.Close()
 
-	lw := &limitWriter{w: dst, max: lim.MaxDecodedSize}
-	first := &sqliteHeaderCheck{w: lw}
-	n, err := io.Copy(first, dec)
+	n, err := io.Copy(g, dec)
+	var sizeErr *SizeError
 	switch {
-	case errors.Is(err, errOverLimit):
-		return n, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, lim.MaxDecodedSize)
+	case errors.As(err, &sizeErr):
+		return n, err
 	case errors.Is(err, zstd.ErrWindowSizeExceeded), errors.Is(err, zstd.ErrDecoderSizeExceeded):
 		return n, fmt.Errorf("%w: %v", ErrTooLarge, err)
 	case errors.Is(err, errNotSQLite):
 		return n, fmt.Errorf("%w: the payload is not a SQLite database", ErrCorrupt)
+	case errors.Is(err, errOverDeclared):
+		return n, fmt.Errorf("%w: the payload grows past the %d bytes its own header declares", ErrCorrupt, g.declared())
 	case err != nil:
 		var pe *os.PathError
 		if errors.As(err, &pe) {
@@ -114,42 +130,127 @@ func decode(src io.Reader, dst io.Writer, lim Limits) (int64, error) {
 	return n, nil
 }
 
-var (
-	errOverLimit = errors.New("over limit")
-	errNotSQLite = errors.New("not sqlite")
-)
-
-type limitWriter struct {
-	w   io.Writer
-	n   int64
-	max int64
+// SizeError says a file would decode to more than is allowed or than
+// fits; it wraps ErrTooLarge or ErrNoSpace.
+type SizeError struct {
+	What  string // what declares or reached the size
+	Size  int64  // bytes the database would need
+	Limit int64  // bytes allowed, or free at the destination
+	Err   error  // ErrTooLarge or ErrNoSpace
 }
 
-func (l *limitWriter) Write(p []byte) (int, error) {
-	if l.max > 0 && l.n+int64(len(p)) > l.max {
-		return 0, errOverLimit
+func (e *SizeError) Error() string {
+	if errors.Is(e.Err, ErrNoSpace) {
+		return fmt.Sprintf("%v: %s needs %d bytes, %d are free where it is unpacked", e.Err, e.What, e.Size, e.Limit)
 	}
-	n, err := l.w.Write(p)
-	l.n += int64(n)
+	return fmt.Sprintf("%v: %s is %d bytes, the limit is %d", e.Err, e.What, e.Size, e.Limit)
+}
+
+func (e *SizeError) Unwrap() error { return e.Err }
+
+// Decoded sizes a c1z may claim per byte of compressed data, and the size
+// every file may decode to whatever its size: a SQLite database of real
+// objects compresses 10-30x, one that is mostly free pages far more.
+const (
+	maxRatio   = 1024
+	ratioFloor = 1 << 30
+)
+
+// limitFor is the most a file of compressed bytes may decode to.
+func (l Limits) limitFor(compressed int64) int64 {
+	limit := l.MaxDecodedSize
+	if compressed > 0 && l.MaxDecodedSize > 0 && !l.NoRatio {
+		limit = min(limit, max(ratioFloor, compressed*maxRatio))
+	}
+	return limit
+}
+
+var (
+	errNotSQLite    = errors.New("not sqlite")
+	errOverDeclared = errors.New("over the declared size")
+)
+
+// decodeGuard sits between the decoder and the destination: it checks the
+// SQLite header as soon as it has arrived, and every write against the
+// sizes the file declared and the limits.
+type decodeGuard struct {
+	w     io.Writer
+	n     int64
+	max   int64 // configured limit (0: none)
+	fcs   int64 // the frame's declared content size, -1 if none
+	db    int64 // the SQLite header's declared size, 0 until known or if not trustworthy
+	head  []byte
+	space func() (int64, error)
+}
+
+func (g *decodeGuard) declared() int64 {
+	switch {
+	case g.db > 0:
+		return g.db
+	case g.fcs >= 0:
+		return g.fcs
+	}
+	return 0
+}
+
+// admit checks a declared size against the limit and the free space.
+func (g *decodeGuard) admit(what string, size int64) error {
+	if g.max > 0 && size > g.max {
+		return &SizeError{What: what, Size: size, Limit: g.max, Err: ErrTooLarge}
+	}
+	if g.space != nil {
+		if free, err := g.space(); err == nil && size > free {
+			return &SizeError{What: what, Size: size, Limit: free, Err: ErrNoSpace}
+		}
+	}
+	return nil
+}
+
+func (g *decodeGuard) Write(p []byte) (int, error) {
+	if len(g.head) < 100 {
+		k := min(len(p), 100-len(g.head))
+		g.head = append(g.head, p[:k]...)
+		n := min(len(g.head), len(sqliteHeader))
+		if !bytes.Equal(g.head[:n], []byte(sqliteHeader[:n])) {
+			return 0, errNotSQLite
+		}
+		if len(g.head) == 100 {
+			if size, ok := sqliteDeclaredSize(g.head); ok {
+				g.db = size
+				if err := g.admit("the database (by its header)", size); err != nil {
+					return 0, err
+				}
+			}
+		}
+	}
+	end := g.n + int64(len(p))
+	switch {
+	case g.max > 0 && end > g.max:
+		return 0, &SizeError{What: "the decoded database", Size: end, Limit: g.max, Err: ErrTooLarge}
+	case (g.db > 0 && end > g.db) || (g.fcs >= 0 && end > g.fcs):
+		return 0, errOverDeclared
+	}
+	n, err := g.w.Write(p)
+	g.n += int64(n)
 	return n, err
 }
 
-// sqliteHeaderCheck fails the copy as soon as the first bytes show the
-// payload is not a SQLite database, before writing gigabytes of it.
-type sqliteHeaderCheck struct {
-	w    io.Writer
-	seen int
-}
-
-func (c *sqliteHeaderCheck) Write(p []byte) (int, error) {
-	if c.seen < len(sqliteHeader) {
-		k := min(len(p), len(sqliteHeader)-c.seen)
-		if !bytes.Equal(p[:k], []byte(sqliteHeader[c.seen:c.seen+k])) {
-			return 0, errNotSQLite
-		}
-		c.seen += k
+// sqliteDeclaredSize reads the database size a SQLite header declares:
+// page size times the in-header page count, trusted (as SQLite trusts it)
+// only when the "version-valid-for" number matches the change counter.
+func sqliteDeclaredSize(h []byte) (int64, bool) {
+	pageSize := int64(binary.BigEndian.Uint16(h[16:18]))
+	if pageSize == 1 {
+		pageSize = 65536
 	}
-	return c.w.Write(p)
+	if pageSize < 512 || pageSize&(pageSize-1) != 0 {
+		return 0, false
+	}
+	pages := int64(binary.BigEndian.Uint32(h[28:32]))
+	if pages == 0 || binary.BigEndian.Uint32(h[24:28]) != binary.BigEndian.Uint32(h[92:96]) {
+		return 0, false
+	}
+	return pageSize * pages, true
 }
 
 // EncoderOptions tune how a c1z is compressed.

@@ -267,11 +267,16 @@ func (s *Store) prepareWorkFile() error {
 	return decodeFile(f, s.workPath, s.opts.limits)
 }
 
-// decodeFile decodes src into dst atomically: dst appears complete or not
-// at all.
-func decodeFile(src io.Reader, dst string, lim Limits) error {
+// decodeFile decodes the rest of src (an open c1z past its header) into
+// dst atomically: dst appears complete or not at all.
+func decodeFile(src *os.File, dst string, lim Limits) error {
+	var compressed int64
+	if st, err := src.Stat(); err == nil {
+		compressed = st.Size() - headerSize
+	}
+	dir := filepath.Dir(dst)
 	return atomicfile.Write(dst, 0o600, func(w io.Writer) error {
-		_, err := decode(src, w, lim)
+		_, err := decode(src, w, lim, compressed, func() (int64, error) { return diskFree(dir) })
 		return err
 	})
 }
