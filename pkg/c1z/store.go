@@ -114,7 +114,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if o.logger == nil {
 		o.logger = slog.New(slog.DiscardHandler)
 	}
-	abs, err := filepath.Abs(path)
+	abs, err := resolve(path)
 	if err != nil {
 		return nil, fileErr("open", path, err)
 	}
@@ -129,6 +129,51 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fileErr("open", path, err)
 	}
 	return s, nil
+}
+
+// resolve is the file a path names, through symlinks: two paths to one
+// file share its lock, its working database and its saves (a save
+// through a symlink must replace the file, not the link).
+func resolve(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	// A new file (or a dangling link): resolve the directory, and follow a
+	// dangling link to where it points.
+	if target, err := os.Readlink(abs); err == nil {
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(abs), target)
+		}
+		return resolve(target)
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, filepath.Base(abs)), nil
+}
+
+// removeStaleTemps deletes the temporary files a killed run of ours left
+// beside the file (a save or an unpack cut short); the caller holds the
+// lock, so no live run of ours is writing them.
+func (s *Store) removeStaleTemps() {
+	dir, base := filepath.Dir(s.path), filepath.Base(s.path)
+	for _, pattern := range []string{"." + base + ".tmp-*", "." + base + ".work.tmp-*"} {
+		matches, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, m := range matches {
+			if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() && ownedByMe(fi) {
+				if os.Remove(m) == nil {
+					s.log.Info("c1z: removed a temporary file an interrupted run left", "file", m, "bytes", fi.Size())
+				}
+			}
+		}
+	}
 }
 
 // Path is the c1z file this store reads and saves.
@@ -164,6 +209,7 @@ func (s *Store) openWritable(ctx context.Context) error {
 		return err
 	}
 	s.workPath = WorkPath(s.path)
+	s.removeStaleTemps()
 
 	resumed, err := s.recoverWorkFile(ctx)
 	if err != nil {
@@ -174,6 +220,13 @@ func (s *Store) openWritable(ctx context.Context) error {
 		// it holds nothing the .c1z does not.
 		s.freshWork = true
 		if err := s.prepareWorkFile(); err != nil {
+			return err
+		}
+		// SQLite gives its -wal and -shm files the database file's mode:
+		// create it private before SQLite creates it with the umask's.
+		if f, err := os.OpenFile(s.workPath, os.O_CREATE|os.O_WRONLY, 0o600); err != nil {
+			return err
+		} else if err := f.Close(); err != nil {
 			return err
 		}
 		if err := s.openDB(ctx, s.workPath, false); err != nil {
@@ -336,7 +389,7 @@ func (s *Store) Close(ctx context.Context) error {
 		if err := s.save(ctx); err != nil {
 			s.closeDB()
 			s.lock.release()
-			return fileErr("save", s.path, fmt.Errorf("%w (work kept in %s)", err, s.workPath))
+			return fileErr("save", s.path, fmt.Errorf("%w (work kept in %s: it resumes on the next run)", s.spaceHint(err), s.workPath))
 		}
 	} else {
 		s.closeDB()
@@ -373,7 +426,13 @@ func (s *Store) save(ctx context.Context) error {
 		return fmt.Errorf("leave WAL mode: %w", err)
 	}
 	s.closeDB()
-	return atomicfile.Write(s.path, 0o644, func(w io.Writer) error {
+	// A new file is private; an existing one keeps the mode its owner
+	// gave it.
+	mode := os.FileMode(0o600)
+	if st, err := os.Stat(s.path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	return atomicfile.Write(s.path, mode, func(w io.Writer) error {
 		return encode(w, s.workPath, s.opts.encoder)
 	})
 }

@@ -125,7 +125,7 @@ func (s *Store) writer(stop <-chan struct{}, done chan<- struct{}) {
 			if err := s.flush(context.Background()); err != nil {
 				s.bgErrMu.Lock()
 				if s.bgErr == nil {
-					s.bgErr = err
+					s.bgErr = s.spaceHint(err)
 				}
 				s.bgErrMu.Unlock()
 			}
@@ -150,7 +150,7 @@ func (s *Store) flush(ctx context.Context) error {
 	if err := s.writerErr(); err != nil {
 		return err
 	}
-	return s.flushLocked(ctx, nil)
+	return s.spaceHint(s.flushLocked(ctx, nil))
 }
 
 // flushLocked writes buffered rows in tx, or in its own transaction when tx
@@ -205,10 +205,10 @@ func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	if err := fn(tx); err != nil {
-		return err
+		return s.spaceHint(err)
 	}
 	s.dirty.Store(true)
-	return tx.Commit()
+	return s.spaceHint(tx.Commit())
 }
 
 func now() string { return formatTime(time.Now()) }

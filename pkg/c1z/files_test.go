@@ -1,0 +1,166 @@
+package c1z_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/c1z"
+)
+
+// The next open of a file (holding its lock) removes the temporary files
+// a killed save or unpack of ours left beside it, and nothing else.
+func TestStaleTempFilesAreRemoved(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.c1z")
+	writeSmall(t, path)
+	stale := []string{".s.c1z.tmp-123456", ".s.c1z.work.tmp-98765"}
+	keep := []string{".other.c1z.tmp-1", "s.c1z.notes"}
+	for _, n := range append(append([]string{}, stale...), keep...) {
+		must(t, os.WriteFile(filepath.Join(dir, n), make([]byte, 1<<20), 0o600))
+	}
+	st, err := c1z.Open(context.Background(), path)
+	must(t, err)
+	must(t, st.Close(context.Background()))
+	for _, n := range stale {
+		if _, err := os.Stat(filepath.Join(dir, n)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s survived the next open", n)
+		}
+	}
+	for _, n := range keep {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			t.Errorf("%s, not ours, was removed", n)
+		}
+	}
+}
+
+// The lock is on the file, not the path: a symlink to a file in use is in
+// use, and a save through a symlink replaces the file and keeps the link.
+func TestLockAndSaveFollowSymlinks(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.c1z")
+	writeSmall(t, real)
+	link := filepath.Join(dir, "link.c1z")
+	must(t, os.Symlink("real.c1z", link))
+	st, err := c1z.Open(ctx, real)
+	must(t, err)
+	if _, err := c1z.Open(ctx, link); !errors.Is(err, c1z.ErrInUse) {
+		t.Fatalf("second writer through a symlink: err = %v, want ErrInUse", err)
+	}
+	must(t, st.Close(ctx))
+
+	st, err = c1z.Open(ctx, link)
+	must(t, err)
+	run, err := st.StartSync(ctx, c1z.SyncFull, "")
+	must(t, err)
+	_, err = st.EndSync(ctx, run.ID)
+	must(t, err)
+	must(t, st.Close(ctx))
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the save replaced the symlink: %v %v", fi, err)
+	}
+	ro, err := c1z.Open(ctx, real, c1z.ReadOnly())
+	must(t, err)
+	defer ro.Close(ctx)
+	if runs, _ := ro.Syncs(ctx); len(runs) != 2 {
+		t.Fatalf("the real file holds %d syncs, want the 2 saved through the link", len(runs))
+	}
+}
+
+// Files we create are private whatever the umask; a mode the owner set is
+// kept, never widened.
+func TestFileModes(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.c1z")
+	st, err := c1z.Open(ctx, path)
+	must(t, err)
+	run, err := st.StartSync(ctx, c1z.SyncFull, "")
+	must(t, err)
+	must(t, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}))
+	must(t, st.Checkpoint(ctx, run.ID, "{}"))
+	for _, suffix := range []string{".work", ".work-wal", ".work-shm", ".lock"} {
+		if fi, err := os.Stat(path + suffix); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v %v, want mode 0600", suffix, fi.Mode().Perm(), err)
+		}
+	}
+	must(t, st.Close(ctx))
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("new sync file mode %v, want 0600", fi.Mode().Perm())
+	}
+	must(t, os.Chmod(path, 0o640))
+	st, err = c1z.Open(ctx, path)
+	must(t, err)
+	_, err = st.StartSync(ctx, c1z.SyncFull, "")
+	must(t, err)
+	must(t, st.Close(ctx))
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o640 {
+		t.Fatalf("re-saved file mode %v, want the owner's 0640 kept", fi.Mode().Perm())
+	}
+}
+
+// A full disk fails with ErrNoSpace and says how much a sync needs; the
+// working file it keeps lets the next run finish once space is freed.
+func TestFullDiskThenSpaceFreed(t *testing.T) {
+	ctx := context.Background()
+	dir := smallFS(t, 24<<20)
+	filler := filepath.Join(dir, "filler")
+	must(t, os.WriteFile(filler, make([]byte, 20<<20), 0o600))
+	path := filepath.Join(dir, "s.c1z")
+	st, err := c1z.Open(ctx, path)
+	must(t, err)
+	run, err := st.StartSync(ctx, c1z.SyncFull, "")
+	must(t, err)
+	must(t, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}))
+	put := func(st *c1z.Store, from, to int) error {
+		for i := from; i < to; i += 500 {
+			var rs []*connectorv2.Resource
+			for j := i; j < min(i+500, to); j++ {
+				rs = append(rs, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: fmt.Sprintf("u%06d", j)},
+					DisplayName: strings.Repeat("x", 200)})
+			}
+			if err := st.PutResources(ctx, run.ID, rs...); err != nil {
+				return err
+			}
+			if err := st.Checkpoint(ctx, run.ID, fmt.Sprintf(`{"done":%d}`, min(i+500, to))); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err = put(st, 0, 40_000)
+	if !errors.Is(err, c1z.ErrNoSpace) || !strings.Contains(err.Error(), "needs") {
+		t.Fatalf("writing into a full disk: err = %v, want ErrNoSpace saying what a sync needs", err)
+	}
+	if err := st.Close(ctx); err == nil || !strings.Contains(err.Error(), "kept") {
+		t.Fatalf("Close after a full disk: %v, want an error saying the work is kept", err)
+	}
+	must(t, os.Remove(filler))
+	st, err = c1z.Open(ctx, path)
+	must(t, err)
+	unfinished, err := st.UnfinishedSync(ctx, c1z.SyncFull)
+	must(t, err)
+	var done int
+	fmt.Sscanf(unfinished.Token, `{"done":%d}`, &done)
+	must(t, put(st, done, 20_000))
+	_, err = st.EndSync(ctx, run.ID)
+	must(t, err)
+	must(t, st.Close(ctx))
+	ro, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	must(t, err)
+	defer ro.Close(ctx)
+	stats, err := ro.Stats(ctx, "")
+	must(t, err)
+	if stats.Resources != 20_000 {
+		t.Fatalf("%d resources after the retry, want 20000", stats.Resources)
+	}
+}
