@@ -134,6 +134,7 @@ fuzz:
 ## crash: kill a syncing process at CRASH_RUNS random moments.
 crash:
 	CRASH_RUNS=$(CRASH_RUNS) $(GO) test ./pkg/c1z -run '^TestKillWhileWriting$$' -count=1 -v -timeout 30m
+	CRASH_RUNS=$(CRASH_RUNS) CRASH_USERS=20000 $(GO) test ./pkg/sync -run '^TestKillAndResume$$' -count=1 -v -timeout 60m
 
 clean:
 	rm -rf $(BIN) sync.c1z sqlapp.db

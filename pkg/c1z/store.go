@@ -52,6 +52,7 @@ type Store struct {
 	bgErrMu     sync.Mutex
 	bgErr       error // the background writer's first failure
 	freshWork   bool  // the working file was created by this Open
+	tracked     atomic.Pointer[tokenSource]
 }
 
 type options struct {

@@ -154,8 +154,20 @@ func (s *Store) flush(ctx context.Context) error {
 }
 
 // flushLocked writes buffered rows in tx, or in its own transaction when tx
-// is nil. writeMu must be held.
+// is nil, with the tracked resume token (see TrackToken). writeMu must be
+// held.
 func (s *Store) flushLocked(ctx context.Context, tx *sql.Tx) error {
+	// The token is read before the rows are taken: every row of a step the
+	// token counts as done was buffered before it, so the commit holds
+	// them all, and the saved token is never ahead of the saved rows.
+	track := s.tracked.Load()
+	var token string
+	if track != nil {
+		var err error
+		if token, err = track.token(); err != nil {
+			return fmt.Errorf("resume token: %w", err)
+		}
+	}
 	s.pendMu.Lock()
 	p := s.pend
 	s.pend = pending{}
@@ -186,10 +198,35 @@ func (s *Store) flushLocked(ctx context.Context, tx *sql.Tx) error {
 			vals = vals[n*width:]
 		}
 	}
+	if track != nil {
+		if _, err := tx.ExecContext(ctx, "update v1_sync_runs set sync_token = ? where sync_id = ? and (ended_at is null or ended_at = '')", token, track.syncID); err != nil {
+			return fmt.Errorf("save resume token: %w", err)
+		}
+	}
 	if own {
 		return tx.Commit()
 	}
 	return nil
+}
+
+// tokenSource is a running sync's resume token.
+type tokenSource struct {
+	syncID string
+	token  func() (string, error)
+}
+
+// TrackToken makes every commit of buffered rows also save the resume
+// token of the unfinished sync syncID, as token returns it at that moment,
+// in the same transaction: a crash then loses at most the rows of one
+// batch, and never leaves a token ahead of its rows. The caller must
+// buffer a step's rows (Put*) before token reports the step as done.
+// TrackToken(""), or nil, stops it.
+func (s *Store) TrackToken(syncID string, token func() (string, error)) {
+	if syncID == "" || token == nil {
+		s.tracked.Store(nil)
+		return
+	}
+	s.tracked.Store(&tokenSource{syncID: syncID, token: token})
 }
 
 // withTx runs fn in a write transaction that also commits buffered rows.

@@ -282,6 +282,10 @@ func (s *Syncer) Run(ctx context.Context) (Result, error) {
 	if err := r.checkpoint(ctx); err != nil {
 		return res, err
 	}
+	// Every batch of rows the store commits carries the token too, so a
+	// kill re-does at most one batch, not a checkpoint interval.
+	s.store.TrackToken(r.syncID, r.st.marshal)
+	defer s.store.TrackToken("", nil)
 
 	if err := r.loop(ctx); err != nil {
 		if errors.Is(err, errStopped) || ctx.Err() != nil {

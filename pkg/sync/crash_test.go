@@ -1,0 +1,163 @@
+package sync_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/batonkit/batonkit/examples/synthetic"
+	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/connector"
+	"github.com/batonkit/batonkit/pkg/sync"
+)
+
+// crashShape is the tenant the kill test syncs: CRASH_USERS users (make
+// crash: 20k; make test: 5k), a group of 20 per 20 users, 1 ms per call, so
+// a run takes seconds and a kill lands anywhere.
+func crashShape() synthetic.Shape {
+	users := 5_000
+	if s := os.Getenv("CRASH_USERS"); s != "" {
+		users, _ = strconv.Atoi(s)
+	}
+	return synthetic.Shape{Users: users, Groups: users / 20, Members: 20, Latency: time.Millisecond}
+}
+
+// TestCrashSyncHelper syncs the crash shape into BATONKIT_CRASH_SYNC (the
+// process the kill test kills), with the default checkpoint interval, so
+// what survives a kill is what the store committed with its batches.
+func TestCrashSyncHelper(t *testing.T) {
+	path := os.Getenv("BATONKIT_CRASH_SYNC")
+	if path == "" {
+		return
+	}
+	ctx := context.Background()
+	srv, err := connector.NewServer(ctx, synthetic.New(crashShape()))
+	if err != nil {
+		os.Exit(2)
+	}
+	st, err := c1z.Open(ctx, path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if _, err := sync.New(connector.InProcessClient(srv), st).Run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := st.Close(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	os.Exit(0)
+}
+
+func tempFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	must(t, err)
+	var out []string
+	for _, e := range ents {
+		if strings.Contains(e.Name(), ".tmp-") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// TestKillAndResume SIGKILLs a sync at random moments, from start-up to the
+// final save, and resumes it in a new process each time. Every result must
+// equal an uninterrupted run, no temporary file may survive the resume,
+// and the objects fetched twice (the re-work) must stay within one writer
+// batch. CRASH_RUNS sets the number of kills (make crash runs 50); the
+// figures go to RELIABILITY.md.
+func TestKillAndResume(t *testing.T) {
+	runs := 5
+	if s := os.Getenv("CRASH_RUNS"); s != "" {
+		runs, _ = strconv.Atoi(s)
+	}
+	ctx := context.Background()
+	clean := filepath.Join(t.TempDir(), "clean.c1z")
+	start := time.Now()
+	helper := func(path string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashSyncHelper$")
+		cmd.Env = append(os.Environ(), "BATONKIT_CRASH_SYNC="+path)
+		cmd.Stderr = os.Stderr
+		return cmd
+	}
+	must(t, helper(clean).Run())
+	full := time.Since(start)
+	want := dump(t, clean)
+
+	const batch = 4096 // the store's writer batch (pkg/c1z flushRows)
+	var reworks []int
+	leftBefore := 0
+	for i := range runs {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "sync.c1z")
+		cmd := helper(path)
+		must(t, cmd.Start())
+		delay := time.Duration(rand.Int64N(int64(full) * 11 / 10))
+		time.Sleep(delay)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		leftBefore += len(tempFiles(t, dir))
+
+		// What the killed run kept, before the resume adds to it.
+		kept := int64(0)
+		st, err := c1z.Open(ctx, path)
+		must(t, err)
+		if run, err := st.UnfinishedSync(ctx, c1z.SyncFull); err == nil {
+			stats, err := st.Stats(ctx, run.ID)
+			must(t, err)
+			kept = stats.Resources + stats.Entitlements + stats.Grants
+		}
+		srv, err := connector.NewServer(ctx, synthetic.New(crashShape()))
+		must(t, err)
+		var written int
+		res, err := sync.New(connector.InProcessClient(srv), st, sync.WithProgress(func(p sync.Progress) {
+			written = p.Resources + p.Entitlements + p.Grants
+		})).Run(ctx)
+		must(t, err)
+		must(t, st.Close(ctx))
+		if got := dump(t, path); !slices.Equal(got, want) {
+			t.Fatalf("kill %d (after %v): the resumed file differs from an uninterrupted run", i, delay)
+		}
+		if left := tempFiles(t, dir); len(left) > 0 {
+			t.Fatalf("kill %d: temporary files left after the resume: %v", i, left)
+		}
+		if res.Resumed {
+			total := res.Stats.Resources + res.Stats.Entitlements + res.Stats.Grants
+			rework := written - int(total-kept)
+			reworks = append(reworks, rework)
+			if testing.Verbose() {
+				t.Logf("kill %d after %v: %d objects kept, %d fetched by the resume, %d in all", i, delay, kept, written, total)
+			}
+			if rework > batch+100 {
+				t.Fatalf("kill %d (after %v): %d objects fetched again, more than one writer batch (%d)", i, delay, rework, batch)
+			}
+		}
+	}
+	slices.Sort(reworks)
+	worst := 0
+	if len(reworks) > 0 {
+		worst = reworks[len(reworks)-1]
+	}
+	t.Logf("kills survived %d/%d; %d resumed mid-sync; temp files a kill left %d, after the resume 0; re-work per resume: median %d, worst %d objects (one batch is %d); a clean run takes %v",
+		runs, runs, len(reworks), leftBefore, median(reworks), worst, batch, full.Round(time.Millisecond))
+}
+
+func median(v []int) int {
+	if len(v) == 0 {
+		return 0
+	}
+	return v[len(v)/2]
+}
