@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bufio"
+	"errors"
+	"fmt"
 	"context"
 	"io"
 	"iter"
@@ -77,7 +79,15 @@ func (g *globals) withFile(cmd *cobra.Command, fn func(ctx context.Context, st *
 		return err
 	}
 	defer st.Close(ctx)
-	return fn(ctx, st)
+	err = fn(ctx, st)
+	if n := len(g.skipped); n > 0 {
+		fmt.Fprintf(g.stderr, "baton: skipped %d object(s) that cannot be read; the first: %s\n", n, escape(g.skipped[0].Error()))
+	}
+	var rowErr *c1z.RowError
+	if errors.As(err, &rowErr) {
+		err = fmt.Errorf("%w\n(run with --skip-invalid to list everything else)", err)
+	}
+	return err
 }
 
 func newResourceTypesCmd(g *globals) *cobra.Command {

@@ -26,9 +26,11 @@ const (
 
 // globals are the flags every command shares.
 type globals struct {
-	file   string
-	output string
-	syncID string
+	file        string
+	output      string
+	syncID      string
+	skipInvalid bool
+	skipped     []*c1z.RowError // objects --skip-invalid passed over
 	stdout io.Writer
 	stderr io.Writer
 }
@@ -96,6 +98,7 @@ Exit codes:
 	root.PersistentFlags().StringVarP(&g.file, "file", "f", "sync.c1z", "the c1z file to read")
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "console", "output format: console or json")
 	root.PersistentFlags().StringVar(&g.syncID, "sync-id", "", "read this sync instead of the latest finished full sync")
+	root.PersistentFlags().BoolVar(&g.skipInvalid, "skip-invalid", false, "skip stored objects that cannot be read (a damaged file) and count them on stderr, instead of stopping")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newResourceTypesCmd(g), newResourcesCmd(g), newEntitlementsCmd(g), newGrantsCmd(g),
@@ -115,7 +118,11 @@ func (g *globals) open(ctx context.Context) (*c1z.Store, error) {
 	if _, err := os.Stat(g.file); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s does not exist: run a connector to create it (for example `make demo`), or point at another file with -f: %w", g.file, err)
 	}
-	st, err := c1z.Open(ctx, g.file, c1z.ReadOnly())
+	opts := []c1z.Option{c1z.ReadOnly()}
+	if g.skipInvalid {
+		opts = append(opts, c1z.SkipInvalid(func(e *c1z.RowError) { g.skipped = append(g.skipped, e) }))
+	}
+	st, err := c1z.Open(ctx, g.file, opts...)
 	if errors.Is(err, c1z.ErrUnsupportedFormat) {
 		return nil, fmt.Errorf("%w\nthis version of baton reads the classic (v1, C1ZF) format only", err)
 	}

@@ -59,3 +59,23 @@ func fileErr(op, path string, err error) error {
 	}
 	return &FileError{Op: op, Path: path, Err: err}
 }
+
+// RowError names one stored object that cannot be decoded: its table,
+// row and id. It wraps ErrCorrupt. A store opened with SkipInvalid skips
+// such rows (and reports each); otherwise a listing ends with it.
+type RowError struct {
+	Table string
+	Row   int64
+	ID    string // the object's external id, when readable
+	Err   error
+}
+
+func (e *RowError) Error() string {
+	id := ""
+	if e.ID != "" {
+		id = fmt.Sprintf(" (id %q)", e.ID)
+	}
+	return fmt.Sprintf("%v: object in %s row %d%s cannot be read: %v", ErrCorrupt, e.Table, e.Row, id, e.Err)
+}
+
+func (e *RowError) Unwrap() []error { return []error{ErrCorrupt, e.Err} }

@@ -168,12 +168,13 @@ func (s *Store) grantWhere(ctx context.Context, q GrantQuery) (*where, error) {
 // rawRow is one object row: its rowid and its encoded message.
 type rawRow struct {
 	id   int64
+	ext  string
 	data []byte
 }
 
 // fetch returns up to limit rows of table after rowid `after`, in rowid order.
 func (s *Store) fetch(ctx context.Context, table string, w *where, after int64, limit int) ([]rawRow, error) {
-	q := "select id, data from " + table + " where " + w.sql("") + " and id > ? order by id limit ?"
+	q := "select id, external_id, data from " + table + " where " + w.sql("") + " and id > ? order by id limit ?"
 	rows, err := s.db.QueryContext(ctx, q, append(append([]any{}, w.args...), after, limit)...)
 	if err != nil {
 		return nil, s.readErr(table, err)
@@ -182,7 +183,7 @@ func (s *Store) fetch(ctx context.Context, table string, w *where, after int64, 
 	out := make([]rawRow, 0, min(limit, 1024))
 	for rows.Next() {
 		var r rawRow
-		if err := rows.Scan(&r.id, &r.data); err != nil {
+		if err := rows.Scan(&r.id, &r.ext, &r.data); err != nil {
 			return nil, s.readErr(table, err)
 		}
 		out = append(out, r)
@@ -203,16 +204,29 @@ func (s *Store) readErr(table string, err error) error {
 	return fmt.Errorf("read %s: %w", table, err)
 }
 
-func decodeRows[T proto.Message](table string, rows []rawRow, newT func() T) ([]T, error) {
+func decodeRows[T proto.Message](s *Store, table string, rows []rawRow, newT func() T) ([]T, error) {
 	out := make([]T, 0, len(rows))
 	for _, r := range rows {
 		m := newT()
 		if err := proto.Unmarshal(r.data, m); err != nil {
-			return nil, fmt.Errorf("%w: %s row %d: %v", ErrCorrupt, table, r.id, err)
+			if err := s.invalid(&RowError{Table: table, Row: r.id, ID: r.ext, Err: err}); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// invalid reports a row that cannot be decoded: to the SkipInvalid
+// callback (and the row is skipped), or as the listing's error.
+func (s *Store) invalid(e *RowError) error {
+	if s.opts.onInvalid != nil {
+		s.opts.onInvalid(e)
+		return nil
+	}
+	return e
 }
 
 func page[T proto.Message](ctx context.Context, s *Store, table string, w *where, p Page, newT func() T) ([]T, string, error) {
@@ -229,7 +243,7 @@ func page[T proto.Message](ctx context.Context, s *Store, table string, w *where
 		rows = rows[:size]
 		next = pageToken(rows[len(rows)-1].id)
 	}
-	items, err := decodeRows(table, rows, newT)
+	items, err := decodeRows(s, table, rows, newT)
 	return items, next, err
 }
 
@@ -254,8 +268,11 @@ func stream[T proto.Message](ctx context.Context, s *Store, table string, w *whe
 			for _, r := range rows {
 				m := newT()
 				if err := proto.Unmarshal(r.data, m); err != nil {
-					yield(zero, fmt.Errorf("%w: %s row %d: %v", ErrCorrupt, table, r.id, err))
-					return
+					if err := s.invalid(&RowError{Table: table, Row: r.id, ID: r.ext, Err: err}); err != nil {
+						yield(zero, err)
+						return
+					}
+					continue
 				}
 				if !yield(m, nil) {
 					return

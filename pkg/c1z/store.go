@@ -62,6 +62,7 @@ type options struct {
 	encoder    EncoderOptions
 	logger     *slog.Logger
 	cacheBytes int64
+	onInvalid  func(*RowError)
 }
 
 // Option configures Open.
@@ -82,6 +83,11 @@ func WithLimits(l Limits) Option { return func(o *options) { o.limits = l } }
 func WithEncoder(level zstd.EncoderLevel, concurrency int) Option {
 	return func(o *options) { o.encoder = EncoderOptions{Level: level, Concurrency: concurrency} }
 }
+
+// SkipInvalid makes listings skip stored objects that cannot be decoded,
+// calling fn for each, instead of ending with a *RowError: for salvaging
+// what a damaged file still holds.
+func SkipInvalid(fn func(*RowError)) Option { return func(o *options) { o.onInvalid = fn } }
 
 // WithLogger sets the logger for recoveries and warnings (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }

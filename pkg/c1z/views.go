@@ -3,7 +3,7 @@ package c1z
 import (
 	"context"
 	"database/sql"
-	"fmt"
+	"errors"
 	"iter"
 
 	"google.golang.org/protobuf/proto"
@@ -39,7 +39,7 @@ type GrantView struct {
 // ResourceViews streams the resources q selects with their parents.
 func (s *Store) ResourceViews(ctx context.Context, q ResourceQuery) iter.Seq2[ResourceView, error] {
 	w, err := s.resourceWhere(ctx, q)
-	query := `select a.id, a.data, p.data from v1_resources a
+	query := `select a.id, a.external_id, a.data, p.data from v1_resources a
 		left join v1_resources p on p.sync_id = a.sync_id and p.external_id = a.parent_resource_type_id || ':' || a.parent_resource_id
 		where ` + w.sql("a") + ` and a.id > ? order by a.id limit ?`
 	return joined(ctx, s, tResources, query, w, err, func(cols [][]byte) (ResourceView, error) {
@@ -55,7 +55,7 @@ func (s *Store) ResourceViews(ctx context.Context, q ResourceQuery) iter.Seq2[Re
 // EntitlementViews streams the entitlements q selects with their resources.
 func (s *Store) EntitlementViews(ctx context.Context, q EntitlementQuery) iter.Seq2[EntitlementView, error] {
 	w, err := s.entitlementWhere(ctx, q)
-	query := `select a.id, a.data, r.data from v1_entitlements a
+	query := `select a.id, a.external_id, a.data, r.data from v1_entitlements a
 		left join v1_resources r on r.sync_id = a.sync_id and r.external_id = a.resource_type_id || ':' || a.resource_id
 		where ` + w.sql("a") + ` and a.id > ? order by a.id limit ?`
 	return joined(ctx, s, tEntitlements, query, w, err, func(cols [][]byte) (EntitlementView, error) {
@@ -71,7 +71,7 @@ func (s *Store) EntitlementViews(ctx context.Context, q EntitlementQuery) iter.S
 // GrantViews streams the grants q selects with what they refer to.
 func (s *Store) GrantViews(ctx context.Context, q GrantQuery) iter.Seq2[GrantView, error] {
 	w, err := s.grantWhere(ctx, q)
-	query := `select a.id, a.data, e.data, r.data, p.data from v1_grants a
+	query := `select a.id, a.external_id, a.data, e.data, r.data, p.data from v1_grants a
 		left join v1_entitlements e on e.sync_id = a.sync_id and e.external_id = a.entitlement_id
 		left join v1_resources r on r.sync_id = a.sync_id and r.external_id = a.resource_type_id || ':' || a.resource_id
 		left join v1_resources p on p.sync_id = a.sync_id and p.external_id = a.principal_resource_type_id || ':' || a.principal_resource_id
@@ -99,13 +99,13 @@ func decodeAs[T interface {
 }, E any](data []byte, required bool) (T, error) {
 	if data == nil {
 		if required {
-			return nil, fmt.Errorf("%w: row without data", ErrCorrupt)
+			return nil, errors.New("row without data")
 		}
 		return nil, nil
 	}
 	m := T(new(E))
 	if err := proto.Unmarshal(data, m); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return nil, err
 	}
 	return m, nil
 }
@@ -127,10 +127,12 @@ func joined[V any](ctx context.Context, s *Store, table, query string, w *where,
 			cols, _ := rows.Columns()
 			var batch []V
 			for rows.Next() {
+				// Columns: the row id, the external id, then the objects.
 				raw := make([]sql.RawBytes, len(cols))
 				ptrs := make([]any, len(cols))
-				ptrs[0] = &after
-				for i := 1; i < len(cols); i++ {
+				var ext string
+				ptrs[0], ptrs[1] = &after, &ext
+				for i := 2; i < len(cols); i++ {
 					ptrs[i] = &raw[i]
 				}
 				if err := rows.Scan(ptrs...); err != nil {
@@ -138,17 +140,20 @@ func joined[V any](ctx context.Context, s *Store, table, query string, w *where,
 					yield(zero, s.readErr(table, err))
 					return
 				}
-				data := make([][]byte, len(cols)-1)
-				for i := 1; i < len(cols); i++ {
+				data := make([][]byte, len(cols)-2)
+				for i := 2; i < len(cols); i++ {
 					if raw[i] != nil {
-						data[i-1] = raw[i]
+						data[i-2] = raw[i]
 					}
 				}
 				v, err := decode(data)
 				if err != nil {
-					rows.Close()
-					yield(zero, fmt.Errorf("%s row %d: %w", table, after, err))
-					return
+					if err := s.invalid(&RowError{Table: table, Row: after, ID: ext, Err: err}); err != nil {
+						rows.Close()
+						yield(zero, err)
+						return
+					}
+					continue
 				}
 				batch = append(batch, v)
 			}
