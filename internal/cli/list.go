@@ -2,9 +2,9 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
-	"context"
 	"io"
 	"iter"
 	"maps"

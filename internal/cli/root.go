@@ -31,8 +31,8 @@ type globals struct {
 	syncID      string
 	skipInvalid bool
 	skipped     []*c1z.RowError // objects --skip-invalid passed over
-	stdout io.Writer
-	stderr io.Writer
+	stdout      io.Writer
+	stderr      io.Writer
 }
 
 // usageError marks errors that are the caller's fault.
