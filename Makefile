@@ -23,7 +23,7 @@ FUZZTIME ?= 60s
 CRASH_RUNS ?= 50
 DIFF_SEEDS ?= 5000
 
-.PHONY: all demo test test-deps generate proto-lint proto-format-check drift-check wirecheck vet gotest \
+.PHONY: all demo test test-deps fuzz-short generate proto-lint proto-format-check drift-check wirecheck vet gotest \
 	lint race bench fuzz crash vendor-validate build clean
 
 all: build
@@ -73,6 +73,10 @@ vet:
 gotest:
 	$(GO) test ./...
 
+## fuzz-short: a few seconds of each fuzz target, in make test.
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s DIFF_SEEDS=0
+
 ## test-deps: the real servers tests start (Debian's slapd), installed
 ## when missing; tests that need one fail, never skip, without it.
 test-deps:
@@ -83,7 +87,7 @@ test-deps:
 	fi
 
 ## test: the CI gate, in order.
-test: test-deps proto-lint proto-format-check drift-check wirecheck vet gotest
+test: test-deps proto-lint proto-format-check drift-check wirecheck vet gotest fuzz-short
 
 ## race: the Go tests under the race detector (slower; not part of make test).
 race:
@@ -127,8 +131,15 @@ bench: | $(BIN)
 	$(GO) test ./pkg/sync -run '^$$' -bench 'PerCall' -benchtime 2000x
 
 ## fuzz: run every fuzz target for FUZZTIME each.
+# Every parser of outside input has a fuzz target: package, target.
+FUZZ_TARGETS := ./pkg/c1z:FuzzOpen ./pkg/sync:FuzzParseState ./pkg/pagination:FuzzParse \
+	./pkg/config:FuzzLoad ./pkg/subprocess:FuzzServerConfigLine
+
 fuzz:
-	$(GO) test ./pkg/c1z -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME)
+	@for t in $(FUZZ_TARGETS); do \
+		echo "== fuzz $${t#*:} for $(FUZZTIME)"; \
+		$(GO) test "$${t%%:*}" -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME); \
+	done
 	BATONKIT_DIFF_SEEDS=$(DIFF_SEEDS) $(GO) test ./pkg/sync -run '^TestDifferentialAgainstReference$$' -count=1 -timeout 60m
 
 ## crash: kill a syncing process at CRASH_RUNS random moments.

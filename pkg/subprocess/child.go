@@ -29,11 +29,19 @@ const ListenerFDEnv = "BATON_CONNECTOR_SERVICE_LISTENER_FD"
 // ServiceCommand is the subcommand a parent appends to the child's args.
 const ServiceCommand = "_connector-service"
 
+// maxServerConfigLine bounds the ServerConfig line read from stdin.
+const maxServerConfigLine = 64 << 10
+
 // ReadServerConfig reads the one-line base64 ServerConfig from r. The
 // returned reader continues after that line (for the EOF watch).
 func ReadServerConfig(r io.Reader) (*connectorwrapperv1.ServerConfig, *bufio.Reader, error) {
-	br := bufio.NewReader(r)
-	line, err := br.ReadString('\n')
+	br := bufio.NewReaderSize(r, maxServerConfigLine+1)
+	// A real line is a few KB; a parent that sends more is not one.
+	b, err := br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		return nil, nil, fmt.Errorf("server config on stdin is longer than %d bytes", maxServerConfigLine)
+	}
+	line := string(b)
 	if err != nil && (err != io.EOF || line == "") {
 		return nil, nil, fmt.Errorf("read server config from stdin: %w", err)
 	}
