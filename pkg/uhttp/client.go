@@ -33,6 +33,7 @@ type Client struct {
 	userAgent string
 	retry     Retry
 	limiter   *rate.Limiter
+	gate      gate
 }
 
 // Retry bounds retries of failed requests.
@@ -213,8 +214,12 @@ func (c *Client) DoJSON(ctx context.Context, method, path string, body, out any)
 				return nil, err
 			}
 		}
+		if err := c.gate.acquire(ctx); err != nil {
+			return nil, err
+		}
 		req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(payload))
 		if err != nil {
+			c.gate.release(nil, 0)
 			return nil, err
 		}
 		req.Header.Set("Accept", "application/json")
@@ -233,6 +238,7 @@ func (c *Client) DoJSON(ctx context.Context, method, path string, body, out any)
 		} else {
 			res, fail = c.read(resp, method, u, out)
 		}
+		c.gate.release(res, c.retry.MaxDelay)
 		if fail == nil {
 			return res, nil
 		}
