@@ -81,7 +81,7 @@ func (g *gate) release(res *Response, maxWait time.Duration) {
 	}
 	left := remaining - g.inflight
 	switch {
-	case !time.Now().Before(g.reset), reset.After(g.reset.Add(500*time.Millisecond)): // a new window
+	case !time.Now().Before(g.reset), reset.After(g.reset.Add(500 * time.Millisecond)): // a new window
 		g.reset, g.left = reset, left
 	case left < g.left:
 		g.left = left
