@@ -12,14 +12,17 @@ import (
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
+	"github.com/batonkit/batonkit/pkg/contract"
 )
 
 // Reference walks a connector from the contract alone and returns every
 // object a complete full sync stores, in the form of c1ztest.Dump. It is
 // deliberately simple and shares no code with pkg/sync: one call at a
 // time, every listing followed through next-page tokens and fan-out tokens
-// with a work list, retryable errors retried, objects keyed by id (a later
-// copy replaces an earlier one, as in the store).
+// with a work list, retryable errors retried, a listing that answers
+// NotFound taken as empty, objects keyed by id (a later copy replaces an
+// earlier one, as in the store), objects the contract's rules reject left
+// out.
 func Reference(ctx context.Context, c connectorv2.ResourceTypesServiceClient, rc connectorv2.ResourcesServiceClient, ec connectorv2.EntitlementsServiceClient, gc connectorv2.GrantsServiceClient) ([]string, error) {
 	objs := map[string]proto.Message{}
 	put := func(kind, id string, m proto.Message) { objs[kind+" "+id] = m }
@@ -57,6 +60,9 @@ func Reference(ctx context.Context, c connectorv2.ResourceTypesServiceClient, rc
 		if err := walk(ctx, func(tok string) (string, []*anypb.Any, error) {
 			resp, err := rc.ListResources(ctx, &connectorv2.ResourcesServiceListResourcesRequest{ResourceTypeId: l.typeID, ParentResourceId: l.parent, PageToken: tok})
 			for _, r := range resp.GetList() {
+				if contract.Validate(r) != nil {
+					continue // a syncer drops it, and lists nothing of it
+				}
 				resources = append(resources, r)
 				put("r", key(r.GetId()), r)
 				for _, a := range r.GetAnnotations() {
@@ -162,6 +168,9 @@ func Reference(ctx context.Context, c connectorv2.ResourceTypesServiceClient, rc
 
 	out := make([]string, 0, len(objs))
 	for k, m := range objs {
+		if contract.Validate(m) != nil {
+			continue // the contract's rules say a syncer drops it
+		}
 		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
 		if err != nil {
 			return nil, err
@@ -187,6 +196,9 @@ func walk(ctx context.Context, call func(tok string) (next string, annos []*anyp
 			if next, annos, err = call(tok); status.Code(err) != codes.Unavailable {
 				break
 			}
+		}
+		if status.Code(err) == codes.NotFound {
+			return nil // the resource vanished: its listing is empty
 		}
 		if err != nil {
 			return fmt.Errorf("reference walk, page %q: %w", tok, err)

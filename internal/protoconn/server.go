@@ -47,6 +47,16 @@ type Options struct {
 	Flaky bool
 	// Scale multiplies the number of resources (default 1).
 	Scale int
+	// Chaos makes the connector misbehave the way real apps do, at
+	// seed-chosen places: slow pages, a page served twice under two
+	// tokens, objects repeated within a page, invalid resources, grants to
+	// principals no listing returns, resources that vanish (NotFound)
+	// when their grants are listed. A complete sync holds exactly the
+	// valid objects Reference finds.
+	Chaos bool
+	// Endless makes the first type's resource listing hand out a new page
+	// token on every page, forever.
+	Endless bool
 	// Sessions, when set, keeps the connector's state in the session
 	// store of the sync (Baton's BatonSessionService) instead of its
 	// memory: every chain token must be the one recorded for its listing,
@@ -95,7 +105,11 @@ func (c *Connector) Features() (typeScopedE, typeScopedG, static, child int) {
 
 // New generates the world of o.Seed.
 func New(o Options) *Connector {
-	return &Connector{opts: o, w: newWorld(o.Seed, o.Scale), issued: map[string]int64{}, listed: map[string]bool{}, attempts: map[string]int{}, Calls: map[string]int{}}
+	w := newWorld(o.Seed, o.Scale)
+	if o.Chaos {
+		addGhostGrants(w)
+	}
+	return &Connector{opts: o, w: w, issued: map[string]int64{}, listed: map[string]bool{}, attempts: map[string]int{}, Calls: map[string]int{}}
 }
 
 // enter records a call and applies the faults; token is the request's.
@@ -181,6 +195,12 @@ func page[T any](c *Connector, listing string, items []T, token string, fanoutOK
 	c.mu.Unlock()
 	n := len(items)
 	off, end := 0, n
+	if strings.HasPrefix(token, "e:") {
+		k, _ := strconv.Atoi(token[2:])
+		return nil, fmt.Sprintf("e:%d", k+1), fan{}, nil
+	}
+	replayed := strings.HasSuffix(token, ":r")
+	token = strings.TrimSuffix(token, ":r")
 	if token != "" {
 		parts := strings.Split(token, ":")
 		if len(parts) != 3 || (parts[0] != "n" && parts[0] != "f") {
@@ -214,6 +234,9 @@ func page[T any](c *Connector, listing string, items []T, token string, fanoutOK
 	out = items[off:stop]
 	if stop < end {
 		next = fmt.Sprintf("n:%d:%d", stop, end)
+	}
+	if c.opts.Chaos {
+		out, next = chaosPage(c, listing, token, replayed, out, next, off, end)
 	}
 	c.issue(listing, next)
 	return out, next, fanout, nil
@@ -291,6 +314,12 @@ func (c *Connector) ListResources(ctx context.Context, req *connectorv2.Resource
 	}
 	if err := c.sessionCheck(ctx, req.GetActiveSyncId(), listing, req.GetPageToken(), next); err != nil {
 		return nil, err
+	}
+	if c.opts.Endless && ts == c.w.types[0] && req.GetParentResourceId() == nil && next == "" {
+		next = "e:0"
+	}
+	if c.opts.Chaos && chaosHit(listing+"|invalid|"+req.GetPageToken(), 8) {
+		items = append(items[:len(items):len(items)], &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: ts.rt.GetId()}, DisplayName: "no id"})
 	}
 	c.mu.Lock()
 	for _, r := range items {
@@ -390,6 +419,9 @@ func (c *Connector) ListGrants(ctx context.Context, req *connectorv2.GrantsServi
 	ts, typeScoped, err := c.scope(ctx, req.GetActiveSyncId(), req.GetResource(), req.GetAnnotations(), &connectorv2.TypeScopedGrants{})
 	if err != nil {
 		return nil, err
+	}
+	if c.opts.Chaos && !typeScoped && chaosHit("vanished|"+key(req.GetResource().GetId()), 11) {
+		return nil, status.Errorf(codes.NotFound, "%s was deleted during the sync", key(req.GetResource().GetId()))
 	}
 	var all []*connectorv2.Grant
 	switch {

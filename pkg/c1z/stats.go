@@ -19,6 +19,9 @@ type Stats struct {
 	// Unhandled is batonkit's own addition: protocol features the syncer
 	// did not act on, by name (readers of Baton's shape ignore it).
 	Unhandled map[string]int64 `json:"unhandled_protocol_features,omitempty"`
+	// Dropped is batonkit's too: objects the connector sent that failed
+	// the contract's rules and were not stored, by kind.
+	Dropped map[string]int64 `json:"dropped_invalid_objects,omitempty"`
 }
 
 // Stats counts the objects of a sync (syncID empty: the default sync).

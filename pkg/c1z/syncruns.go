@@ -259,6 +259,19 @@ func WithUnhandled(n map[string]int) EndOption {
 	}
 }
 
+// WithDropped records, in the sync's stats, the objects the syncer
+// dropped as invalid (kind -> count).
+func WithDropped(n map[string]int) EndOption {
+	return func(st *Stats) {
+		for k, v := range n {
+			if st.Dropped == nil {
+				st.Dropped = map[string]int64{}
+			}
+			st.Dropped[k] = int64(v)
+		}
+	}
+}
+
 // EndSync marks a sync finished, records its statistics and returns them.
 func (s *Store) EndSync(ctx context.Context, syncID string, opts ...EndOption) (Stats, error) {
 	if err := s.checkWritable(); err != nil {

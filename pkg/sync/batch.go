@@ -28,7 +28,10 @@ type stepFunc func(ctx context.Context, a action) (pageResult, error)
 // search's cookie lives on one connection; many APIs' cursors expire when
 // another query runs). Spawned siblings go to q when it is set.
 func (r *run) drain(ctx context.Context, a action, step stepFunc, q *queue) error {
-	for {
+	for pages := 1; ; pages++ {
+		if pages > r.s.opts.maxPages {
+			return fmt.Errorf("%w: %s passed %d pages (last token %q)", ErrListingTooLong, a.what(), r.s.opts.maxPages, a.PageToken)
+		}
 		if err := r.reserve(); err != nil {
 			return err
 		}

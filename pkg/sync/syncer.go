@@ -53,6 +53,7 @@ type options struct {
 	pageSize        int
 	allowPartial    bool
 	maxFanout       int
+	maxPages        int
 	sessions        *session.Server
 }
 
@@ -139,13 +140,21 @@ func WithSessions(h *session.Server) Option { return func(o *options) { o.sessio
 // listing may enqueue over a run (default 100,000).
 func WithMaxFanout(n int) Option { return func(o *options) { o.maxFanout = n } }
 
+// WithMaxPages bounds the pages of one listing (default 1,000,000): a
+// connector whose page tokens never end fails the sync with
+// ErrListingTooLong instead of running forever.
+func WithMaxPages(n int) Option { return func(o *options) { o.maxPages = n } }
+
+// ErrListingTooLong is returned when a listing passes WithMaxPages pages.
+var ErrListingTooLong = errors.New("a listing has more pages than allowed; its page tokens may never end")
+
 // batchSize is how many consecutive leaf actions of one op run as one
 // batch, and how many resources a planner schedules per page.
 const batchSize = 250
 
 // New returns a Syncer.
 func New(client contract.Client, store *c1z.Store, opts ...Option) *Syncer {
-	o := options{workers: 1, checkpointEvery: 10 * time.Second, notFoundBudget: 100, maxFanout: 100_000}
+	o := options{workers: 1, checkpointEvery: 10 * time.Second, notFoundBudget: 100, maxFanout: 100_000, maxPages: 1_000_000}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -298,17 +307,17 @@ func (s *Syncer) Run(ctx context.Context) (Result, error) {
 		s.log.WarnContext(ctx, "connector cleanup failed", "error", err)
 	}
 	res.Unhandled = r.proto.counts()
-	stats, err := s.store.EndSync(ctx, r.syncID, c1z.WithUnhandled(res.Unhandled))
-	if err != nil {
-		return res, err
-	}
-	res.Stats, res.Expand, res.Duration = stats, r.expand, time.Since(start)
-	res.NotFound = int(r.notFound.Load())
 	res.Dropped = map[string]int{}
 	r.dropped.Range(func(k, v any) bool {
 		res.Dropped[k.(string)] = int(v.(*atomic.Int64).Load())
 		return true
 	})
+	stats, err := s.store.EndSync(ctx, r.syncID, c1z.WithUnhandled(res.Unhandled), c1z.WithDropped(res.Dropped))
+	if err != nil {
+		return res, err
+	}
+	res.Stats, res.Expand, res.Duration = stats, r.expand, time.Since(start)
+	res.NotFound = int(r.notFound.Load())
 	for kind, n := range res.Dropped {
 		s.log.WarnContext(ctx, "objects failed validation and were not stored", "kind", kind, "count", n)
 	}
