@@ -31,6 +31,7 @@ type provisioning struct {
 	ticketTemplate, getTicket                           string
 	listTicketSchemas                                   bool
 	invokeAction, actionArgs, actionResourceType        string
+	credentialsFile                                     string
 }
 
 func bindProvisioning(fs *pflag.FlagSet) *provisioning {
@@ -47,6 +48,7 @@ func bindProvisioning(fs *pflag.FlagSet) *provisioning {
 	fs.StringVar(&p.deleteResourceType, "delete-resource-type", "", "of this resource type")
 	fs.StringVar(&p.rotate, "rotate-credentials", "", "rotate the credential of this resource id")
 	fs.StringVar(&p.rotateType, "rotate-credentials-type", "", "of this resource type")
+	fs.StringVar(&p.credentialsFile, "credentials-file", "credentials.txt", "where a created account's or rotated credential's secrets are written: a new file of mode 0600 (they are never printed or logged)")
 	fs.BoolVar(&p.createTicket, "create-ticket", false, "open a ticket described by --ticket-template-path")
 	fs.StringVar(&p.ticketTemplate, "ticket-template-path", "", "JSON ticket template: schema_id, display_name, description, labels, custom_fields")
 	fs.StringVar(&p.getTicket, "get-ticket", "", "print this ticket id")
@@ -122,7 +124,7 @@ func (e *environment) provision(ctx context.Context, p *provisioning) error {
 		if err := out(resp); err != nil {
 			return err
 		}
-		return e.printSecrets(id, resp.GetEncryptedData())
+		return e.saveSecrets(p.credentialsFile, id, resp.GetEncryptedData())
 	case p.deleteResource != "":
 		if p.deleteResourceType == "" {
 			return usageErr{errors.New("--delete-resource needs --delete-resource-type")}
@@ -156,7 +158,7 @@ func (e *environment) provision(ctx context.Context, p *provisioning) error {
 		if err := out(resp); err != nil {
 			return err
 		}
-		return e.printSecrets(id, resp.GetEncryptedData())
+		return e.saveSecrets(p.credentialsFile, id, resp.GetEncryptedData())
 	case p.createTicket:
 		return e.createTicket(ctx, c, p.ticketTemplate, out)
 	case p.getTicket != "":
@@ -229,7 +231,14 @@ func ephemeralRecipient() (*age.X25519Identity, *connectorv2.EncryptionConfig, e
 			Recipient: id.Recipient().String()}}}, nil
 }
 
-func (e *environment) printSecrets(id *age.X25519Identity, data []*connectorv2.EncryptedData) error {
+// saveSecrets decrypts the secrets a connector returned (for this run's
+// own key) into a new private file, never onto stdout, a log or an error,
+// where terminal scrollback and cron mail would keep them.
+func (e *environment) saveSecrets(path string, id *age.X25519Identity, data []*connectorv2.EncryptedData) error {
+	if len(data) == 0 {
+		return nil
+	}
+	var buf bytes.Buffer
 	for _, d := range data {
 		r, err := age.Decrypt(bytes.NewReader(d.GetEncryptedBytes()), id)
 		if err != nil {
@@ -239,8 +248,20 @@ func (e *environment) printSecrets(id *age.X25519Identity, data []*connectorv2.E
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.io.Out, "%s: %s\n", d.GetName(), secret)
+		fmt.Fprintf(&buf, "%s: %s\n", d.GetName(), secret)
 	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("write the new credentials (the change was made; they are not shown anywhere else): %w; pass --credentials-file with a path that does not exist", err)
+	}
+	if _, err := f.Write(buf.Bytes()); err != nil {
+		f.Close()
+		return err
+	}
+	if err := errors.Join(f.Sync(), f.Close()); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.io.Out, "credentials written to %s (mode 0600): read them, then delete the file\n", path)
 	return nil
 }
 

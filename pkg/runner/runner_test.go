@@ -1,12 +1,15 @@
 package runner_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/batonkit/batonkit/internal/c1ztest"
 )
@@ -56,22 +59,71 @@ func TestConfigErrorsNameFlagAndEnv(t *testing.T) {
 	}
 }
 
+// A secret setting, and the passwords a connector generates, appear in no
+// log (text or JSON, at debug level), no output, no error and no sync
+// file, whatever the operation.
 func TestSecretsNeverPrinted(t *testing.T) {
 	dir := t.TempDir()
 	const secret = "hunter2-very-secret"
-	for _, r := range []result{
-		runIn(t, dir, []string{"BATON_API_KEY=" + secret}, bins.testapp, "--log-level", "debug"),
-		runIn(t, dir, nil, bins.testapp, "--api-key", secret, "--help"),
-		runIn(t, dir, nil, bins.testapp, "--api-key", secret, "config"),
-	} {
-		if strings.Contains(r.stdout+r.stderr, secret) {
-			t.Fatalf("the secret leaked:\n%s%s", r.stdout, r.stderr)
+	env := []string{"BATON_API_KEY=" + secret}
+	var runs []result
+	for _, format := range []string{"text", "json"} {
+		debug := []string{"--log-level", "debug", "--log-format", format, "--file", "s.c1z"}
+		runs = append(runs,
+			ok(t, runIn(t, dir, env, bins.testapp, debug...)),
+			ok(t, runIn(t, dir, env, bins.testapp, append(debug, "--provisioning", "--grant-entitlement", "group:g001:member", "--grant-principal", "u002", "--grant-principal-type", "user")...)),
+			ok(t, runIn(t, dir, env, bins.testapp, append(debug, "--provisioning", "--revoke-grant", "group:g001:member:user:u002")...)),
+			ok(t, runIn(t, dir, env, bins.testapp, append(debug, "--provisioning", "--create-account-login", "ada"+format, "--create-account-email", "ada@example.com",
+				"--credentials-file", "created-"+format+".txt")...)),
+			ok(t, runIn(t, dir, env, bins.testapp, append(debug, "--provisioning", "--rotate-credentials", "u001", "--rotate-credentials-type", "user",
+				"--credentials-file", "rotated-"+format+".txt")...)),
+			ok(t, runIn(t, dir, env, bins.testapp, append(debug, "--provisioning", "--list-ticket-schemas")...)),
+			runIn(t, dir, env, bins.testapp, append(debug, "--provisioning", "--grant-entitlement", "nosuch:x:y", "--grant-principal", "u1", "--grant-principal-type", "user")...),
+			ok(t, runIn(t, dir, env, bins.testapp, append(debug, "capabilities")...)),
+			ok(t, runIn(t, dir, env, bins.testapp, append(debug, "config")...)),
+		)
+	}
+	runs = append(runs, runIn(t, dir, nil, bins.testapp, "--api-key", secret, "--help"))
+	leaks := []string{secret}
+	for _, f := range []string{"created-text.txt", "rotated-text.txt", "created-json.txt", "rotated-json.txt"} {
+		leaks = append(leaks, credentialsIn(t, filepath.Join(dir, f)))
+	}
+	for _, r := range runs {
+		for _, l := range leaks {
+			if strings.Contains(r.stdout+r.stderr, l) {
+				t.Fatalf("a secret (%q) leaked:\n%s%s", l, r.stdout, r.stderr)
+			}
+		}
+	}
+	db := decompress(t, filepath.Join(dir, "s.c1z"))
+	for _, l := range leaks {
+		if bytes.Contains(db, []byte(l)) {
+			t.Fatalf("a secret (%q) is in the sync file", l)
 		}
 	}
 	help := runIn(t, dir, nil, bins.testapp, "--help")
 	if !strings.Contains(help.stdout, "--api-key") || !strings.Contains(help.stdout, "BATON_API_KEY") {
 		t.Fatalf("--help does not document the field and its env var:\n%s", help.stdout)
 	}
+}
+
+// decompress returns the SQLite database inside a c1z.
+func decompress(t *testing.T, path string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := zstd.NewReader(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	db, err := dec.DecodeAll(raw[5:], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 func TestConfigAndCapabilitiesSubcommands(t *testing.T) {
@@ -149,13 +201,17 @@ func TestOneShotOperations(t *testing.T) {
 	ok(t, runIn(t, dir, nil, bins.sqlapp))
 
 	r := ok(t, runIn(t, dir, nil, bins.sqlapp, "--provisioning", "--create-account-login", "alan", "--create-account-email", "alan@example.com",
-		"--create-account-profile", `{"name":"Alan Turing"}`))
-	if !strings.Contains(r.stdout, "password: ") || !strings.Contains(r.stdout, "u-alan") {
+		"--create-account-profile", `{"name":"Alan Turing"}`, "--credentials-file", "alan.txt"))
+	if !strings.Contains(r.stdout, "alan.txt") || !strings.Contains(r.stdout, "u-alan") || strings.Contains(r.stdout, "password: ") {
 		t.Fatalf("create account output:\n%s", r.stdout)
 	}
-	r = ok(t, runIn(t, dir, nil, bins.sqlapp, "--provisioning", "--rotate-credentials", "u-alan", "--rotate-credentials-type", "user"))
-	if !strings.Contains(r.stdout, "password: ") {
-		t.Fatalf("rotate output:\n%s", r.stdout)
+	created := credentialsIn(t, filepath.Join(dir, "alan.txt"))
+	r = ok(t, runIn(t, dir, nil, bins.sqlapp, "--provisioning", "--rotate-credentials", "u-alan", "--rotate-credentials-type", "user", "--credentials-file", "rotated.txt"))
+	if rotated := credentialsIn(t, filepath.Join(dir, "rotated.txt")); rotated == created || strings.Contains(r.stdout+r.stderr, rotated) {
+		t.Fatalf("rotate: the new password is the old one, or it was printed:\n%s", r.stdout)
+	}
+	if r := runIn(t, dir, nil, bins.sqlapp, "--provisioning", "--rotate-credentials", "u-alan", "--rotate-credentials-type", "user", "--credentials-file", "rotated.txt"); r.code == 0 {
+		t.Fatal("an existing credentials file was overwritten")
 	}
 	ok(t, runIn(t, dir, nil, bins.sqlapp))
 	if !strings.Contains(ok(t, runIn(t, dir, nil, bins.baton, "-f", "sync.c1z", "resources", "-t", "user")).stdout, "Alan Turing") {
@@ -215,4 +271,20 @@ func TestChildProcessSyncEqualsInProcess(t *testing.T) {
 	if !slices.Equal(c1ztest.Dump(t, filepath.Join(dir, "t1.c1z")), c1ztest.Dump(t, filepath.Join(dir, "t2.c1z"))) {
 		t.Fatal("test app: child-process sync differs from in-process sync")
 	}
+}
+
+// credentialsIn reads the password from a credentials file, which must be
+// private.
+func credentialsIn(t *testing.T, path string) string {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials file %s: %v, mode %v; want mode 0600", path, err, fi.Mode().Perm())
+	}
+	b, _ := os.ReadFile(path)
+	_, pw, ok := strings.Cut(strings.TrimSpace(string(b)), ": ")
+	if !ok || len(pw) < 6 {
+		t.Fatalf("credentials file %s holds %q", path, b)
+	}
+	return pw
 }
