@@ -29,7 +29,8 @@ import (
 type Client struct {
 	hc        *http.Client
 	base      *url.URL
-	auth      func(*http.Request)
+	auth      func(*http.Request) error
+	redirects RedirectPolicy
 	userAgent string
 	retry     Retry
 	limiter   *rate.Limiter
@@ -61,7 +62,7 @@ func WithBaseURL(base string) Option {
 // WithBearerToken sends "Authorization: Bearer <token>".
 func WithBearerToken(token string) Option {
 	return func(c *Client) error {
-		c.auth = func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
+		c.auth = func(r *http.Request) error { r.Header.Set("Authorization", "Bearer "+token); return nil }
 		return nil
 	}
 }
@@ -69,19 +70,76 @@ func WithBearerToken(token string) Option {
 // WithBasicAuth sends HTTP basic authentication.
 func WithBasicAuth(user, password string) Option {
 	return func(c *Client) error {
-		c.auth = func(r *http.Request) { r.SetBasicAuth(user, password) }
+		c.auth = func(r *http.Request) error { r.SetBasicAuth(user, password); return nil }
 		return nil
 	}
 }
 
 // WithOAuth2ClientCredentials fetches and refreshes tokens with the
-// client-credentials grant.
+// client-credentials grant. The token is sent by this client, on requests
+// to its own origin only (never by a transport on every request, where a
+// redirect would carry it elsewhere).
 func WithOAuth2ClientCredentials(cfg clientcredentials.Config) Option {
 	return func(c *Client) error {
 		// The token endpoint is called through the client configured so far.
-		c.hc = cfg.Client(context.WithValue(context.Background(), oauth2.HTTPClient, c.hc))
+		ts := cfg.TokenSource(context.WithValue(context.Background(), oauth2.HTTPClient, c.hc))
+		c.auth = func(r *http.Request) error {
+			tok, err := ts.Token()
+			if err != nil {
+				return fmt.Errorf("uhttp: get an OAuth2 token: %w", err)
+			}
+			tok.SetAuthHeader(r)
+			return nil
+		}
 		return nil
 	}
+}
+
+// RedirectPolicy says what a redirect to another origin (scheme, host
+// and port) does with the client's credentials.
+type RedirectPolicy int
+
+const (
+	// StripCredentials follows the redirect without the credentials (the
+	// default). Redirects within the origin keep them.
+	StripCredentials RedirectPolicy = iota
+	// RefuseCrossOrigin fails the request instead.
+	RefuseCrossOrigin
+)
+
+// WithRedirects sets the redirect policy. Whatever it is, a redirect from
+// https to http is refused: it would send the request in clear text.
+func WithRedirects(p RedirectPolicy) Option { return func(c *Client) error { c.redirects = p; return nil } }
+
+// ErrRedirectRefused is returned for a redirect the policy refuses.
+var ErrRedirectRefused = errors.New("uhttp: redirect refused")
+
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Hostname()) + ":" + port
+}
+
+// checkRedirect keeps credentials to the origin of the first request.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return fmt.Errorf("%w: more than 10 redirects", ErrRedirectRefused)
+	}
+	from := via[0].URL
+	if from.Scheme == "https" && req.URL.Scheme != "https" {
+		return fmt.Errorf("%w: %s would downgrade to %s", ErrRedirectRefused, origin(from), origin(req.URL))
+	}
+	if origin(req.URL) != origin(from) {
+		if c.redirects == RefuseCrossOrigin {
+			return fmt.Errorf("%w: from %s to another origin, %s", ErrRedirectRefused, origin(from), origin(req.URL))
+		}
+		req.Header.Del("Authorization")
+		req.Header.Del("Cookie")
+		req.Header.Del("Proxy-Authorization")
+	}
+	return nil
 }
 
 // WithHTTPClient replaces the underlying client (timeouts, proxies, TLS).
@@ -111,6 +169,10 @@ func New(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
+	// Our own copy, so the redirect policy never changes a caller's client.
+	hc := *c.hc
+	hc.CheckRedirect = c.checkRedirect
+	c.hc = &hc
 	if c.retry.MaxAttempts <= 0 {
 		c.retry.MaxAttempts = 4
 	}
@@ -228,7 +290,10 @@ func (c *Client) DoJSON(ctx context.Context, method, path string, body, out any)
 			req.Header.Set("Content-Type", "application/json")
 		}
 		if c.auth != nil {
-			c.auth(req)
+			if err := c.auth(req); err != nil {
+				c.gate.release(nil, 0)
+				return nil, err
+			}
 		}
 		resp, rerr := c.hc.Do(req)
 		var res *Response
@@ -242,7 +307,7 @@ func (c *Client) DoJSON(ctx context.Context, method, path string, body, out any)
 		if fail == nil {
 			return res, nil
 		}
-		retryable := (fail.StatusCode == 0 && idempotent && ctx.Err() == nil) ||
+		retryable := (fail.StatusCode == 0 && idempotent && ctx.Err() == nil && !errors.Is(fail.Err, ErrRedirectRefused)) ||
 			fail.StatusCode == http.StatusTooManyRequests ||
 			(idempotent && (fail.StatusCode == http.StatusBadGateway || fail.StatusCode == http.StatusServiceUnavailable || fail.StatusCode == http.StatusGatewayTimeout))
 		if !retryable || attempt >= c.retry.MaxAttempts {

@@ -1,0 +1,122 @@
+package uhttp_test
+
+import (
+	"crypto/tls"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/batonkit/batonkit/pkg/uhttp"
+)
+
+// seen records the Authorization header each path received.
+type seen struct {
+	mu   sync.Mutex
+	auth map[string]string
+}
+
+func (s *seen) record(r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.auth == nil {
+		s.auth = map[string]string{}
+	}
+	s.auth[r.Host+r.URL.Path] = r.Header.Get("Authorization")
+}
+
+func (s *seen) get(key string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.auth[key]
+	return v, ok
+}
+
+// Credentials go only to the origin (scheme, host, port) the client was
+// built for: a redirect to another port or host is followed without them
+// (or refused, when asked), one within the origin keeps them, and a
+// redirect from https to http is refused, for every kind of auth.
+func TestCredentialsStayWithTheirOrigin(t *testing.T) {
+	var log seen
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log.record(r)
+		w.Write([]byte(`{}`))
+	}))
+	defer other.Close()
+	otherHost := strings.TrimPrefix(other.URL, "http://")
+	var api *httptest.Server
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log.record(r)
+		switch r.URL.Path {
+		case "/token":
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"access_token":"oauth-secret","token_type":"bearer","expires_in":3600}`))
+		case "/elsewhere":
+			http.Redirect(w, r, other.URL+"/landed", http.StatusFound)
+		case "/here":
+			http.Redirect(w, r, "/landed", http.StatusFound)
+		default:
+			w.Write([]byte(`{}`))
+		}
+	})
+	api = httptest.NewServer(handler)
+	defer api.Close()
+	apiHost := strings.TrimPrefix(api.URL, "http://")
+
+	kinds := map[string]uhttp.Option{
+		"bearer": uhttp.WithBearerToken("bearer-secret"),
+		"basic":  uhttp.WithBasicAuth("user", "basic-secret"),
+		"oauth2": uhttp.WithOAuth2ClientCredentials(clientcredentials.Config{ClientID: "id", ClientSecret: "cs", TokenURL: api.URL + "/token"}),
+	}
+	for name, auth := range kinds {
+		t.Run(name, func(t *testing.T) {
+			c, err := uhttp.New(uhttp.WithBaseURL(api.URL+"/"), auth)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out map[string]any
+			if _, err := c.GetJSON(t.Context(), "elsewhere", &out); err != nil {
+				t.Fatal(err)
+			}
+			if a, ok := log.get(otherHost + "/landed"); !ok || a != "" {
+				t.Fatalf("the other origin got Authorization %q (reached: %v)", a, ok)
+			}
+			if _, err := c.GetJSON(t.Context(), "here", &out); err != nil {
+				t.Fatal(err)
+			}
+			if a, _ := log.get(apiHost + "/landed"); a == "" {
+				t.Fatal("a redirect within the origin lost the credentials")
+			}
+			strict, err := uhttp.New(uhttp.WithBaseURL(api.URL+"/"), auth, uhttp.WithRedirects(uhttp.RefuseCrossOrigin))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := strict.GetJSON(t.Context(), "elsewhere", &out); !errors.Is(err, uhttp.ErrRedirectRefused) {
+				t.Fatalf("RefuseCrossOrigin: err = %v", err)
+			}
+		})
+	}
+
+	// https -> http, on the same host: refused before anything is sent.
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/downgraded", http.StatusFound)
+	}))
+	defer secure.Close()
+	hc := secure.Client()
+	hc.Transport.(*http.Transport).TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // a test server
+	c, err := uhttp.New(uhttp.WithHTTPClient(hc), uhttp.WithBaseURL(secure.URL+"/"), uhttp.WithBearerToken("bearer-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if _, err := c.GetJSON(t.Context(), "x", &out); !errors.Is(err, uhttp.ErrRedirectRefused) {
+		t.Fatalf("https to http: err = %v, want ErrRedirectRefused", err)
+	}
+	if _, ok := log.get(otherHost + "/downgraded"); ok {
+		t.Fatal("the downgraded request was sent")
+	}
+}
