@@ -109,7 +109,9 @@ const (
 
 // WithRedirects sets the redirect policy. Whatever it is, a redirect from
 // https to http is refused: it would send the request in clear text.
-func WithRedirects(p RedirectPolicy) Option { return func(c *Client) error { c.redirects = p; return nil } }
+func WithRedirects(p RedirectPolicy) Option {
+	return func(c *Client) error { c.redirects = p; return nil }
+}
 
 // ErrRedirectRefused is returned for a redirect the policy refuses.
 var ErrRedirectRefused = errors.New("uhttp: redirect refused")
