@@ -100,13 +100,11 @@ func (t *table) writeHeader() {
 }
 
 func (t *table) row(cols ...string) {
+	// Cells hold text from the file (names, ids): escape anything a
+	// terminal would act on, tabs and newlines included, so a crafted name
+	// can neither move the cursor nor break the columns.
 	for i, c := range cols {
-		cols[i] = strings.Map(func(r rune) rune {
-			if r == '\t' || r == '\n' || r == '\r' {
-				return ' '
-			}
-			return r
-		}, c)
+		cols[i] = escape(c)
 	}
 	io.WriteString(t.tw, strings.Join(cols, "\t")+"\n")
 	t.rows++

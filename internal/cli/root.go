@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -51,7 +52,12 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintln(stderr, "baton:", err)
+	// Errors quote ids and names from the file: escaped, line by line.
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = escape(l)
+	}
+	fmt.Fprintln(stderr, "baton:", strings.Join(lines, "\n"))
 	return exitCode(err)
 }
 
