@@ -37,3 +37,16 @@ func (s *Store) spaceHint(err error) error {
 	}
 	return fmt.Errorf("%w: %s%s; free some and run again: %v", ErrNoSpace, need, free, err)
 }
+
+// warnIfTight warns, before a sync starts, when the disk beside an
+// existing file has less room than a sync of it may peak at.
+func (s *Store) warnIfTight() {
+	st, err := os.Stat(s.path)
+	if err != nil || st.Size() == 0 {
+		return
+	}
+	if free, err := diskFree(filepath.Dir(s.path)); err == nil && free < st.Size()*peakFactor {
+		s.log.Warn("c1z: little free disk space beside the sync file; a sync peaks at 30-45x the file's size",
+			"file", s.path, "file_bytes", st.Size(), "free_bytes", free, "may_need_bytes", st.Size()*peakFactor)
+	}
+}

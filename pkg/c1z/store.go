@@ -217,6 +217,7 @@ func (s *Store) openWritable(ctx context.Context) error {
 	}
 	s.workPath = WorkPath(s.path)
 	s.removeStaleTemps()
+	s.warnIfTight()
 
 	resumed, err := s.recoverWorkFile(ctx)
 	if err != nil {
