@@ -23,7 +23,7 @@ FUZZTIME ?= 60s
 CRASH_RUNS ?= 50
 DIFF_SEEDS ?= 5000
 
-.PHONY: all demo test test-deps fuzz-short generate proto-lint proto-format-check drift-check wirecheck vet gotest \
+.PHONY: all demo test test-deps fuzz-short large-files generate proto-lint proto-format-check drift-check wirecheck vet gotest \
 	lint race bench fuzz crash vendor-validate build clean
 
 all: build
@@ -86,8 +86,14 @@ test-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd >/dev/null; \
 	fi
 
+## large-files: no tracked file over 1 MB outside testdata/ (build outputs
+## belong in .gitignore).
+large-files:
+	@big=$$(git ls-files -z | xargs -0 -r stat -c '%s %n' 2>/dev/null | awk '$$1 > 1048576 && $$2 !~ /(^|\/)testdata\// {print $$2}'); \
+	if [ -n "$$big" ]; then echo "tracked files over 1 MB outside testdata/:" >&2; echo "$$big" >&2; exit 1; fi
+
 ## test: the CI gate, in order.
-test: test-deps proto-lint proto-format-check drift-check wirecheck vet gotest fuzz-short
+test: large-files test-deps proto-lint proto-format-check drift-check wirecheck vet gotest fuzz-short
 
 ## race: the Go tests under the race detector (slower; not part of make test).
 race:
