@@ -336,6 +336,11 @@ func (g *groups) Grant(_ context.Context, principal *connectorv2.Resource, e *co
 }
 
 func (g *groups) Revoke(_ context.Context, gr *connectorv2.Grant) (annotations.Annotations, error) {
+	// As a real app's API would, the call needs the entitlement's slug,
+	// and this one checks the caller sent the entitlement as stored.
+	if gr.GetEntitlement().GetSlug() == "" || gr.GetEntitlement().GetDisplayName() == "" {
+		return nil, status.Errorf(codes.InvalidArgument, "revoke %s: the grant's entitlement has no slug or display name", gr.GetId())
+	}
 	gid := gr.GetEntitlement().GetResource().GetId().GetResource()
 	p := gr.GetPrincipal().GetId().GetResourceType() + ":" + gr.GetPrincipal().GetId().GetResource()
 	g.c.mu.Lock()

@@ -6,6 +6,10 @@
 package entitlement
 
 import (
+	"errors"
+	"fmt"
+	"strings"
+
 	"google.golang.org/protobuf/proto"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
@@ -19,6 +23,21 @@ func ID(r *connectorv2.ResourceId, slug string) string {
 
 // Option configures an entitlement.
 type Option func(*connectorv2.Entitlement)
+
+// ErrBadID is returned for a string that is not an entitlement id.
+var ErrBadID = errors.New("not an entitlement id (<resource type>:<resource id>:<slug>)")
+
+// ParseID splits an entitlement id into the resource it is on and its
+// slug. Resource ids may hold colons (LDAP DNs, paths); types and slugs
+// may not, so the type ends at the first colon and the slug starts after
+// the last.
+func ParseID(id string) (*connectorv2.ResourceId, string, error) {
+	first, last := strings.IndexByte(id, ':'), strings.LastIndexByte(id, ':')
+	if first <= 0 || last == first || last == len(id)-1 || last-first < 2 {
+		return nil, "", fmt.Errorf("%w: %q", ErrBadID, id)
+	}
+	return &connectorv2.ResourceId{ResourceType: id[:first], Resource: id[first+1 : last]}, id[last+1:], nil
+}
 
 // New returns the entitlement slug on resource r with the given purpose.
 // Its display name defaults to the slug.

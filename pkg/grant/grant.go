@@ -22,9 +22,10 @@ func ID(entitlementID string, principal *connectorv2.ResourceId) string {
 // Option configures a grant.
 type Option func(*connectorv2.Grant)
 
-// New grants the entitlement slug on resource r to principal.
+// New grants the entitlement slug on resource r to principal. The
+// grant's entitlement keeps what it is given: its id, resource and slug.
 func New(r *connectorv2.Resource, slug string, principal *connectorv2.ResourceId, opts ...Option) *connectorv2.Grant {
-	e := &connectorv2.Entitlement{Resource: r, Id: entitlement.ID(r.GetId(), slug)}
+	e := &connectorv2.Entitlement{Resource: r, Id: entitlement.ID(r.GetId(), slug), Slug: slug}
 	return Of(e, &connectorv2.Resource{Id: principal}, opts...)
 }
 

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"filippo.io/age"
 	"github.com/spf13/pflag"
@@ -15,8 +17,10 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/annotations"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/connector"
+	"github.com/batonkit/batonkit/pkg/grant"
 )
 
 // provisioning holds the one-shot operation flags.
@@ -84,18 +88,26 @@ func (e *environment) provision(ctx context.Context, p *provisioning) error {
 		if err != nil {
 			return fmt.Errorf("grant %s to %s:%s: %w", p.grantEntitlement, p.grantPrincipalTyp, p.grantPrincipal, err)
 		}
-		e.log.Info("granted", "entitlement", p.grantEntitlement, "principal", p.grantPrincipalTyp+":"+p.grantPrincipal, "grants", len(resp.GetGrants()))
+		what := "granted"
+		if annotations.Annotations(resp.GetAnnotations()).Contains(&connectorv2.GrantAlreadyExists{}) {
+			what = "already granted; nothing changed"
+		}
+		e.log.Info(what, "entitlement", p.grantEntitlement, "principal", p.grantPrincipalTyp+":"+p.grantPrincipal, "grants", len(resp.GetGrants()))
 		return out(resp)
 	case p.revokeGrant != "":
-		g, err := e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) { return st.Grant(ctx, "", p.revokeGrant) })
+		g, err := e.revocable(ctx, p.revokeGrant)
 		if err != nil {
 			return err
 		}
-		resp, err := c.Revoke(ctx, &connectorv2.GrantManagerServiceRevokeRequest{Grant: g.(*connectorv2.Grant)})
+		resp, err := c.Revoke(ctx, &connectorv2.GrantManagerServiceRevokeRequest{Grant: g})
 		if err != nil {
 			return fmt.Errorf("revoke %s: %w", p.revokeGrant, err)
 		}
-		e.log.Info("revoked", "grant", p.revokeGrant)
+		what := "revoked"
+		if annotations.Annotations(resp.GetAnnotations()).Contains(&connectorv2.GrantAlreadyRevoked{}) {
+			what = "already revoked; nothing changed"
+		}
+		e.log.Info(what, "grant", p.revokeGrant)
 		return out(resp)
 	case p.accountLogin != "":
 		info := &connectorv2.AccountInfo{Login: p.accountLogin}
@@ -205,6 +217,40 @@ func (e *environment) lookup(ctx context.Context, get func(*c1z.Store) (proto.Me
 		return nil, fmt.Errorf("look up in %s: %w", path, err)
 	}
 	return m, nil
+}
+
+// revocable reads a grant from the file for Revoke: with its entitlement
+// as stored (slug, purpose and all, as Grant receives it), and only if the
+// principal holds it directly. A grant that exists only through grant
+// expansion is not the connector's to revoke: the error names the grants
+// that give it.
+func (e *environment) revocable(ctx context.Context, id string) (*connectorv2.Grant, error) {
+	var g *connectorv2.Grant
+	_, err := e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) {
+		stored, err := st.Grant(ctx, "", id)
+		if err != nil {
+			return nil, err
+		}
+		g = proto.Clone(stored).(*connectorv2.Grant)
+		if ent, err := st.Entitlement(ctx, "", g.GetEntitlement().GetId()); err == nil {
+			g.Entitlement = ent
+		}
+		return g, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sources := g.GetSources().GetSources()
+	if len(sources) == 0 || sources[g.GetEntitlement().GetId()] != nil {
+		return g, nil
+	}
+	var via []string
+	for src := range sources {
+		via = append(via, grant.ID(src, g.GetPrincipal().GetId()))
+	}
+	slices.Sort(via)
+	return nil, usageErr{fmt.Errorf("%s is not held directly: %s:%s holds it only through %s; revoke that instead",
+		id, g.GetPrincipal().GetId().GetResourceType(), g.GetPrincipal().GetId().GetResource(), strings.Join(via, ", "))}
 }
 
 func (e *environment) lookupGrantTargets(ctx context.Context, entID string, pid *connectorv2.ResourceId) (*connectorv2.Entitlement, *connectorv2.Resource, error) {
