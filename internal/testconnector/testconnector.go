@@ -332,7 +332,7 @@ func (g *groups) Grant(_ context.Context, principal *connectorv2.Resource, e *co
 		return nil, annotations.New(&connectorv2.GrantAlreadyExists{}), nil
 	}
 	g.c.members[gid] = append(g.c.members[gid], p)
-	return []*connectorv2.Grant{grant.New(g.group(gid), "member", principal.GetId())}, nil, nil
+	return []*connectorv2.Grant{grant.Of(e, principal)}, nil, nil
 }
 
 func (g *groups) Revoke(_ context.Context, gr *connectorv2.Grant) (annotations.Annotations, error) {

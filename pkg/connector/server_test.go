@@ -189,7 +189,7 @@ func TestProvisioningAndCredentials(t *testing.T) {
 	c := connectortest.Serve(t, testconnector.New(3, 2, 0))
 	ctx := ctxT(t)
 	group := &connectorv2.Resource{Id: resource.ID("group", "g001")}
-	member := &connectorv2.Entitlement{Resource: group, Id: "group:g001:member"}
+	member := &connectorv2.Entitlement{Resource: group, Id: "group:g001:member", Slug: "member", DisplayName: "Member"}
 	u := &connectorv2.Resource{Id: resource.ID("user", "u000")}
 
 	gr, err := c.Grant(ctx, &connectorv2.GrantManagerServiceGrantRequest{Entitlement: member, Principal: u})
