@@ -346,14 +346,24 @@ func writeListJSON[T any](w io.Writer, key string, rows iter.Seq2[T, error], enc
 	return bw.Flush()
 }
 
-// via says how a principal holds entitlement entID: "direct", or the
-// entitlements it inherits it through.
+// via says every way a principal holds entitlement entID: "direct" when
+// the connector granted it, and each entitlement it is inherited through
+// (one grant may be both: revoking the direct grant leaves the others).
 func via(g *connectorv2.Grant, entID string) string {
 	srcs := g.GetSources().GetSources()
-	if len(srcs) == 0 || srcs[entID] != nil {
+	if len(srcs) == 0 {
 		return "direct"
 	}
-	return strings.Join(slices.Sorted(maps.Keys(srcs)), ",")
+	var paths []string
+	if srcs[entID] != nil {
+		paths = append(paths, "direct")
+	}
+	for _, k := range slices.Sorted(maps.Keys(srcs)) {
+		if k != entID {
+			paths = append(paths, k)
+		}
+	}
+	return strings.Join(paths, ", ")
 }
 
 func sorted(s []string) []string {
