@@ -38,6 +38,7 @@ import (
 type options struct {
 	provisioning bool
 	maxPages     int
+	pageSizes    []int
 }
 
 // Option configures Run.
@@ -65,7 +66,7 @@ type Report struct {
 // the first broken rule and returns what it read.
 func Run(t testing.TB, c connector.Connector, opts ...Option) *Report {
 	t.Helper()
-	o := options{maxPages: 10000}
+	o := options{maxPages: 10000, pageSizes: []int{1, 2}}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -77,6 +78,7 @@ func Run(t testing.TB, c connector.Connector, opts ...Option) *Report {
 	k.resources(ctx)
 	k.entitlementsAndGrants(ctx)
 	k.checkGrants()
+	k.pageSizes(ctx)
 	k.capabilities(ctx)
 	return k.rep
 }
