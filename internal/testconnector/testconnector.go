@@ -41,6 +41,9 @@ type Faults struct {
 	VanishedGroups map[string]bool
 	// PanicOnValidate makes Validate panic.
 	PanicOnValidate bool
+	// FailValidate makes Validate answer that the app refuses the
+	// credentials.
+	FailValidate bool
 	// ArchivedRepo adds, to every repo's grants, a grant on an archived
 	// repo that ListResources never returns, with the InsertResourceGrants
 	// annotation so the syncer stores the repo from the grant.
@@ -106,6 +109,9 @@ func (c *Connector) Validate(context.Context) (annotations.Annotations, error) {
 	c.Calls.Add(1)
 	if c.Faults.PanicOnValidate {
 		panic("validate exploded")
+	}
+	if c.Faults.FailValidate {
+		return nil, status.Error(codes.Unauthenticated, "the app refused the API key")
 	}
 	return nil, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -325,5 +326,19 @@ func TestInsertResourceGrantsStoresTheGrantsResources(t *testing.T) {
 	r, err := st.Resource(ctx, "", &connectorv2.ResourceId{ResourceType: "repo", Resource: "acme/archived"})
 	if err != nil || r.GetDisplayName() != "archived" || r.GetParentResourceId().GetResource() != "acme" {
 		t.Fatalf("the resource the grants are on was not stored: %v %v", r, err)
+	}
+}
+
+// A connector that fails Validate gets no sync started, so the next run
+// has nothing to resume.
+func TestValidateBeforeTheSyncStarts(t *testing.T) {
+	c := testconnector.New(3, 1, 0)
+	c.Faults.FailValidate = true
+	path := filepath.Join(t.TempDir(), "s.c1z")
+	if _, err := syncTo(t, inProcess(t, c), path); err == nil || !strings.Contains(err.Error(), "validation") {
+		t.Fatalf("err = %v, want a validation failure", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a failed validation saved a file: %v", err)
 	}
 }

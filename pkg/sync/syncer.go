@@ -247,6 +247,11 @@ func (s *Syncer) Run(ctx context.Context) (Result, error) {
 	r.proto.log = s.log
 	res := Result{Type: kind}
 
+	// A connector that cannot reach its app gets no sync in the file (and
+	// nothing to "resume" next time).
+	if _, err := s.client.Validate(ctx, &connectorv2.ConnectorServiceValidateRequest{}); err != nil {
+		return res, fmt.Errorf("connector failed validation: %w", err)
+	}
 	prev, err := s.store.UnfinishedSync(ctx, kind)
 	switch {
 	case err == nil:
@@ -285,9 +290,6 @@ func (s *Syncer) Run(ctx context.Context) (Result, error) {
 		defer h.Unbind()
 	}
 
-	if _, err := s.client.Validate(ctx, &connectorv2.ConnectorServiceValidateRequest{}); err != nil {
-		return res, fmt.Errorf("connector failed validation: %w", err)
-	}
 	if err := r.checkpoint(ctx); err != nil {
 		return res, err
 	}
