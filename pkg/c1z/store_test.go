@@ -292,3 +292,28 @@ func TestMigrateOldFileOnWrite(t *testing.T) {
 		t.Fatalf("old sync lost grants: %+v", st)
 	}
 }
+
+// A commit that fails (a cancelled context, a checkpoint of a sync that is
+// gone) puts the rows it took back in the buffer: the next commit writes
+// them.
+func TestFailedCommitKeepsBufferedRows(t *testing.T) {
+	ctx := context.Background()
+	st, err := c1z.Open(ctx, filepath.Join(t.TempDir(), "s.c1z"))
+	must(t, err)
+	defer st.Close(ctx)
+	run, err := st.StartSync(ctx, c1z.SyncFull, "")
+	must(t, err)
+	must(t, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}))
+	must(t, st.PutResources(ctx, run.ID, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}, DisplayName: "U1"}))
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := st.Checkpoint(cancelled, run.ID, "{}"); err == nil {
+		t.Fatal("a checkpoint with a cancelled context succeeded")
+	}
+	if err := st.Checkpoint(ctx, "2IC0WoaHVvl2GIQppXQH0flK1yJ", "{}"); !errors.Is(err, c1z.ErrNoSync) {
+		t.Fatalf("checkpoint of a missing sync: %v", err)
+	}
+	if _, err := st.Resource(ctx, run.ID, &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}); err != nil {
+		t.Fatalf("the row buffered before the failed commit is gone: %v", err)
+	}
+}

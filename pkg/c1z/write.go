@@ -150,13 +150,18 @@ func (s *Store) flush(ctx context.Context) error {
 	if err := s.writerErr(); err != nil {
 		return err
 	}
-	return s.spaceHint(s.flushLocked(ctx, nil))
+	_, err := s.flushLocked(ctx, nil)
+	return s.spaceHint(err)
 }
 
 // flushLocked writes buffered rows in tx, or in its own transaction when tx
-// is nil, with the tracked resume token (see TrackToken). writeMu must be
-// held.
-func (s *Store) flushLocked(ctx context.Context, tx *sql.Tx) error {
+// is nil, with the tracked resume token (see TrackToken), and returns the
+// rows it took. Rows whose own transaction fails go back to the buffer;
+// with the caller's tx, the caller puts them back (restorePending) if the
+// tx does not commit: a failed commit (a cancelled context, a full disk)
+// never loses rows another step already counts as written. writeMu must
+// be held.
+func (s *Store) flushLocked(ctx context.Context, tx *sql.Tx) (p pending, err error) {
 	// The token is read before the rows are taken: every row of a step the
 	// token counts as done was buffered before it, so the commit holds
 	// them all, and the saved token is never ahead of the saved rows.
@@ -165,21 +170,25 @@ func (s *Store) flushLocked(ctx context.Context, tx *sql.Tx) error {
 	if track != nil {
 		var err error
 		if token, err = track.token(); err != nil {
-			return fmt.Errorf("resume token: %w", err)
+			return pending{}, fmt.Errorf("resume token: %w", err)
 		}
 	}
 	s.pendMu.Lock()
-	p := s.pend
+	p = s.pend
 	s.pend = pending{}
 	s.pendMu.Unlock()
 	if p.rows == 0 {
-		return nil
+		return p, nil
 	}
 	own := tx == nil
 	if own {
-		var err error
+		defer func() {
+			if err != nil {
+				s.restorePending(p)
+			}
+		}()
 		if tx, err = s.db.BeginTx(ctx, nil); err != nil {
-			return err
+			return p, err
 		}
 		defer tx.Rollback()
 	}
@@ -188,25 +197,40 @@ func (s *Store) flushLocked(ctx context.Context, tx *sql.Tx) error {
 		width := len(t.cols)
 		for len(vals) > 0 {
 			n := min(len(vals)/width, rowsPerStatement)
-			st, err := s.stmt(ctx, t.upsertSQL(n))
-			if err != nil {
-				return fmt.Errorf("prepare upsert into %s: %w", t.name, err)
+			st, serr := s.stmt(ctx, t.upsertSQL(n))
+			if serr != nil {
+				return p, fmt.Errorf("prepare upsert into %s: %w", t.name, serr)
 			}
-			if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, vals[:n*width]...); err != nil {
-				return fmt.Errorf("upsert into %s: %w", t.name, err)
+			if _, err = tx.StmtContext(ctx, st).ExecContext(ctx, vals[:n*width]...); err != nil {
+				return p, fmt.Errorf("upsert into %s: %w", t.name, err)
 			}
 			vals = vals[n*width:]
 		}
 	}
 	if track != nil {
-		if _, err := tx.ExecContext(ctx, "update v1_sync_runs set sync_token = ? where sync_id = ? and (ended_at is null or ended_at = '')", token, track.syncID); err != nil {
-			return fmt.Errorf("save resume token: %w", err)
+		if _, err = tx.ExecContext(ctx, "update v1_sync_runs set sync_token = ? where sync_id = ? and (ended_at is null or ended_at = '')", token, track.syncID); err != nil {
+			return p, fmt.Errorf("save resume token: %w", err)
 		}
 	}
 	if own {
-		return tx.Commit()
+		err = tx.Commit()
 	}
-	return nil
+	return p, err
+}
+
+// restorePending puts rows a failed transaction took back in front of the
+// buffer, so the next flush commits them.
+func (s *Store) restorePending(p pending) {
+	if p.rows == 0 {
+		return
+	}
+	s.pendMu.Lock()
+	defer s.pendMu.Unlock()
+	for t, v := range s.pend.vals {
+		p.vals[t] = append(p.vals[t], v...)
+	}
+	p.rows += s.pend.rows
+	s.pend = p
 }
 
 // tokenSource is a running sync's resume token.
@@ -230,7 +254,7 @@ func (s *Store) TrackToken(syncID string, token func() (string, error)) {
 }
 
 // withTx runs fn in a write transaction that also commits buffered rows.
-func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -238,14 +262,23 @@ func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	defer tx.Rollback()
-	if err := s.flushLocked(ctx, tx); err != nil {
+	taken, err := s.flushLocked(ctx, tx)
+	defer func() {
+		if err != nil {
+			s.restorePending(taken)
+		}
+	}()
+	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	if err = fn(tx); err != nil {
 		return s.spaceHint(err)
 	}
 	s.dirty.Store(true)
-	return s.spaceHint(tx.Commit())
+	if err = tx.Commit(); err != nil {
+		return s.spaceHint(err)
+	}
+	return nil
 }
 
 func now() string { return formatTime(time.Now()) }
