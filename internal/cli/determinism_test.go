@@ -2,8 +2,8 @@ package cli_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -20,49 +20,38 @@ import (
 // different shapes: full, and as {id, resource} only (as grant.New does).
 func grantsFile(t *testing.T) (string, map[string]*connectorv2.Grant) {
 	t.Helper()
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "g.c1z")
-	st, err := c1z.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, err := st.StartSync(ctx, c1z.SyncFull, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt := &connectorv2.ResourceType{Id: "team", DisplayName: "Team"}
-	ut := &connectorv2.ResourceType{Id: "user", DisplayName: "User"}
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(st.PutResourceTypes(ctx, run.ID, rt, ut))
 	want := map[string]*connectorv2.Grant{}
-	for e := range 20 {
-		team := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "team", Resource: fmt.Sprintf("t%d", e)}, DisplayName: fmt.Sprintf("Team %d", e)}
-		must(st.PutResources(ctx, run.ID, team))
-		full := &connectorv2.Entitlement{Id: fmt.Sprintf("team:t%d:member", e), Resource: team, DisplayName: fmt.Sprintf("Member of %d", e), Slug: "member",
-			Purpose: connectorv2.Entitlement_PURPOSE_VALUE_ASSIGNMENT}
-		must(st.PutEntitlements(ctx, run.ID, full))
-		for u := range 20 {
-			user := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: fmt.Sprintf("u%d", u)}, DisplayName: fmt.Sprintf("User %d", u)}
-			if e == 0 {
-				must(st.PutResources(ctx, run.ID, user))
-			}
-			ent := full
-			if (e+u)%2 == 1 {
-				ent = &connectorv2.Entitlement{Id: full.GetId(), Resource: &connectorv2.Resource{Id: team.GetId()}}
-			}
-			g := &connectorv2.Grant{Id: full.GetId() + ":user:" + user.GetId().GetResource(), Entitlement: ent, Principal: user}
-			must(st.PutGrants(ctx, run.ID, g))
-			want[g.GetId()] = g
+	path := syncFile(t, func(ctx context.Context, st *c1z.Store, id string) error {
+		if err := st.PutResourceTypes(ctx, id, &connectorv2.ResourceType{Id: "team", DisplayName: "Team"}, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}); err != nil {
+			return err
 		}
-	}
-	_, err = st.EndSync(ctx, run.ID)
-	must(err)
-	must(st.Close(ctx))
+		for e := range 20 {
+			team := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "team", Resource: fmt.Sprintf("t%d", e)}, DisplayName: fmt.Sprintf("Team %d", e)}
+			full := &connectorv2.Entitlement{Id: fmt.Sprintf("team:t%d:member", e), Resource: team, DisplayName: fmt.Sprintf("Member of %d", e), Slug: "member",
+				Purpose: connectorv2.Entitlement_PURPOSE_VALUE_ASSIGNMENT}
+			if err := errors.Join(st.PutResources(ctx, id, team), st.PutEntitlements(ctx, id, full)); err != nil {
+				return err
+			}
+			for u := range 20 {
+				user := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: fmt.Sprintf("u%d", u)}, DisplayName: fmt.Sprintf("User %d", u)}
+				if e == 0 {
+					if err := st.PutResources(ctx, id, user); err != nil {
+						return err
+					}
+				}
+				ent := full
+				if (e+u)%2 == 1 {
+					ent = &connectorv2.Entitlement{Id: full.GetId(), Resource: &connectorv2.Resource{Id: team.GetId()}}
+				}
+				g := &connectorv2.Grant{Id: full.GetId() + ":user:" + user.GetId().GetResource(), Entitlement: ent, Principal: user}
+				if err := st.PutGrants(ctx, id, g); err != nil {
+					return err
+				}
+				want[g.GetId()] = g
+			}
+		}
+		return nil
+	})
 	return path, want
 }
 

@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,29 +13,13 @@ import (
 // C1 controls, BEL/BS/DEL and bidi overrides print escaped and visible in
 // console output; JSON stays as protojson writes it.
 func TestConsoleOutputEscapesControlCharacters(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "evil.c1z")
-	st, err := c1z.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sr, err := st.StartSync(ctx, c1z.SyncFull, "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	evil := "ad\x1b]0;pwned\x07min\x1b[2J\u009b\b\x7f\u202eeman\tx\ny"
-	if err := st.PutResourceTypes(ctx, sr.ID, &connectorv2.ResourceType{Id: "user", DisplayName: evil}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.PutResources(ctx, sr.ID, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}, DisplayName: evil}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.EndSync(ctx, sr.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
+	path := syncFile(t, func(ctx context.Context, st *c1z.Store, id string) error {
+		if err := st.PutResourceTypes(ctx, id, &connectorv2.ResourceType{Id: "user", DisplayName: evil}); err != nil {
+			return err
+		}
+		return st.PutResources(ctx, id, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}, DisplayName: evil})
+	})
 	for _, args := range [][]string{{"resources"}, {"resource-types"}} {
 		out, stderr, code := run(t, append([]string{"-f", path}, args...)...)
 		if code != 0 {

@@ -2,7 +2,7 @@ package cli_test
 
 import (
 	"context"
-	"path/filepath"
+	"errors"
 	"strings"
 	"testing"
 
@@ -14,36 +14,17 @@ import (
 // shown both paths by access and principals: revoking the direct grant
 // would not take the access away.
 func TestAccessShowsEveryPath(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "p.c1z")
-	st, err := c1z.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sr, err := st.StartSync(ctx, c1z.SyncFull, "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	project := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "project", Resource: "p2"}, DisplayName: "P2"}
 	user := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}, DisplayName: "Ada"}
 	editor := &connectorv2.Entitlement{Id: "project:p2:editor", Resource: project, Slug: "editor", DisplayName: "Editor"}
 	g := &connectorv2.Grant{Id: "project:p2:editor:user:u1", Entitlement: editor, Principal: user,
 		Sources: &connectorv2.GrantSources{Sources: map[string]*connectorv2.GrantSources_GrantSource{
 			"project:p2:editor": {IsDirect: true}, "team:t3:member": {}}}}
-	for _, err := range []error{
-		st.PutResourceTypes(ctx, sr.ID, &connectorv2.ResourceType{Id: "project", DisplayName: "Project"}, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}),
-		st.PutResources(ctx, sr.ID, project, user), st.PutEntitlements(ctx, sr.ID, editor), st.PutGrants(ctx, sr.ID, g),
-	} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := st.EndSync(ctx, sr.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
+	path := syncFile(t, func(ctx context.Context, st *c1z.Store, id string) error {
+		return errors.Join(
+			st.PutResourceTypes(ctx, id, &connectorv2.ResourceType{Id: "project", DisplayName: "Project"}, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}),
+			st.PutResources(ctx, id, project, user), st.PutEntitlements(ctx, id, editor), st.PutGrants(ctx, id, g))
+	})
 	for _, args := range [][]string{{"access", "-t", "user", "-r", "u1"}, {"principals", "-e", "project:p2:editor"}} {
 		out, stderr, code := run(t, append([]string{"-f", path}, args...)...)
 		if code != 0 || !strings.Contains(out, "direct, team:t3:member") {
