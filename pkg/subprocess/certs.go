@@ -85,6 +85,10 @@ func keyPair(c *utlsv1.Credential) (tls.Certificate, *x509.CertPool, error) {
 	if len(c.GetKey()) != ed25519.PrivateKeySize {
 		return tls.Certificate{}, nil, fmt.Errorf("private key is %d bytes, want an ed25519 key (%d)", len(c.GetKey()), ed25519.PrivateKeySize)
 	}
+	key := ed25519.PrivateKey(c.GetKey())
+	if pub, ok := leaf.PublicKey.(ed25519.PublicKey); !ok || !pub.Equal(key.Public()) {
+		return tls.Certificate{}, nil, fmt.Errorf("the private key does not match the certificate")
+	}
 	pool := x509.NewCertPool()
 	pool.AddCert(ca)
 	return tls.Certificate{Certificate: [][]byte{c.GetCert()}, PrivateKey: ed25519.PrivateKey(c.GetKey()), Leaf: leaf}, pool, nil

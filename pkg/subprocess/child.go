@@ -29,6 +29,9 @@ const ListenerFDEnv = "BATON_CONNECTOR_SERVICE_LISTENER_FD"
 // ServiceCommand is the subcommand a parent appends to the child's args.
 const ServiceCommand = "_connector-service"
 
+// handshakeTimeout bounds an unauthenticated connection's TLS handshake.
+const handshakeTimeout = 5 * time.Second
+
 // maxServerConfigLine bounds the ServerConfig line read from stdin.
 const maxServerConfigLine = 64 << 10
 
@@ -124,7 +127,9 @@ func Serve(ctx context.Context, stdin io.Reader, log *slog.Logger, newServer fun
 	if err != nil {
 		return err
 	}
-	opts := []grpc.ServerOption{grpc.Creds(credentials.NewTLS(tlsCfg))}
+	// A caller must finish its TLS handshake quickly: one that connects and
+	// waits holds nothing open for long.
+	opts := []grpc.ServerOption{grpc.Creds(credentials.NewTLS(tlsCfg)), grpc.ConnectionTimeout(handshakeTimeout)}
 	if lim := limiterFor(cfg.GetRateLimiterConfig()); lim != nil {
 		opts = append(opts, grpc.ChainUnaryInterceptor(lim))
 	}

@@ -41,3 +41,15 @@ func TestServerConfigLineIsBounded(t *testing.T) {
 		t.Fatalf("a 1 MiB line: err = %v, want a refusal", err)
 	}
 }
+
+// A credential whose key is not the certificate's is refused.
+func TestMismatchedKeyIsRefused(t *testing.T) {
+	client, server, err := subprocess.NewCredentials()
+	if err != nil {
+		t.Fatal(err)
+	}
+	server.Key = client.Key
+	if _, err := subprocess.ServerTLS(server); err == nil || !strings.Contains(err.Error(), "does not match") {
+		t.Fatalf("err = %v, want a key mismatch", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -195,4 +196,25 @@ func alive(pid int) bool {
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	return i > 0 && i+2 < len(s) && s[i+2] != 'Z' && s[i+2] != 'X'
+}
+
+// A connection that never starts its TLS handshake is closed by the child
+// within seconds, not after gRPC's default two minutes.
+func TestSilentConnectionIsDropped(t *testing.T) {
+	p, err := startChild(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	conn, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	_, err = conn.Read(make([]byte, 1))
+	if err == nil || time.Since(start) > 10*time.Second {
+		t.Fatalf("the silent connection stayed open %v (read err %v)", time.Since(start), err)
+	}
 }
