@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,13 @@ import (
 // corruptRow rewrites a c1z with the data of one grant row replaced by
 // bytes that are not a protobuf message.
 func corruptRow(t *testing.T, src string, row int) string {
+	t.Helper()
+	return rewriteDB(t, src, fmt.Sprintf("update v1_grants set data = x'ffffffffff' where id = %d", row))
+}
+
+// rewriteDB returns a copy of a c1z with SQL statements run on its
+// database: files no honest writer makes, for tests of hostile input.
+func rewriteDB(t *testing.T, src string, stmts ...string) string {
 	t.Helper()
 	raw, err := os.ReadFile(src)
 	if err != nil {
@@ -36,8 +44,10 @@ func corruptRow(t *testing.T, src string, row int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec("update v1_grants set data = x'ffffffffff' where id = ?", row); err != nil {
-		t.Fatal(err)
+	for _, q := range stmts {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
 	}
 	db.Close()
 	plain, _ := os.ReadFile(dbPath)

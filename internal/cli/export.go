@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"io"
 	"iter"
 	"strings"
@@ -18,6 +19,7 @@ import (
 
 func newExportCmd(g *globals) *cobra.Command {
 	var out string
+	var rawCells bool
 	cmd := &cobra.Command{
 		Use:   "export csv|json|c1z",
 		Short: "Export a sync as CSV (grants, for auditors), JSON (everything) or a c1z of its own",
@@ -42,24 +44,27 @@ func newExportCmd(g *globals) *cobra.Command {
 				}
 				write := func(w io.Writer) error {
 					if format == "csv" {
-						return exportCSV(ctx, st, run.ID, w)
+						return exportCSV(ctx, st, run.ID, w, !rawCells)
 					}
 					return exportJSON(ctx, st, run.ID, w)
 				}
 				if out == "" || out == "-" {
 					return write(g.stdout)
 				}
-				return atomicfile.Write(out, 0o644, write)
+				return atomicfile.Write(out, 0o600, write)
 			})
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "write to this file instead of standard output")
+	cmd.Flags().StringVar(&out, "out", "", "write to this file (a new one is private, mode 0600) instead of standard output")
+	cmd.Flags().BoolVar(&rawCells, "csv-raw", false, "write CSV cells as stored, without neutralizing those a spreadsheet would run as formulas")
 	return cmd
 }
 
 // exportCSV writes one row per grant with everything an auditor needs to
 // read it without the other tables.
-func exportCSV(ctx context.Context, st *c1z.Store, syncID string, w io.Writer) error {
+// With safe set, a cell a spreadsheet would take for a formula (it starts
+// with =, +, -, @, a tab or a carriage return) is prefixed with a quote.
+func exportCSV(ctx context.Context, st *c1z.Store, syncID string, w io.Writer, safe bool) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"resource_type", "resource_id", "resource_name", "entitlement_id", "entitlement_name",
 		"principal_type", "principal_id", "principal_name", "grant_id", "sources"})
@@ -79,6 +84,11 @@ func exportCSV(ctx context.Context, st *c1z.Store, syncID string, w io.Writer) e
 			gr.GetPrincipal().GetId().GetResourceType(), gr.GetPrincipal().GetId().GetResource(), p.GetDisplayName(),
 			gr.GetId(), strings.Join(sorted(srcs), ";"),
 		}
+		if safe {
+			for i, c := range rec {
+				rec[i] = neutralize(c)
+			}
+		}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -87,11 +97,26 @@ func exportCSV(ctx context.Context, st *c1z.Store, syncID string, w io.Writer) e
 	return cw.Error()
 }
 
+// neutralize keeps a spreadsheet from running a cell as a formula.
+func neutralize(cell string) string {
+	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return "'" + cell
+	}
+	return cell
+}
+
 // exportJSON writes one document with every object of the sync, streamed.
+// Every value goes through an encoder: nothing from the file is pasted
+// into the document as text.
 func exportJSON(ctx context.Context, st *c1z.Store, syncID string, w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString(`{"syncId":"` + syncID + `"`)
-	err := jsonSection(bw, "resourceTypes", st.ResourceTypes(ctx, syncID))
+	id, err := json.Marshal(syncID)
+	if err != nil {
+		return err
+	}
+	bw.WriteString(`{"syncId":`)
+	bw.Write(id)
+	err = jsonSection(bw, "resourceTypes", st.ResourceTypes(ctx, syncID))
 	if err == nil {
 		err = jsonSection(bw, "resources", st.Resources(ctx, c1z.ResourceQuery{SyncID: syncID}))
 	}

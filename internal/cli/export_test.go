@@ -1,0 +1,71 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/c1z"
+)
+
+// export json encodes every value: a sync id carrying quotes cannot break
+// the document or add keys to it; export csv neutralizes cells a
+// spreadsheet would run as formulas (unless --csv-raw).
+func TestExportsEncodeHostileText(t *testing.T) {
+	formula := `=HYPERLINK("http://evil.test","x")`
+	path := syncFile(t, func(ctx context.Context, st *c1z.Store, id string) error {
+		team := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "team", Resource: "t1"}, DisplayName: formula}
+		user := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}, DisplayName: "+1 555"}
+		e := &connectorv2.Entitlement{Id: "team:t1:member", Resource: team, Slug: "member", DisplayName: "@member"}
+		g := &connectorv2.Grant{Id: "team:t1:member:user:u1", Entitlement: e, Principal: user}
+		return errors.Join(st.PutResourceTypes(ctx, id, &connectorv2.ResourceType{Id: "team", DisplayName: "Team"}),
+			st.PutResources(ctx, id, team, user), st.PutEntitlements(ctx, id, e), st.PutGrants(ctx, id, g))
+	})
+	evil := `x","injected":true,"y":"`
+	hostile := rewriteDB(t, path,
+		"update v1_sync_runs set sync_id = '"+evil+"'",
+		"update v1_resource_types set sync_id = '"+evil+"'", "update v1_resources set sync_id = '"+evil+"'",
+		"update v1_entitlements set sync_id = '"+evil+"'", "update v1_grants set sync_id = '"+evil+"'")
+	out, stderr, code := run(t, "-f", hostile, "export", "json")
+	if code != 0 {
+		t.Fatalf("export json: exit %d %s", code, stderr)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("the document does not parse: %v", err)
+	}
+	var id string
+	if _, injected := doc["injected"]; injected || json.Unmarshal(doc["syncId"], &id) != nil || id != evil {
+		t.Fatalf("the sync id was pasted into the document: keys %v", keys(doc))
+	}
+
+	out, _, code = run(t, "-f", path, "export", "csv")
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != 0 || err != nil || len(recs) != 2 {
+		t.Fatalf("export csv: exit %d, %v, %d records", code, err, len(recs))
+	}
+	for _, cell := range recs[1] {
+		if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
+			t.Fatalf("a cell a spreadsheet would run: %q", cell)
+		}
+	}
+	if !strings.Contains(out, `'=HYPERLINK`) {
+		t.Fatalf("the formula is not kept, quoted: %s", out)
+	}
+	raw, _, _ := run(t, "-f", path, "export", "csv", "--csv-raw")
+	if !strings.Contains(raw, `"=HYPERLINK(`) {
+		t.Fatalf("--csv-raw changed the cells: %s", raw)
+	}
+}
+
+func keys(m map[string]json.RawMessage) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
