@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,5 +145,21 @@ func TestProto(t *testing.T) {
 	}
 	if err := (config.Schema{Fields: []config.Field{config.String("Bad_Name", "")}}).Check(); err == nil {
 		t.Error("a non-kebab name passed Check")
+	}
+}
+
+// Printing the loaded values, however it is done, never shows a secret.
+func TestPrintedValuesRedactSecrets(t *testing.T) {
+	v, err := load(t, nil, map[string]string{"BATON_API_KEY": "sk-live-123"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		if out := fmt.Sprintf(verb, v); strings.Contains(out, "sk-live-123") || !strings.Contains(out, "api-key") {
+			t.Fatalf("%s printed %q", verb, out)
+		}
+	}
+	if out := fmt.Sprint(v); strings.Contains(out, "sk-live-123") {
+		t.Fatalf("Sprint printed %q", out)
 	}
 }

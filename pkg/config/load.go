@@ -337,3 +337,16 @@ func (v *Values) LogValue() slog.Value {
 	}
 	return slog.GroupValue(attrs...)
 }
+
+// Format implements fmt.Formatter, so printing Values with any verb (a
+// debugging %v, %+v, %#v) shows secrets as [secret], as LogValue does.
+func (v *Values) Format(s fmt.State, _ rune) {
+	fmt.Fprint(s, "{")
+	for i, a := range v.LogValue().Group() {
+		if i > 0 {
+			fmt.Fprint(s, " ")
+		}
+		fmt.Fprintf(s, "%s:%v", a.Key, a.Value)
+	}
+	fmt.Fprint(s, "}")
+}

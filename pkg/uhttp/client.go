@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -205,7 +206,8 @@ type Error struct {
 	StatusCode int // 0 when no response arrived
 	Body       string
 	RateLimit  *connectorv2.RateLimitDescription
-	Err        error // transport error, when StatusCode is 0
+	Err        error // transport error, when StatusCode is 0 (its text without the URL's query)
+	cause      error // the transport error itself, for errors.Is
 }
 
 func (e *Error) Error() string {
@@ -215,7 +217,40 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s %s: HTTP %d: %s", e.Method, e.URL, e.StatusCode, e.Body)
 }
 
-func (e *Error) Unwrap() error { return e.Err }
+// withoutQuery drops a URL's query and credentials: errors and logs end up
+// in places (tickets, CI output) where API keys in a query must not.
+func withoutQuery(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return u.String()
+}
+
+// secretish matches the values of JSON fields and headers that usually
+// carry credentials, for redaction in error bodies.
+var secretish = regexp.MustCompile(`(?i)("(?:[a-z_]*token|[a-z_]*secret|password|passwd|api_?key|authorization|credentials?)"\s*:\s*)"[^"]*"|(bearer|basic)\s+[A-Za-z0-9._~+/=-]+`)
+
+// redactBody shortens an error body and hides credential-looking values.
+func redactBody(b string) string {
+	if len(b) > 512 {
+		b = b[:512] + "..."
+	}
+	return secretish.ReplaceAllStringFunc(b, func(m string) string {
+		if i := strings.IndexByte(m, ':'); i > 0 && m[0] == '"' {
+			return m[:i+1] + `"[redacted]"`
+		}
+		return strings.Fields(m)[0] + " [redacted]"
+	})
+}
+
+func (e *Error) Unwrap() error {
+	if e.cause != nil {
+		return e.cause
+	}
+	return e.Err
+}
 
 // GRPCStatus maps the failure to the status a connector should answer.
 func (e *Error) GRPCStatus() *status.Status {
@@ -301,7 +336,7 @@ func (c *Client) DoJSON(ctx context.Context, method, path string, body, out any)
 		var res *Response
 		var fail *Error
 		if rerr != nil {
-			fail = &Error{Method: method, URL: u, Err: rerr}
+			fail = &Error{Method: method, URL: withoutQuery(u), Err: errors.New(strings.ReplaceAll(rerr.Error(), u, withoutQuery(u))), cause: rerr}
 		} else {
 			res, fail = c.read(resp, method, u, out)
 		}
@@ -309,7 +344,7 @@ func (c *Client) DoJSON(ctx context.Context, method, path string, body, out any)
 		if fail == nil {
 			return res, nil
 		}
-		retryable := (fail.StatusCode == 0 && idempotent && ctx.Err() == nil && !errors.Is(fail.Err, ErrRedirectRefused)) ||
+		retryable := (fail.StatusCode == 0 && idempotent && ctx.Err() == nil && !errors.Is(fail, ErrRedirectRefused)) ||
 			fail.StatusCode == http.StatusTooManyRequests ||
 			(idempotent && (fail.StatusCode == http.StatusBadGateway || fail.StatusCode == http.StatusServiceUnavailable || fail.StatusCode == http.StatusGatewayTimeout))
 		if !retryable || attempt >= c.retry.MaxAttempts {
@@ -345,14 +380,14 @@ func (c *Client) read(resp *http.Response, method, u string, out any) (*Response
 	}
 	if resp.StatusCode >= 300 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
-		return res, &Error{Method: method, URL: u, StatusCode: resp.StatusCode, Body: strings.TrimSpace(string(b)), RateLimit: res.RateLimit}
+		return res, &Error{Method: method, URL: withoutQuery(u), StatusCode: resp.StatusCode, Body: redactBody(strings.TrimSpace(string(b))), RateLimit: res.RateLimit}
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		io.Copy(io.Discard, resp.Body)
 		return res, nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil && !errors.Is(err, io.EOF) {
-		return res, &Error{Method: method, URL: u, StatusCode: resp.StatusCode, Body: "invalid JSON: " + err.Error()}
+		return res, &Error{Method: method, URL: withoutQuery(u), StatusCode: resp.StatusCode, Body: "invalid JSON: " + err.Error()}
 	}
 	return res, nil
 }

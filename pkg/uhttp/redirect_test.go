@@ -120,3 +120,34 @@ func TestCredentialsStayWithTheirOrigin(t *testing.T) {
 		t.Fatal("the downgraded request was sent")
 	}
 }
+
+// Errors never carry a URL's query (API keys live there) or credential
+// values from the response body.
+func TestErrorsCarryNoCredentials(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`{"error":"denied","access_token":"tok-123","echo":"Authorization: Bearer abc.def"}`))
+	}))
+	defer srv.Close()
+	c, err := uhttp.New(uhttp.WithBaseURL(srv.URL + "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	_, err = c.GetJSON(t.Context(), "users?api_key=k-456", &out)
+	if err == nil {
+		t.Fatal("a 403 was not an error")
+	}
+	for _, secret := range []string{"k-456", "tok-123", "abc.def"} {
+		if strings.Contains(err.Error(), secret) {
+			t.Fatalf("the error shows %q: %v", secret, err)
+		}
+	}
+	if !strings.Contains(err.Error(), "denied") || !strings.Contains(err.Error(), "/users") {
+		t.Fatalf("the error lost what it is about: %v", err)
+	}
+	dead, _ := uhttp.New(uhttp.WithBaseURL("http://127.0.0.1:1/"), uhttp.WithRetry(uhttp.Retry{MaxAttempts: 1}))
+	if _, err := dead.GetJSON(t.Context(), "x?token=k-789", &out); err == nil || strings.Contains(err.Error(), "k-789") {
+		t.Fatalf("a transport error shows the query: %v", err)
+	}
+}
