@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/batonkit/batonkit/pkg/config"
 )
@@ -161,5 +162,43 @@ func TestPrintedValuesRedactSecrets(t *testing.T) {
 	}
 	if out := fmt.Sprint(v); strings.Contains(out, "sk-live-123") {
 		t.Fatalf("Sprint printed %q", out)
+	}
+}
+
+// The schema a connector describes (`<connector> config`) never holds a
+// secret field's default.
+func TestSchemaHidesSecretDefaults(t *testing.T) {
+	s := config.Schema{Fields: []config.Field{config.String("token", "a token", config.Secret(), config.Default("default-secret-xyz"))}}
+	b, err := protojson.Marshal(s.Proto())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "default-secret-xyz") {
+		t.Fatalf("the schema shows the secret default: %s", b)
+	}
+}
+
+// A bad value of a secret list or map flag is refused without quoting it.
+func TestBadSecretFlagIsNotEchoed(t *testing.T) {
+	s := config.Schema{Fields: []config.Field{config.StringMap("headers", "secret headers", config.Secret()), config.StringList("keys", "secret keys", config.Secret())}}
+	for _, args := range [][]string{{"--headers", "Authorization:sk-abc-999"}, {"--keys", "k1,\"sk-abc-999"}} {
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		s.Bind(fs)
+		err := fs.Parse(args)
+		if err == nil {
+			_, err = s.Load(fs)
+		}
+		if err != nil && strings.Contains(err.Error(), "sk-abc-999") {
+			t.Fatalf("%v: the error quotes the secret: %v", args, err)
+		}
+	}
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	s.Bind(fs)
+	if err := fs.Parse([]string{"--headers", "a=b,c=d", "--keys", "x,y"}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.Load(fs)
+	if err != nil || v.StringMap("headers")["c"] != "d" || len(v.StringList("keys")) != 2 {
+		t.Fatalf("good secret flags: %v %v", v, err)
 	}
 }

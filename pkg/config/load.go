@@ -44,10 +44,15 @@ func (s Schema) Bind(fs *pflag.FlagSet) {
 			// Parsed by Load, not pflag, so a bad value's error names the
 			// environment variable too.
 			fs.String(f.Name, "", usage)
-		case KindStringList:
-			fs.StringSlice(f.Name, nil, usage)
-		case KindStringMap:
-			fs.StringToString(f.Name, nil, usage)
+		case KindStringList, KindStringMap:
+			if f.Secret {
+				// Parsed by Load: pflag's own errors quote the bad value.
+				fs.String(f.Name, "", usage)
+			} else if f.Kind == KindStringList {
+				fs.StringSlice(f.Name, nil, usage)
+			} else {
+				fs.StringToString(f.Name, nil, usage)
+			}
 		default:
 			fs.String(f.Name, "", usage)
 		}
@@ -122,11 +127,12 @@ func (s Schema) readFile(fs *pflag.FlagSet) (map[string]any, error) {
 // lookup finds a field's raw value and where it came from ("" if nowhere).
 func lookup(f Field, fs *pflag.FlagSet, file map[string]any) (any, string, error) {
 	if fl := fs.Lookup(f.Name); fl != nil && fl.Changed {
-		switch f.Kind {
-		case KindStringList:
+		switch {
+		case f.Secret:
+		case f.Kind == KindStringList:
 			l, err := fs.GetStringSlice(f.Name)
 			return l, "flag", err
-		case KindStringMap:
+		case f.Kind == KindStringMap:
 			m, err := fs.GetStringToString(f.Name)
 			return m, "flag", err
 		}

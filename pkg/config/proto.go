@@ -14,6 +14,9 @@ func (s Schema) Proto() *configv1.Configuration {
 	for _, f := range s.Fields {
 		pf := &configv1.Field{Name: f.Name, DisplayName: f.Name, Description: f.Description, Placeholder: f.Placeholder,
 			IsRequired: f.Required, IsSecret: f.Secret}
+		if f.Secret {
+			f.Default = nil // a secret's default is a secret too: never described
+		}
 		switch f.Kind {
 		case KindBool:
 			b, _ := f.Default.(bool)
