@@ -164,3 +164,46 @@ func TestFullDiskThenSpaceFreed(t *testing.T) {
 		t.Fatalf("%d resources after the retry, want 20000", stats.Resources)
 	}
 }
+
+// In a shared directory, lock and working files planted by someone else
+// (a symlink, another user's file, a file others may write) are refused,
+// saying why; the victim's sync never adopts their content.
+func TestPlantedFilesAreRefused(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		plant func(t *testing.T, path string)
+	}{
+		{"symlinked lock", func(t *testing.T, path string) { must(t, os.Symlink("/tmp/elsewhere", path+".lock")) }},
+		{"world-writable lock", func(t *testing.T, path string) { plant(t, path+".lock", 0o666, -1) }},
+		{"another user's lock", func(t *testing.T, path string) { plant(t, path+".lock", 0o600, 65534) }},
+		{"world-writable work", func(t *testing.T, path string) { plant(t, c1z.WorkPath(path), 0o666, -1) }},
+		{"another user's work", func(t *testing.T, path string) { plant(t, c1z.WorkPath(path), 0o600, 65534) }},
+		{"symlinked work", func(t *testing.T, path string) { must(t, os.Symlink("/tmp/elsewhere", c1z.WorkPath(path))) }},
+		{"planted wal", func(t *testing.T, path string) { plant(t, c1z.WorkPath(path)+"-wal", 0o666, -1) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			must(t, os.Chmod(dir, 0o1777))
+			path := filepath.Join(dir, "s.c1z")
+			tc.plant(t, path)
+			_, err := c1z.Open(ctx, path)
+			if !errors.Is(err, c1z.ErrUnsafeFile) {
+				t.Fatalf("err = %v, want the planted file refused", err)
+			}
+		})
+	}
+}
+
+// plant writes a file with mode and, when uid >= 0, another owner (the
+// tests run as root on this machine's kind).
+func plant(t *testing.T, path string, mode os.FileMode, uid int) {
+	t.Helper()
+	must(t, os.WriteFile(path, []byte("planted"), 0o600))
+	must(t, os.Chmod(path, mode))
+	if uid >= 0 {
+		if err := os.Chown(path, uid, uid); err != nil {
+			t.Fatalf("chown to another user (needs root): %v", err)
+		}
+	}
+}

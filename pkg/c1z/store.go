@@ -271,12 +271,26 @@ func (s *Store) stopBackground() {
 // did not close the store (a crash or a kill). A working file that cannot
 // be opened is moved aside, never deleted, and the .c1z is used instead.
 func (s *Store) recoverWorkFile(ctx context.Context) (bool, error) {
-	st, err := os.Stat(s.workPath)
-	if errors.Is(err, os.ErrNotExist) || (err == nil && st.Size() == 0) {
+	for _, suffix := range []string{"-wal", "-shm"} {
+		// SQLite would replay a planted write-ahead log into our database.
+		if fi, err := os.Lstat(s.workPath + suffix); err == nil && !private(fi) {
+			return false, fmt.Errorf("%w: %s is a symlink, another user's, or writable by others; it is not used (move it away)", ErrUnsafeFile, s.workPath+suffix)
+		}
+	}
+	st, err := os.Lstat(s.workPath)
+	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
+	}
+	// Adopting a working file means adopting its content into this sync:
+	// only one of ours, never a link, never one others could have written.
+	if !private(st) {
+		return false, fmt.Errorf("%w: working file %s is a symlink, another user's, or writable by others; it is not used (move it away to start fresh)", ErrUnsafeFile, s.workPath)
+	}
+	if st.Size() == 0 {
+		return false, nil
 	}
 	err = s.openDB(ctx, s.workPath, false)
 	if err == nil {
