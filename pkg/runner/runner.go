@@ -157,6 +157,12 @@ func (e *environment) load(cmd *cobra.Command) error {
 		e.log = slog.New(slog.NewTextHandler(e.io.Err, opts))
 	}
 	e.log.Debug("configuration", "config", cfg)
+	for _, f := range e.schema.Fields {
+		if f.Secret && cfg.Source(f.Name) == "flag" {
+			// Every local user can read a command line (ps, /proc).
+			e.log.Warn("a secret was given on the command line, where other users of this machine can read it; pass it as "+f.EnvVar()+" or in the config file instead", "setting", f.Name)
+		}
+	}
 	return nil
 }
 

@@ -102,6 +102,10 @@ func TestSecretsNeverPrinted(t *testing.T) {
 			t.Fatalf("a secret (%q) is in the sync file", l)
 		}
 	}
+	flagged := ok(t, runIn(t, dir, nil, bins.testapp, "--api-key", secret, "--file", "f.c1z"))
+	if strings.Count(flagged.stderr, "BATON_API_KEY") != 1 || strings.Contains(flagged.stderr, secret) {
+		t.Fatalf("a secret given as a flag does not get exactly one warning naming BATON_API_KEY:\n%s", flagged.stderr)
+	}
 	help := runIn(t, dir, nil, bins.testapp, "--help")
 	if !strings.Contains(help.stdout, "--api-key") || !strings.Contains(help.stdout, "BATON_API_KEY") {
 		t.Fatalf("--help does not document the field and its env var:\n%s", help.stdout)

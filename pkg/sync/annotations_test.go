@@ -171,3 +171,11 @@ func TestFanoutGuards(t *testing.T) {
 		t.Fatalf("fan-out past the bound: err = %v, want ErrFanout", err)
 	}
 }
+
+// A page far larger than asked for fails the sync, naming the listing.
+func TestOversizedPageFails(t *testing.T) {
+	_, err := syncTo(t, rawClient(protoconn.New(protoconn.Options{Seed: 13, Scale: 3})), filepath.Join(t.TempDir(), "s.c1z"), sync.WithMaxPageItems(2))
+	if !errors.Is(err, sync.ErrPageTooLarge) {
+		t.Fatalf("err = %v, want ErrPageTooLarge", err)
+	}
+}

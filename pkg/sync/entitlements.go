@@ -37,6 +37,9 @@ func (r *run) pageStatic(ctx context.Context, a action) (pageResult, error) {
 	if err := r.checkResponse(ctx, "ListStaticEntitlements", a, resp.GetAnnotations()); err != nil {
 		return pageResult{}, err
 	}
+	if err := r.checkPage(a, len(resp.GetList())); err != nil {
+		return pageResult{}, err
+	}
 	templates := resp.GetList()
 	if len(templates) == 0 {
 		return pageResult{next: resp.GetNextPageToken()}, nil
@@ -131,6 +134,9 @@ func (r *run) pageEntitlements(ctx context.Context, a action) (pageResult, error
 	}
 	r.s.pace(ctx, resp.GetAnnotations())
 	if err := r.checkResponse(ctx, "ListEntitlements", a, resp.GetAnnotations()); err != nil {
+		return pageResult{}, err
+	}
+	if err := r.checkPage(a, len(resp.GetList())); err != nil {
 		return pageResult{}, err
 	}
 	spawned, estimated, err := enqueued(a, resp.GetAnnotations())

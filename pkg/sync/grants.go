@@ -29,6 +29,9 @@ func (r *run) pageGrants(ctx context.Context, a action) (pageResult, error) {
 	if err := r.checkResponse(ctx, "ListGrants", a, resp.GetAnnotations()); err != nil {
 		return pageResult{}, err
 	}
+	if err := r.checkPage(a, len(resp.GetList())); err != nil {
+		return pageResult{}, err
+	}
 	spawned, estimated, err := enqueued(a, resp.GetAnnotations())
 	if err != nil {
 		return pageResult{}, err

@@ -71,6 +71,9 @@ func (r *run) pageResources(ctx context.Context, a action) (pageResult, error) {
 	if err := r.checkResponse(ctx, "ListResources", a, resp.GetAnnotations()); err != nil {
 		return pageResult{}, err
 	}
+	if err := r.checkPage(a, len(resp.GetList())); err != nil {
+		return pageResult{}, err
+	}
 	var page []*connectorv2.Resource
 	var children []action
 	for _, res := range resp.GetList() {

@@ -54,6 +54,7 @@ type options struct {
 	allowPartial    bool
 	maxFanout       int
 	maxPages        int
+	maxPageItems    int
 	sessions        *session.Server
 }
 
@@ -145,6 +146,26 @@ func WithMaxFanout(n int) Option { return func(o *options) { o.maxFanout = n } }
 // ErrListingTooLong instead of running forever.
 func WithMaxPages(n int) Option { return func(o *options) { o.maxPages = n } }
 
+// WithMaxPageItems bounds the objects one page may hold (default 100,000,
+// or 100 times the page size asked for): a connector that answers with a
+// page of millions fails with ErrPageTooLarge instead of exhausting memory.
+func WithMaxPageItems(n int) Option { return func(o *options) { o.maxPageItems = n } }
+
+// ErrPageTooLarge is returned for a page past WithMaxPageItems.
+var ErrPageTooLarge = errors.New("a page holds more objects than allowed")
+
+// checkPage refuses a page larger than the bound.
+func (r *run) checkPage(a action, n int) error {
+	limit := r.s.opts.maxPageItems
+	if r.s.opts.pageSize > 0 {
+		limit = min(limit, 100*r.s.opts.pageSize)
+	}
+	if n > limit {
+		return fmt.Errorf("%w: %s returned %d on one page, at most %d", ErrPageTooLarge, a.what(), n, limit)
+	}
+	return nil
+}
+
 // ErrListingTooLong is returned when a listing passes WithMaxPages pages.
 var ErrListingTooLong = errors.New("a listing has more pages than allowed; its page tokens may never end")
 
@@ -154,7 +175,7 @@ const batchSize = 250
 
 // New returns a Syncer.
 func New(client contract.Client, store *c1z.Store, opts ...Option) *Syncer {
-	o := options{workers: 1, checkpointEvery: 10 * time.Second, notFoundBudget: 100, maxFanout: 100_000, maxPages: 1_000_000}
+	o := options{workers: 1, checkpointEvery: 10 * time.Second, notFoundBudget: 100, maxFanout: 100_000, maxPages: 1_000_000, maxPageItems: 100_000}
 	for _, opt := range opts {
 		opt(&o)
 	}
