@@ -69,6 +69,15 @@ insert into role_assignments (role_id, user_id) values ('admin', 'u1'), ('audito
 func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
 	_, err := os.Stat(path)
 	fresh := errors.Is(err, fs.ErrNotExist)
+	if fresh {
+		// The app's data is private: create the file 0600 before SQLite
+		// creates it (and its journal) with the umask's mode.
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("create app database %s: %w", path, err)
+		}
+		f.Close()
+	}
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)")
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package sqlapp_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -32,5 +33,18 @@ func TestOpenRefusesForeignDatabase(t *testing.T) {
 	db.Close()
 	if _, err := sqlapp.OpenDB(ctx, path); err == nil {
 		t.Fatal("a database without the app's tables was accepted")
+	}
+}
+
+// The app's database holds its users: a new one is private.
+func TestNewDatabaseIsPrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.db")
+	db, err := sqlapp.OpenDB(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v (%v), want 0600", fi.Mode().Perm(), err)
 	}
 }
