@@ -57,3 +57,12 @@ func SyncDir(dir string) error {
 	}
 	return nil
 }
+
+// Mode is the mode to replace path with: the one its owner gave it, or
+// private (0600) for a new file. Nothing we write widens a mode.
+func Mode(path string) os.FileMode {
+	if st, err := os.Stat(path); err == nil {
+		return st.Mode().Perm()
+	}
+	return 0o600
+}

@@ -51,11 +51,11 @@ func newExportCmd(g *globals) *cobra.Command {
 				if out == "" || out == "-" {
 					return write(g.stdout)
 				}
-				return atomicfile.Write(out, 0o600, write)
+				return atomicfile.Write(out, atomicfile.Mode(out), write)
 			})
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "write to this file (a new one is private, mode 0600) instead of standard output")
+	cmd.Flags().StringVar(&out, "out", "", "write to this file (a new one is private, mode 0600; an existing one keeps its mode) instead of standard output")
 	cmd.Flags().BoolVar(&rawCells, "csv-raw", false, "write CSV cells as stored, without neutralizing those a spreadsheet would run as formulas")
 	return cmd
 }

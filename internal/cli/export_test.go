@@ -5,7 +5,10 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
@@ -68,4 +71,31 @@ func keys(m map[string]json.RawMessage) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// An export is a new private file, or keeps the mode its owner gave it.
+func TestExportFileModes(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	src := syncFile(t, func(ctx context.Context, st *c1z.Store, id string) error {
+		return st.PutResourceTypes(ctx, id, &connectorv2.ResourceType{Id: "user", DisplayName: "User"})
+	})
+	dir := t.TempDir()
+	for _, format := range []string{"csv", "json", "c1z"} {
+		out := filepath.Join(dir, "out."+format)
+		if _, stderr, code := run(t, "-f", src, "export", format, "--out", out); code != 0 {
+			t.Fatalf("export %s: %s", format, stderr)
+		}
+		if fi, _ := os.Stat(out); fi.Mode().Perm() != 0o600 {
+			t.Fatalf("new %s export has mode %v, want 0600", format, fi.Mode().Perm())
+		}
+		if format == "c1z" {
+			continue // export c1z writes a new file only
+		}
+		os.Chmod(out, 0o640)
+		run(t, "-f", src, "export", format, "--out", out)
+		if fi, _ := os.Stat(out); fi.Mode().Perm() != 0o640 {
+			t.Fatalf("re-export changed the owner's mode to %v", fi.Mode().Perm())
+		}
+	}
 }

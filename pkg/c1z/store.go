@@ -448,13 +448,7 @@ func (s *Store) save(ctx context.Context) error {
 		return fmt.Errorf("leave WAL mode: %w", err)
 	}
 	s.closeDB()
-	// A new file is private; an existing one keeps the mode its owner
-	// gave it.
-	mode := os.FileMode(0o600)
-	if st, err := os.Stat(s.path); err == nil {
-		mode = st.Mode().Perm()
-	}
-	return atomicfile.Write(s.path, mode, func(w io.Writer) error {
+	return atomicfile.Write(s.path, atomicfile.Mode(s.path), func(w io.Writer) error {
 		return encode(w, s.workPath, s.opts.encoder)
 	})
 }
