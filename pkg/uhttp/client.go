@@ -48,12 +48,20 @@ type Retry struct {
 // Option configures New.
 type Option func(*Client) error
 
-// WithBaseURL resolves relative request paths against base.
+// WithBaseURL makes request paths relative to base, as authors expect:
+// with base "https://h/api/v2", GetJSON("users") and GetJSON("/users")
+// both request https://h/api/v2/users. A full URL is used as it is.
 func WithBaseURL(base string) Option {
 	return func(c *Client) error {
 		u, err := url.Parse(base)
 		if err != nil {
 			return fmt.Errorf("uhttp: base URL: %w", err)
+		}
+		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+			return fmt.Errorf("uhttp: base URL %q: want http(s)://host[/path]", base)
+		}
+		if !strings.HasSuffix(u.Path, "/") {
+			u.Path += "/"
 		}
 		c.base = u
 		return nil
@@ -369,6 +377,11 @@ func (c *Client) resolve(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("uhttp: path %q: %w", path, err)
 	}
+	if ref.IsAbs() {
+		return ref.String(), nil
+	}
+	// Below the base's path, whether or not the path starts with a slash.
+	ref.Path = strings.TrimLeft(ref.Path, "/")
 	return c.base.ResolveReference(ref).String(), nil
 }
 

@@ -30,3 +30,24 @@ func ExampleClient_GetJSON() {
 	fmt.Println(page.Users[0].Email, resp.RateLimit.GetRemaining(), len(resp.Annotations))
 	// Output: ada@example.com 41 1
 }
+
+func ExampleWithBaseURL() {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"path":%q}`, r.URL.Path)
+	}))
+	defer api.Close()
+
+	// No trailing slash needed, and a leading one on the path is fine:
+	// both requests go below /api/v2.
+	c, _ := uhttp.New(uhttp.WithBaseURL(api.URL + "/api/v2"))
+	for _, p := range []string{"teams", "/teams/t1"} {
+		var out struct{ Path string }
+		if _, err := c.GetJSON(context.Background(), p, &out); err != nil {
+			panic(err)
+		}
+		fmt.Println(out.Path)
+	}
+	// Output:
+	// /api/v2/teams
+	// /api/v2/teams/t1
+}

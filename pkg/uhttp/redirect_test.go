@@ -151,3 +151,29 @@ func TestErrorsCarryNoCredentials(t *testing.T) {
 		t.Fatalf("a transport error shows the query: %v", err)
 	}
 }
+
+// Paths join the base URL's path, with or without a leading slash.
+func TestPathsJoinTheBase(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.URL.RequestURI())
+		w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	c, err := uhttp.New(uhttp.WithBaseURL(srv.URL + "/api/v2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	for _, p := range []string{"users", "/users", "users?page=2"} {
+		if _, err := c.GetJSON(t.Context(), p, &out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if strings.Join(got, " ") != "/api/v2/users /api/v2/users /api/v2/users?page=2" {
+		t.Fatalf("requested %v", got)
+	}
+	if _, err := uhttp.New(uhttp.WithBaseURL("api.example.com")); err == nil {
+		t.Fatal("a base URL without scheme and host was accepted")
+	}
+}
