@@ -62,3 +62,12 @@ func TestExports(t *testing.T) {
 		t.Fatalf("unknown export format: exit %d %s", code, stderr)
 	}
 }
+
+// A connector that cannot be run has its own exit code, not the one of a
+// missing sync file.
+func TestMissingConnectorExitCode(t *testing.T) {
+	_, stderr, code := run(t, "-f", filepath.Join(t.TempDir(), "s.c1z"), "sync", "--connector", "./no-such-connector")
+	if code != 7 || !strings.Contains(stderr, "no-such-connector") {
+		t.Fatalf("exit %d, %s; want 7 naming the connector", code, stderr)
+	}
+}

@@ -23,6 +23,7 @@ const (
 	ExitBadFile     = 4 // the file is not a c1z, is corrupt, too large, or of an unsupported format
 	ExitNoSync      = 5 // the file holds no matching sync
 	ExitInterrupted = 6 // a sync stopped early; running it again resumes
+	ExitNoConnector = 7 // the connector binary of baton sync cannot be run
 )
 
 // globals are the flags every command shares.
@@ -66,6 +67,8 @@ func exitCode(err error) int {
 	switch {
 	case errors.As(err, &ue):
 		return ExitUsage
+	case errors.Is(err, errNoConnector):
+		return ExitNoConnector
 	case errors.Is(err, fs.ErrNotExist):
 		return ExitNoFile
 	case errors.Is(err, c1z.ErrNotC1Z), errors.Is(err, c1z.ErrCorrupt), errors.Is(err, c1z.ErrTooLarge), errors.Is(err, c1z.ErrUnsupportedFormat):
@@ -79,6 +82,9 @@ func exitCode(err error) int {
 }
 
 var errInterrupted = errors.New("interrupted")
+
+// errNoConnector marks a connector binary that cannot be run.
+var errNoConnector = errors.New("cannot run the connector")
 
 func newRoot(g *globals) *cobra.Command {
 	root := &cobra.Command{
@@ -97,7 +103,8 @@ Exit codes:
   3  the sync file does not exist
   4  the file is not a c1z, is corrupt, too large, or of an unsupported format
   5  the file holds no matching sync
-  6  a sync stopped early; running it again resumes`,
+  6  a sync stopped early; running it again resumes
+  7  the connector given to baton sync is missing or cannot be run`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,6 +36,9 @@ func newSyncCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if path == "" {
 				return usagef("sync needs --connector <path to the connector binary>")
+			}
+			if _, err := exec.LookPath(path); err != nil {
+				return fmt.Errorf("%w %s: %v", errNoConnector, path, err)
 			}
 			ctx := cmd.Context()
 			level := slog.LevelInfo

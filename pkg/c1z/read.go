@@ -374,7 +374,7 @@ func getOne[T proto.Message](ctx context.Context, s *Store, table, syncID, exter
 	var data []byte
 	err = s.db.QueryRowContext(ctx, "select data from "+table+" where external_id = ? and sync_id = ?", externalID, id).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
-		return zero, fmt.Errorf("%w: %s %q in sync %s", ErrNotFound, table, externalID, id)
+		return zero, notFound(table, externalID, id)
 	}
 	if err != nil {
 		return zero, s.readErr(table, err)
@@ -388,6 +388,17 @@ func getOne[T proto.Message](ctx context.Context, s *Store, table, syncID, exter
 
 // ErrNotFound is returned by the Get methods when no object has the id.
 var ErrNotFound = errors.New("not found")
+
+// notFound says what is missing in the words of the contract, not of the
+// tables: "no user \"u99\" in sync ...".
+func notFound(table, externalID, syncID string) error {
+	what := map[string]string{tResourceTypes: "resource type", tEntitlements: "entitlement", tGrants: "grant"}[table]
+	id := externalID
+	if table == tResources {
+		what, id, _ = strings.Cut(externalID, ":")
+	}
+	return fmt.Errorf("no %s %q in sync %s (%w)", what, id, syncID, ErrNotFound)
+}
 
 // ResourceType returns one resource type of a sync.
 func (s *Store) ResourceType(ctx context.Context, syncID, id string) (*connectorv2.ResourceType, error) {

@@ -317,3 +317,17 @@ func TestFailedCommitKeepsBufferedRows(t *testing.T) {
 		t.Fatalf("the row buffered before the failed commit is gone: %v", err)
 	}
 }
+
+// A missing object is named in the contract's words, not the tables'.
+func TestNotFoundSaysWhatIsMissing(t *testing.T) {
+	ctx := context.Background()
+	st, err := c1z.Open(ctx, filepath.Join(t.TempDir(), "s.c1z"))
+	must(t, err)
+	defer st.Close(ctx)
+	run, err := st.StartSync(ctx, c1z.SyncFull, "")
+	must(t, err)
+	_, err = st.Resource(ctx, run.ID, &connectorv2.ResourceId{ResourceType: "user", Resource: "u99"})
+	if !errors.Is(err, c1z.ErrNotFound) || !strings.Contains(err.Error(), `no user "u99" in sync`) || strings.Contains(err.Error(), "v1_") {
+		t.Fatalf("err = %v", err)
+	}
+}
