@@ -262,7 +262,15 @@ func (e *environment) lookupGrantTargets(ctx context.Context, entID string, pid 
 	if err != nil {
 		return nil, nil, err
 	}
-	return ent.(*connectorv2.Entitlement), p.(*connectorv2.Resource), nil
+	e2 := ent.(*connectorv2.Entitlement)
+	if to := e2.GetGrantableTo(); len(to) > 0 && !slices.ContainsFunc(to, func(rt *connectorv2.ResourceType) bool { return rt.GetId() == pid.GetResourceType() }) {
+		var ids []string
+		for _, rt := range to {
+			ids = append(ids, rt.GetId())
+		}
+		return nil, nil, usageErr{fmt.Errorf("%s can be granted to %s only, not to a %s", entID, strings.Join(ids, ", "), pid.GetResourceType())}
+	}
+	return e2, p.(*connectorv2.Resource), nil
 }
 
 // ephemeralRecipient makes a one-time age key so secrets the connector

@@ -349,3 +349,15 @@ func TestRevokeUsesTheStoredGrant(t *testing.T) {
 		t.Fatalf("a second revoke does not say nothing changed:\n%s", r.stderr)
 	}
 }
+
+// A grant to a principal type the entitlement is not grantable to is
+// refused before it reaches the connector.
+func TestGrantRespectsGrantableTo(t *testing.T) {
+	dir := t.TempDir()
+	ok(t, runIn(t, dir, nil, bins.testapp, "--file", "t.c1z"))
+	r := runIn(t, dir, nil, bins.testapp, "--file", "t.c1z", "--provisioning", "--grant-entitlement", "group:g001:member",
+		"--grant-principal", "admin", "--grant-principal-type", "role")
+	if r.code != 2 || !strings.Contains(r.stderr, "can be granted to user, group only") {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+}
