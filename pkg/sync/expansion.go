@@ -20,6 +20,7 @@ func (r *run) stepExpand(ctx context.Context, a action) error {
 		return err
 	}
 	r.expand = st
+	r.count(&r.progress.Expanded, st.Created)
 	_, err = r.st.advance(a.ID, "", false, nil)
 	return err
 }

@@ -16,6 +16,10 @@ type Progress struct {
 	Resources     int
 	Entitlements  int
 	Grants        int
+	// Expanded counts the grants grant expansion created (a principal that
+	// holds an entitlement only through a group), once it has run: the
+	// file's grant count is Grants plus Expanded.
+	Expanded int
 	// Estimated adds up what connectors announced, with their fan-out
 	// tokens (EnqueuePageTokens.estimated_total), is still to come.
 	Estimated int
@@ -76,6 +80,6 @@ func LogProgress(log *slog.Logger, every time.Duration) func(Progress) {
 		}
 		last = time.Now()
 		log.Info("sync progress", "phase", p.Phase, "steps", p.Steps, "resources", p.Resources,
-			"entitlements", p.Entitlements, "grants", p.Grants, "objects_per_second", int(p.Rate()), "elapsed", p.Elapsed.Round(time.Millisecond))
+			"entitlements", p.Entitlements, "grants", p.Grants, "expanded_grants", p.Expanded, "objects_per_second", int(p.Rate()), "elapsed", p.Elapsed.Round(time.Millisecond))
 	}
 }

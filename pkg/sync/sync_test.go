@@ -342,3 +342,15 @@ func TestValidateBeforeTheSyncStarts(t *testing.T) {
 		t.Fatalf("a failed validation saved a file: %v", err)
 	}
 }
+
+// The last progress report accounts for every grant in the file: those
+// listed, and those grant expansion created.
+func TestProgressCountsExpandedGrants(t *testing.T) {
+	var last sync.Progress
+	res, err := syncTo(t, inProcess(t, testconnector.New(20, 6, 3)), filepath.Join(t.TempDir(), "s.c1z"),
+		sync.WithProgress(func(p sync.Progress) { last = p }))
+	must(t, err)
+	if last.Expanded == 0 || int64(last.Grants+last.Expanded) != res.Stats.Grants {
+		t.Fatalf("progress says %d grants + %d expanded, the file holds %d", last.Grants, last.Expanded, res.Stats.Grants)
+	}
+}

@@ -347,7 +347,7 @@ func (s *Syncer) Run(ctx context.Context) (Result, error) {
 	r.progress.Phase, r.progress.Done = "done", true
 	r.report()
 	s.log.InfoContext(ctx, "sync finished", "sync_id", r.syncID, "resources", stats.Resources, "entitlements", stats.Entitlements,
-		"grants", stats.Grants, "duration", res.Duration)
+		"grants", stats.Grants, "of_which_expanded", res.Expand.Created, "duration", res.Duration)
 	return res, nil
 }
 
