@@ -132,6 +132,9 @@ func newResourcesCmd(g *globals) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withStore(cmd, func(ctx context.Context, st *c1z.Store, run c1z.SyncRun) error {
+				if err := (known{typeID: typeID}).check(ctx, st, run.ID); err != nil {
+					return err
+				}
 				types, err := loadTypes(ctx, st, run.ID)
 				if err != nil {
 					return err
@@ -185,6 +188,9 @@ func newEntitlementsCmd(g *globals) *cobra.Command {
 				q := c1z.EntitlementQuery{SyncID: run.ID, ResourceTypeID: typeID}
 				if resID != "" {
 					q = c1z.EntitlementQuery{SyncID: run.ID, Resource: &connectorv2.ResourceId{ResourceType: typeID, Resource: resID}}
+				}
+				if err := (known{typeID: typeID, resource: q.Resource}).check(ctx, st, run.ID); err != nil {
+					return err
 				}
 				if g.json() {
 					l := newJSONList(g.stdout, "entitlements")
@@ -252,6 +258,11 @@ func newGrantsCmd(g *globals) *cobra.Command {
 			}
 			return g.withStore(cmd, func(ctx context.Context, st *c1z.Store, run c1z.SyncRun) error {
 				q.SyncID = run.ID
+				for _, k := range []known{{typeID: q.ResourceTypeID}, {resource: q.Resource, entID: q.EntitlementID}, {resource: q.Principal}} {
+					if err := k.check(ctx, st, run.ID); err != nil {
+						return err
+					}
+				}
 				return g.printGrants(ctx, st, q)
 			})
 		},
@@ -383,6 +394,9 @@ func newPrincipalsCmd(g *globals) *cobra.Command {
 				return usagef("principals needs -e <entitlement id>")
 			}
 			return g.withStore(cmd, func(ctx context.Context, st *c1z.Store, run c1z.SyncRun) error {
+				if err := (known{entID: entID}).check(ctx, st, run.ID); err != nil {
+					return err
+				}
 				types, err := loadTypes(ctx, st, run.ID)
 				if err != nil {
 					return err
@@ -441,8 +455,13 @@ func newAccessCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if err := (known{typeID: typeID, resource: pid}).check(ctx, st, run.ID); err != nil {
+					return err
+				}
 				principal, err := st.Resource(ctx, run.ID, pid)
 				if err != nil {
+					// Known only from grants (an account deleted since, a
+					// guest): it still has access to show.
 					principal = &connectorv2.Resource{Id: pid}
 				}
 				// Grants of one principal are few; group them by resource.

@@ -24,6 +24,7 @@ const (
 	ExitNoSync      = 5 // the file holds no matching sync
 	ExitInterrupted = 6 // a sync stopped early; running it again resumes
 	ExitNoConnector = 7 // the connector binary of baton sync cannot be run
+	ExitUnknown     = 8 // a resource type, resource or entitlement asked about is not in the sync
 )
 
 // globals are the flags every command shares.
@@ -69,6 +70,8 @@ func exitCode(err error) int {
 		return ExitUsage
 	case errors.Is(err, errNoConnector):
 		return ExitNoConnector
+	case errors.Is(err, errUnknown):
+		return ExitUnknown
 	case errors.Is(err, fs.ErrNotExist):
 		return ExitNoFile
 	case errors.Is(err, c1z.ErrNotC1Z), errors.Is(err, c1z.ErrCorrupt), errors.Is(err, c1z.ErrTooLarge), errors.Is(err, c1z.ErrUnsupportedFormat):
@@ -104,7 +107,9 @@ Exit codes:
   4  the file is not a c1z, is corrupt, too large, or of an unsupported format
   5  the file holds no matching sync
   6  a sync stopped early; running it again resumes
-  7  the connector given to baton sync is missing or cannot be run`,
+  7  the connector given to baton sync is missing or cannot be run
+  8  a resource type, resource or entitlement asked about is not in the sync
+     (never an empty answer: a typo must not read as "nobody has access")`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
