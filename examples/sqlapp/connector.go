@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"strconv"
 
 	"golang.org/x/crypto/bcrypt"
 	"google.golang.org/grpc/codes"
@@ -18,6 +17,7 @@ import (
 	"github.com/batonkit/batonkit/pkg/connector"
 	"github.com/batonkit/batonkit/pkg/entitlement"
 	"github.com/batonkit/batonkit/pkg/grant"
+	"github.com/batonkit/batonkit/pkg/pagination"
 	"github.com/batonkit/batonkit/pkg/resource"
 )
 
@@ -64,31 +64,6 @@ func (c *Connector) ResourceSyncers(context.Context) []connector.ResourceSyncer 
 // pageSize is how many rows one page holds; offsets are the page tokens.
 const pageSize = 50
 
-func offset(tok string) (int, error) {
-	if tok == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(tok)
-	if err != nil || n < 0 {
-		return 0, status.Errorf(codes.InvalidArgument, "bad page token %q", tok)
-	}
-	return n, nil
-}
-
-func nextToken(off, got, size int) string {
-	if got < size {
-		return ""
-	}
-	return strconv.Itoa(off + got)
-}
-
-func size(req connector.PageRequest) int {
-	if req.Size > 0 {
-		return req.Size
-	}
-	return pageSize
-}
-
 // --- users ---
 
 type users struct{ db *sql.DB }
@@ -117,12 +92,11 @@ func scanUser(sc interface{ Scan(...any) error }) (*connectorv2.Resource, error)
 
 func (u *users) List(ctx context.Context, _ *connectorv2.ResourceId, req connector.PageRequest) (connector.Page[*connectorv2.Resource], error) {
 	var p connector.Page[*connectorv2.Resource]
-	off, err := offset(req.Token)
+	o, err := pagination.ParseOffset(req.Token, req.Size, pageSize)
 	if err != nil {
-		return p, err
+		return p, status.Error(codes.InvalidArgument, err.Error())
 	}
-	n := size(req)
-	rows, err := u.db.QueryContext(ctx, "select "+userCols+" from users order by id limit ? offset ?", n, off)
+	rows, err := u.db.QueryContext(ctx, "select "+userCols+" from users order by id limit ? offset ?", o.Size, o.Start)
 	if err != nil {
 		return p, err
 	}
@@ -134,7 +108,7 @@ func (u *users) List(ctx context.Context, _ *connectorv2.ResourceId, req connect
 		}
 		p.Items = append(p.Items, r)
 	}
-	p.NextToken = nextToken(off, len(p.Items), n)
+	p.NextToken = o.Next(len(p.Items))
 	return p, rows.Err()
 }
 
@@ -287,12 +261,11 @@ func groupResource(id, name string) (*connectorv2.Resource, error) {
 
 func (g *groups) List(ctx context.Context, _ *connectorv2.ResourceId, req connector.PageRequest) (connector.Page[*connectorv2.Resource], error) {
 	var p connector.Page[*connectorv2.Resource]
-	off, err := offset(req.Token)
+	o, err := pagination.ParseOffset(req.Token, req.Size, pageSize)
 	if err != nil {
-		return p, err
+		return p, status.Error(codes.InvalidArgument, err.Error())
 	}
-	n := size(req)
-	rows, err := g.db.QueryContext(ctx, "select id, name from groups order by id limit ? offset ?", n, off)
+	rows, err := g.db.QueryContext(ctx, "select id, name from groups order by id limit ? offset ?", o.Size, o.Start)
 	if err != nil {
 		return p, err
 	}
@@ -308,7 +281,7 @@ func (g *groups) List(ctx context.Context, _ *connectorv2.ResourceId, req connec
 		}
 		p.Items = append(p.Items, r)
 	}
-	p.NextToken = nextToken(off, len(p.Items), n)
+	p.NextToken = o.Next(len(p.Items))
 	return p, rows.Err()
 }
 
@@ -325,13 +298,12 @@ func (g *groups) Entitlements(_ context.Context, r *connectorv2.Resource, _ conn
 // syncer passes the membership on to that group's own members.
 func (g *groups) Grants(ctx context.Context, r *connectorv2.Resource, req connector.PageRequest) (connector.Page[*connectorv2.Grant], error) {
 	var p connector.Page[*connectorv2.Grant]
-	off, err := offset(req.Token)
+	o, err := pagination.ParseOffset(req.Token, req.Size, pageSize)
 	if err != nil {
-		return p, err
+		return p, status.Error(codes.InvalidArgument, err.Error())
 	}
-	n := size(req)
 	rows, err := g.db.QueryContext(ctx, "select member_type, member_id from group_members where group_id = ? order by member_type, member_id limit ? offset ?",
-		r.GetId().GetResource(), n, off)
+		r.GetId().GetResource(), o.Size, o.Start)
 	if err != nil {
 		return p, err
 	}
@@ -348,7 +320,7 @@ func (g *groups) Grants(ctx context.Context, r *connectorv2.Resource, req connec
 		}
 		p.Items = append(p.Items, grant.New(r, "member", pid, opts...))
 	}
-	p.NextToken = nextToken(off, len(p.Items), n)
+	p.NextToken = o.Next(len(p.Items))
 	return p, rows.Err()
 }
 
@@ -406,12 +378,11 @@ func (r *roles) ResourceType(context.Context) *connectorv2.ResourceType { return
 
 func (r *roles) List(ctx context.Context, _ *connectorv2.ResourceId, req connector.PageRequest) (connector.Page[*connectorv2.Resource], error) {
 	var p connector.Page[*connectorv2.Resource]
-	off, err := offset(req.Token)
+	o, err := pagination.ParseOffset(req.Token, req.Size, pageSize)
 	if err != nil {
-		return p, err
+		return p, status.Error(codes.InvalidArgument, err.Error())
 	}
-	n := size(req)
-	rows, err := r.db.QueryContext(ctx, "select id, name, description from roles order by id limit ? offset ?", n, off)
+	rows, err := r.db.QueryContext(ctx, "select id, name, description from roles order by id limit ? offset ?", o.Size, o.Start)
 	if err != nil {
 		return p, err
 	}
@@ -427,7 +398,7 @@ func (r *roles) List(ctx context.Context, _ *connectorv2.ResourceId, req connect
 		}
 		p.Items = append(p.Items, res)
 	}
-	p.NextToken = nextToken(off, len(p.Items), n)
+	p.NextToken = o.Next(len(p.Items))
 	return p, rows.Err()
 }
 
@@ -442,12 +413,11 @@ func (r *roles) Entitlements(_ context.Context, res *connectorv2.Resource, _ con
 
 func (r *roles) Grants(ctx context.Context, res *connectorv2.Resource, req connector.PageRequest) (connector.Page[*connectorv2.Grant], error) {
 	var p connector.Page[*connectorv2.Grant]
-	off, err := offset(req.Token)
+	o, err := pagination.ParseOffset(req.Token, req.Size, pageSize)
 	if err != nil {
-		return p, err
+		return p, status.Error(codes.InvalidArgument, err.Error())
 	}
-	n := size(req)
-	rows, err := r.db.QueryContext(ctx, "select user_id from role_assignments where role_id = ? order by user_id limit ? offset ?", res.GetId().GetResource(), n, off)
+	rows, err := r.db.QueryContext(ctx, "select user_id from role_assignments where role_id = ? order by user_id limit ? offset ?", res.GetId().GetResource(), o.Size, o.Start)
 	if err != nil {
 		return p, err
 	}
@@ -459,7 +429,7 @@ func (r *roles) Grants(ctx context.Context, res *connectorv2.Resource, req conne
 		}
 		p.Items = append(p.Items, grant.New(res, "assigned", resource.ID("user", uid)))
 	}
-	p.NextToken = nextToken(off, len(p.Items), n)
+	p.NextToken = o.Next(len(p.Items))
 	return p, rows.Err()
 }
 
