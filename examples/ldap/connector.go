@@ -127,7 +127,7 @@ func (c *Connector) Validate(ctx context.Context) (annotations.Annotations, erro
 
 // ResourceSyncers implements connector.Connector.
 func (c *Connector) ResourceSyncers(context.Context) []connector.ResourceSyncer {
-	return []connector.ResourceSyncer{&users{c}, &groups{c}}
+	return []connector.ResourceSyncer{&users{c: c}, &groups{c}}
 }
 
 // search runs one request on the named connection, dialing it first if
@@ -213,7 +213,10 @@ func (c *Connector) page(ctx context.Context, on, base, filter string, attrs []s
 	return res.Entries, next, nil
 }
 
-type users struct{ c *Connector }
+type users struct {
+	connector.NoAccess // nothing is granted on a person
+	c                  *Connector
+}
 
 func (u *users) ResourceType(context.Context) *connectorv2.ResourceType { return userType }
 
@@ -240,14 +243,6 @@ func (u *users) List(ctx context.Context, _ *connectorv2.ResourceId, req connect
 	}
 	p.NextToken = next
 	return p, nil
-}
-
-func (u *users) Entitlements(context.Context, *connectorv2.Resource, connector.PageRequest) (connector.Page[*connectorv2.Entitlement], error) {
-	return connector.Page[*connectorv2.Entitlement]{}, nil
-}
-
-func (u *users) Grants(context.Context, *connectorv2.Resource, connector.PageRequest) (connector.Page[*connectorv2.Grant], error) {
-	return connector.Page[*connectorv2.Grant]{}, nil
 }
 
 func firstOf(e *goldap.Entry, attrs ...string) string {

@@ -221,3 +221,19 @@ type AssetGetter interface {
 type Cleaner interface {
 	Cleanup(ctx context.Context) error
 }
+
+// NoAccess is embedded in a ResourceSyncer for a type that nothing is
+// granted on (users, usually): it supplies empty Entitlements and Grants.
+// Announce the type with SkipEntitlementsAndGrants too, so syncers do not
+// even ask.
+type NoAccess struct{}
+
+// Entitlements returns no entitlements.
+func (NoAccess) Entitlements(context.Context, *connectorv2.Resource, PageRequest) (Page[*connectorv2.Entitlement], error) {
+	return Page[*connectorv2.Entitlement]{}, nil
+}
+
+// Grants returns no grants.
+func (NoAccess) Grants(context.Context, *connectorv2.Resource, PageRequest) (Page[*connectorv2.Grant], error) {
+	return Page[*connectorv2.Grant]{}, nil
+}

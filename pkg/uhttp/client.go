@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -32,6 +33,7 @@ type Client struct {
 	base      *url.URL
 	auth      func(*http.Request) error
 	redirects RedirectPolicy
+	log       *slog.Logger
 	userAgent string
 	retry     Retry
 	limiter   *rate.Limiter
@@ -168,6 +170,10 @@ func WithRateLimit(perSecond float64, burst int) Option {
 		return nil
 	}
 }
+
+// WithLogger logs every request at debug level: method, URL without its
+// query, status, time and attempt; never headers or bodies.
+func WithLogger(l *slog.Logger) Option { return func(c *Client) error { c.log = l; return nil } }
 
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option { return func(c *Client) error { c.userAgent = ua; return nil } }
@@ -340,7 +346,16 @@ func (c *Client) DoJSON(ctx context.Context, method, path string, body, out any)
 				return nil, err
 			}
 		}
+		began := time.Now()
 		resp, rerr := c.hc.Do(req)
+		if c.log != nil {
+			code := 0
+			if resp != nil {
+				code = resp.StatusCode
+			}
+			c.log.DebugContext(ctx, "http request", "method", method, "url", withoutQuery(u), "status", code,
+				"duration", time.Since(began).Round(time.Microsecond), "attempt", attempt)
+		}
 		var res *Response
 		var fail *Error
 		if rerr != nil {

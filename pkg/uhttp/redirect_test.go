@@ -3,6 +3,7 @@ package uhttp_test
 import (
 	"crypto/tls"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"golang.org/x/oauth2/clientcredentials"
 
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/uhttp"
 )
 
@@ -175,5 +177,38 @@ func TestPathsJoinTheBase(t *testing.T) {
 	}
 	if _, err := uhttp.New(uhttp.WithBaseURL("api.example.com")); err == nil {
 		t.Fatal("a base URL without scheme and host was accepted")
+	}
+}
+
+// 409 on a grant and 404 on a revoke are "nothing to do", reported as the
+// contract asks; the debug log shows each request without its query.
+func TestProvisioningHelpersAndRequestLog(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost:
+			w.WriteHeader(http.StatusConflict)
+		case http.MethodDelete:
+			w.WriteHeader(http.StatusNotFound)
+		default:
+			w.WriteHeader(http.StatusForbidden)
+		}
+	}))
+	defer srv.Close()
+	var logs strings.Builder
+	c, _ := uhttp.New(uhttp.WithBaseURL(srv.URL), uhttp.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	_, err := c.PostJSON(t.Context(), "members?key=k-1", map[string]string{"user": "u1"}, nil)
+	if annos, err := uhttp.AlreadyGranted(err); err != nil || !annos.Contains(&connectorv2.GrantAlreadyExists{}) {
+		t.Fatalf("409: %v %v", annos, err)
+	}
+	_, err = c.DoJSON(t.Context(), http.MethodDelete, "members/u1", nil, nil)
+	if annos, err := uhttp.AlreadyRevoked(err); err != nil || !annos.Contains(&connectorv2.GrantAlreadyRevoked{}) {
+		t.Fatalf("404: %v %v", annos, err)
+	}
+	_, err = c.GetJSON(t.Context(), "members", nil)
+	if _, err := uhttp.AlreadyGranted(err); err == nil {
+		t.Fatal("a 403 became success")
+	}
+	if !strings.Contains(logs.String(), "status=409") || !strings.Contains(logs.String(), "method=DELETE") || strings.Contains(logs.String(), "k-1") {
+		t.Fatalf("request log:\n%s", logs.String())
 	}
 }
