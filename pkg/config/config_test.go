@@ -202,3 +202,22 @@ func TestBadSecretFlagIsNotEchoed(t *testing.T) {
 		t.Fatalf("good secret flags: %v %v", v, err)
 	}
 }
+
+func TestDisplayNames(t *testing.T) {
+	for _, tc := range []struct {
+		f    config.Field
+		want string
+	}{
+		{config.String("base-url", "x"), "Base URL"},
+		{config.String("bind-dn", "x"), "Bind DN"},
+		{config.String("page-size", "x"), "Page Size"},
+		{config.String("token", "x", config.WithLabel("Personal access token")), "Personal access token"},
+	} {
+		if got := tc.f.DisplayName(); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.f.Name, got, tc.want)
+		}
+	}
+	if (config.Schema{Fields: []config.Field{config.String("base-url", "x")}}).Proto().GetFields()[0].GetDisplayName() != "Base URL" {
+		t.Fatal("the schema does not carry the display name")
+	}
+}

@@ -12,7 +12,7 @@ import (
 func (s Schema) Proto() *configv1.Configuration {
 	out := &configv1.Configuration{DisplayName: s.DisplayName, HelpUrl: s.HelpURL}
 	for _, f := range s.Fields {
-		pf := &configv1.Field{Name: f.Name, DisplayName: f.Name, Description: f.Description, Placeholder: f.Placeholder,
+		pf := &configv1.Field{Name: f.Name, DisplayName: f.DisplayName(), Description: f.Description, Placeholder: f.Placeholder,
 			IsRequired: f.Required, IsSecret: f.Secret}
 		if f.Secret {
 			f.Default = nil // a secret's default is a secret too: never described

@@ -33,6 +33,31 @@ type Field struct {
 	Required    bool
 	Secret      bool
 	Hidden      bool // not shown in --help
+	// Label is the name a settings form shows ("Base URL"); by default
+	// the name in words ("base-url" gives "Base URL").
+	Label string
+}
+
+// WithLabel sets the name a settings form shows for the field.
+func WithLabel(l string) FieldOption { return func(f *Field) { f.Label = l } }
+
+// DisplayName is the field's Label, or its name in words.
+func (f Field) DisplayName() string {
+	if f.Label != "" {
+		return f.Label
+	}
+	words := strings.Split(f.Name, "-")
+	for i, w := range words {
+		switch w {
+		case "url", "id", "api", "dn", "tls", "ldap", "sso", "oauth", "ssl", "uri", "ip":
+			words[i] = strings.ToUpper(w)
+		default:
+			if w != "" {
+				words[i] = strings.ToUpper(w[:1]) + w[1:]
+			}
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // EnvVar is the field's environment variable: BATON_ + UPPER_SNAKE name.
