@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -219,5 +220,30 @@ func TestDisplayNames(t *testing.T) {
 	}
 	if (config.Schema{Fields: []config.Field{config.String("base-url", "x")}}).Proto().GetFields()[0].GetDisplayName() != "Base URL" {
 		t.Fatal("the schema does not carry the display name")
+	}
+}
+
+func TestDurationField(t *testing.T) {
+	s := config.Schema{Fields: []config.Field{config.Duration("every", "how often", config.Default("10s"))}}
+	for _, tc := range []struct {
+		env  string
+		want time.Duration
+		err  bool
+	}{{"", 10 * time.Second, false}, {"1m30s", 90 * time.Second, false}, {"soon", 0, true}} {
+		if tc.env != "" {
+			t.Setenv("BATON_EVERY", tc.env)
+		}
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		s.Bind(fs)
+		v, err := s.Load(fs)
+		if tc.err {
+			if err == nil || !strings.Contains(err.Error(), "BATON_EVERY") {
+				t.Fatalf("%q: err = %v, want one naming BATON_EVERY", tc.env, err)
+			}
+			continue
+		}
+		if err != nil || v.Duration("every") != tc.want {
+			t.Fatalf("%q: %v %v", tc.env, v.Duration("every"), err)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
@@ -40,7 +41,7 @@ func (s Schema) Bind(fs *pflag.FlagSet) {
 		switch f.Kind {
 		case KindBool:
 			fs.Bool(f.Name, false, usage)
-		case KindInt:
+		case KindInt, KindDuration:
 			// Parsed by Load, not pflag, so a bad value's error names the
 			// environment variable too.
 			fs.String(f.Name, "", usage)
@@ -164,6 +165,17 @@ func coerce(f Field, raw any) (any, error) {
 			return x, nil
 		case string:
 			return strconv.Atoi(strings.TrimSpace(x))
+		}
+	case KindDuration:
+		switch x := raw.(type) {
+		case time.Duration:
+			return x, nil
+		case string:
+			d, err := time.ParseDuration(strings.TrimSpace(x))
+			if err != nil || d < 0 {
+				return nil, fmt.Errorf("want a duration such as 30s or 5m")
+			}
+			return d, nil
 		}
 	case KindStringList:
 		switch x := raw.(type) {
@@ -310,6 +322,9 @@ func (v *Values) String(name string) string { s, _ := v.vals[name].(string); ret
 
 // Bool returns a boolean field.
 func (v *Values) Bool(name string) bool { b, _ := v.vals[name].(bool); return b }
+
+// Duration returns a duration field's value.
+func (v *Values) Duration(name string) time.Duration { d, _ := v.vals[name].(time.Duration); return d }
 
 // Int returns an integer field.
 func (v *Values) Int(name string) int { i, _ := v.vals[name].(int); return i }

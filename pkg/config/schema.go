@@ -15,11 +15,12 @@ const (
 	KindInt
 	KindStringList
 	KindStringMap
-	KindSelect // one string out of Options
+	KindSelect   // one string out of Options
+	KindDuration // a Go duration ("10s", "1h30m")
 )
 
 func (k Kind) String() string {
-	return [...]string{"string", "bool", "int", "string list", "string map", "select"}[k]
+	return [...]string{"string", "bool", "int", "string list", "string map", "select", "duration"}[k]
 }
 
 // Field is one setting.
@@ -106,6 +107,11 @@ func Bool(name, desc string, opts ...FieldOption) Field { return newField(name, 
 
 // Int declares an integer field.
 func Int(name, desc string, opts ...FieldOption) Field { return newField(name, KindInt, desc, opts) }
+
+// Duration is a time.Duration setting, written as Go writes them ("30s").
+func Duration(name, desc string, opts ...FieldOption) Field {
+	return newField(name, KindDuration, desc, opts)
+}
 
 // StringList declares a list of strings (repeat the flag or separate with commas).
 func StringList(name, desc string, opts ...FieldOption) Field {

@@ -63,7 +63,7 @@ var opsFields = []config.Field{
 	config.Select("log-format", "log format", []string{"text", "json"}, config.Default("text")),
 	config.Int("workers", "listings of one phase run at once (1, the default, is Baton's order: one call at a time)", config.Default(1)),
 	config.Bool("allow-partial", "finish a sync even when the connector used a protocol feature this syncer cannot honour (the file may be incomplete)"),
-	config.String("checkpoint-interval", "how often the resume state is saved during a phase", config.Default("10s")),
+	config.Duration("checkpoint-interval", "how often the resume state is saved during a phase (every writer batch saves it too)", config.Default("10s")),
 	config.Bool("skip-grants", "sync resources and entitlements, not grants"),
 	config.Bool("skip-entitlements-and-grants", "sync resource types and resources only"),
 	config.StringList("sync-resource-types", "only sync these resource types"),
@@ -183,10 +183,7 @@ func (e *environment) sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	every, err := time.ParseDuration(e.cfg.String("checkpoint-interval"))
-	if err != nil {
-		return usageErr{fmt.Errorf("--checkpoint-interval: %w", err)}
-	}
+	every := e.cfg.Duration("checkpoint-interval")
 	opts := []sync.Option{sync.WithLogger(e.log), sync.WithWorkers(e.cfg.Int("workers")), sync.WithCheckpointInterval(every), sync.WithSessions(sessions),
 		sync.WithProgress(sync.LogProgress(e.log, 10*time.Second)),
 		sync.WithResourceTypes(e.cfg.StringList("sync-resource-types")...)}
