@@ -43,8 +43,8 @@ func (s Schema) Bind(fs *pflag.FlagSet) {
 			fs.Bool(f.Name, false, usage)
 		case KindInt, KindDuration:
 			// Parsed by Load, not pflag, so a bad value's error names the
-			// environment variable too.
-			fs.String(f.Name, "", usage)
+			// environment variable too; --help still shows the type.
+			fs.Var(&textValue{kind: f.Kind.String()}, f.Name, usage)
 		case KindStringList, KindStringMap:
 			if f.Secret {
 				// Parsed by Load: pflag's own errors quote the bad value.
@@ -371,3 +371,14 @@ func (v *Values) Format(s fmt.State, _ rune) {
 	}
 	fmt.Fprint(s, "}")
 }
+
+// textValue holds a flag's text for Load to parse, under the name of its
+// kind for --help.
+type textValue struct {
+	kind string
+	text string
+}
+
+func (t *textValue) String() string     { return t.text }
+func (t *textValue) Set(v string) error { t.text = v; return nil }
+func (t *textValue) Type() string       { return t.kind }

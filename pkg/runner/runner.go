@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/config"
@@ -112,6 +113,14 @@ func Run(ctx context.Context, c Command, args []string, stdio IO) int {
 		return env.sync(cmd.Context())
 	}
 	root.AddCommand(env.capabilitiesCmd(), env.configCmd(), env.serviceCmd())
+	defaultHelp := root.HelpFunc()
+	root.SetHelpFunc(func(cmd *cobra.Command, args []string) {
+		if cmd != root {
+			defaultHelp(cmd, args)
+			return
+		}
+		writeHelp(root, c)
+	})
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr{err} })
 
 	err = root.ExecuteContext(ctx)
@@ -130,6 +139,51 @@ func Run(ctx context.Context, c Command, args []string, stdio IO) int {
 }
 
 type usageErr struct{ error }
+
+// writeHelp prints the connector's own settings apart from the SDK's
+// sync settings and one-shot operations, so an operator finds the few
+// that are about the app first.
+func writeHelp(root *cobra.Command, c Command) {
+	own := map[string]bool{}
+	for _, f := range c.Schema.Fields {
+		own[f.Name] = true
+	}
+	groups := []struct {
+		title string
+		fs    *pflag.FlagSet
+	}{
+		{"Settings of " + c.Name + ":", pflag.NewFlagSet("own", pflag.ContinueOnError)},
+		{"Sync settings:", pflag.NewFlagSet("sync", pflag.ContinueOnError)},
+		{"One-shot operations (with --provisioning):", pflag.NewFlagSet("ops", pflag.ContinueOnError)},
+	}
+	add := func(f *pflag.Flag) {
+		switch {
+		case own[f.Name]:
+			groups[0].fs.AddFlag(f)
+		case root.Flags().Lookup(f.Name) != nil && root.PersistentFlags().Lookup(f.Name) == nil && f.Name != "help" && f.Name != "version":
+			groups[2].fs.AddFlag(f)
+		default:
+			groups[1].fs.AddFlag(f)
+		}
+	}
+	root.InitDefaultHelpFlag()
+	root.InitDefaultVersionFlag()
+	root.PersistentFlags().VisitAll(add)
+	root.LocalNonPersistentFlags().VisitAll(add)
+	w := root.OutOrStdout()
+	fmt.Fprintf(w, "%s\n\nUsage:\n  %s [flags]\n  %s [command]\n\nCommands:\n", root.Short, c.Name, c.Name)
+	for _, sub := range root.Commands() {
+		if sub.IsAvailableCommand() {
+			fmt.Fprintf(w, "  %-14s %s\n", sub.Name(), sub.Short)
+		}
+	}
+	for _, g := range groups {
+		if g.fs.HasAvailableFlags() {
+			fmt.Fprintf(w, "\n%s\n%s", g.title, g.fs.FlagUsages())
+		}
+	}
+	fmt.Fprintf(w, "\nEvery setting can also be a BATON_* variable or a key of the YAML file given with --config.\nSecrets belong there, never on the command line.\n")
+}
 
 // environment is what every subcommand shares once flags are parsed.
 type environment struct {

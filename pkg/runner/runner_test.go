@@ -361,3 +361,14 @@ func TestGrantRespectsGrantableTo(t *testing.T) {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 }
+
+// --help lists the connector's own settings apart from the SDK's, with
+// typed flags.
+func TestHelpGroupsTheConnectorsSettings(t *testing.T) {
+	out := ok(t, runIn(t, t.TempDir(), nil, bins.testapp, "--help")).stdout
+	own, sdk, ops := strings.Index(out, "Settings of baton-testapp:"), strings.Index(out, "Sync settings:"), strings.Index(out, "One-shot operations")
+	key, workers := strings.Index(out, "--api-key"), strings.Index(out, "--workers int")
+	if own < 0 || sdk < own || ops < sdk || key < own || key > sdk || workers < sdk || workers > ops || !strings.Contains(out, "--checkpoint-interval duration") {
+		t.Fatalf("help is not grouped:\n%s", out)
+	}
+}
