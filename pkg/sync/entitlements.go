@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
@@ -116,47 +117,72 @@ func (r *run) leafResource(ctx context.Context, a action) (*connectorv2.Resource
 	return res, nil, nil
 }
 
-// pageEntitlements lists one page of a resource's (or a type-scoped
-// type's) entitlements.
-func (r *run) pageEntitlements(ctx context.Context, a action) (pageResult, error) {
+// leafPage is what every page of an entitlement or grant listing shares:
+// the call (with retries) for a's resource or type, rate-limit pacing, the
+// protocol audit, the page bound, the sibling cursors, and validation
+// (invalid objects are dropped and counted as kind).
+type leafPage[T interface{ GetId() string }] struct {
+	items   []T // the valid ones
+	annos   []*anypb.Any
+	next    string
+	spawned []action
+}
+
+func fetchLeaf[T interface{ GetId() string }](ctx context.Context, r *run, a action, call, kind string,
+	list func(res *connectorv2.Resource, reqAnnos annotations.Annotations) ([]T, string, []*anypb.Any, error)) (leafPage[T], error) {
+	var p leafPage[T]
 	res, reqAnnos, err := r.leafResource(ctx, a)
 	if err != nil {
-		return pageResult{}, err
+		return p, err
 	}
-	var resp *connectorv2.EntitlementsServiceListEntitlementsResponse
-	err = r.s.call(ctx, "ListEntitlements", func() (err error) {
-		resp, err = r.s.client.ListEntitlements(ctx, &connectorv2.EntitlementsServiceListEntitlementsRequest{
-			Resource: res, PageToken: a.PageToken, PageSize: uint32(r.s.opts.pageSize), ActiveSyncId: r.syncID, Annotations: reqAnnos})
+	var items []T
+	err = r.s.call(ctx, call, func() (err error) {
+		items, p.next, p.annos, err = list(res, reqAnnos)
 		return err
 	})
 	if err != nil {
-		return pageResult{}, fmt.Errorf("list entitlements of %s: %w", target(a), err)
+		return p, fmt.Errorf("list %ss of %s: %w", kind, target(a), err)
 	}
-	r.s.pace(ctx, resp.GetAnnotations())
-	if err := r.checkResponse(ctx, "ListEntitlements", a, resp.GetAnnotations()); err != nil {
-		return pageResult{}, err
+	r.s.pace(ctx, p.annos)
+	if err := r.checkResponse(ctx, call, a, p.annos); err != nil {
+		return p, err
 	}
-	if err := r.checkPage(a, len(resp.GetList())); err != nil {
-		return pageResult{}, err
+	if err := r.checkPage(a, len(items)); err != nil {
+		return p, err
 	}
-	spawned, estimated, err := enqueued(a, resp.GetAnnotations())
+	spawned, estimated, err := enqueued(a, p.annos)
+	if err != nil {
+		return p, err
+	}
+	p.spawned = spawned
+	r.count(&r.progress.Estimated, int(estimated))
+	p.items = make([]T, 0, len(items))
+	for _, it := range items {
+		if err := contract.Validate(it); err != nil {
+			r.drop(kind, it.GetId(), err)
+			continue
+		}
+		p.items = append(p.items, it)
+	}
+	return p, nil
+}
+
+// pageEntitlements lists one page of a resource's (or a type-scoped
+// type's) entitlements.
+func (r *run) pageEntitlements(ctx context.Context, a action) (pageResult, error) {
+	p, err := fetchLeaf(ctx, r, a, "ListEntitlements", "entitlement", func(res *connectorv2.Resource, reqAnnos annotations.Annotations) ([]*connectorv2.Entitlement, string, []*anypb.Any, error) {
+		resp, err := r.s.client.ListEntitlements(ctx, &connectorv2.EntitlementsServiceListEntitlementsRequest{
+			Resource: res, PageToken: a.PageToken, PageSize: uint32(r.s.opts.pageSize), ActiveSyncId: r.syncID, Annotations: reqAnnos})
+		return resp.GetList(), resp.GetNextPageToken(), resp.GetAnnotations(), err
+	})
 	if err != nil {
 		return pageResult{}, err
 	}
-	r.count(&r.progress.Estimated, int(estimated))
-	batch := make([]*connectorv2.Entitlement, 0, len(resp.GetList()))
-	for _, e := range resp.GetList() {
-		if err := contract.Validate(e); err != nil {
-			r.drop("entitlement", e.GetId(), err)
-			continue
-		}
-		batch = append(batch, e)
-	}
-	if err := r.s.store.PutEntitlements(ctx, r.syncID, batch...); err != nil {
+	if err := r.s.store.PutEntitlements(ctx, r.syncID, p.items...); err != nil {
 		return pageResult{}, err
 	}
-	r.count(&r.progress.Entitlements, len(batch))
-	return pageResult{next: resp.GetNextPageToken(), spawned: spawned}, nil
+	r.count(&r.progress.Entitlements, len(p.items))
+	return pageResult{next: p.next, spawned: p.spawned}, nil
 }
 
 // target names what a leaf lists, for errors.

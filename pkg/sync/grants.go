@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"google.golang.org/protobuf/types/known/anypb"
+
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
 	"github.com/batonkit/batonkit/pkg/contract"
@@ -12,50 +14,27 @@ import (
 // pageGrants lists one page of a resource's (or a type-scoped type's)
 // grants.
 func (r *run) pageGrants(ctx context.Context, a action) (pageResult, error) {
-	res, reqAnnos, err := r.leafResource(ctx, a)
-	if err != nil {
-		return pageResult{}, err
-	}
-	var resp *connectorv2.GrantsServiceListGrantsResponse
-	err = r.s.call(ctx, "ListGrants", func() (err error) {
-		resp, err = r.s.client.ListGrants(ctx, &connectorv2.GrantsServiceListGrantsRequest{
+	p, err := fetchLeaf(ctx, r, a, "ListGrants", "grant", func(res *connectorv2.Resource, reqAnnos annotations.Annotations) ([]*connectorv2.Grant, string, []*anypb.Any, error) {
+		resp, err := r.s.client.ListGrants(ctx, &connectorv2.GrantsServiceListGrantsRequest{
 			Resource: res, PageToken: a.PageToken, PageSize: uint32(r.s.opts.pageSize), ActiveSyncId: r.syncID, Annotations: reqAnnos})
-		return err
+		return resp.GetList(), resp.GetNextPageToken(), resp.GetAnnotations(), err
 	})
 	if err != nil {
-		return pageResult{}, fmt.Errorf("list grants of %s: %w", target(a), err)
-	}
-	r.s.pace(ctx, resp.GetAnnotations())
-	if err := r.checkResponse(ctx, "ListGrants", a, resp.GetAnnotations()); err != nil {
 		return pageResult{}, err
 	}
-	if err := r.checkPage(a, len(resp.GetList())); err != nil {
-		return pageResult{}, err
-	}
-	spawned, estimated, err := enqueued(a, resp.GetAnnotations())
-	if err != nil {
-		return pageResult{}, err
-	}
-	r.count(&r.progress.Estimated, int(estimated))
-	batch := make([]*connectorv2.Grant, 0, len(resp.GetList()))
-	for _, g := range resp.GetList() {
-		if err := contract.Validate(g); err != nil {
-			r.drop("grant", g.GetId(), err)
-			continue
-		}
+	for _, g := range p.items {
 		r.checkGrant(ctx, g)
-		batch = append(batch, g)
 	}
-	if annotations.Annotations(resp.GetAnnotations()).Contains(&connectorv2.InsertResourceGrants{}) {
-		if err := r.insertGrantResources(ctx, batch); err != nil {
+	if annotations.Annotations(p.annos).Contains(&connectorv2.InsertResourceGrants{}) {
+		if err := r.insertGrantResources(ctx, p.items); err != nil {
 			return pageResult{}, err
 		}
 	}
-	if err := r.s.store.PutGrants(ctx, r.syncID, batch...); err != nil {
+	if err := r.s.store.PutGrants(ctx, r.syncID, p.items...); err != nil {
 		return pageResult{}, err
 	}
-	r.count(&r.progress.Grants, len(batch))
-	return pageResult{next: resp.GetNextPageToken(), spawned: spawned}, nil
+	r.count(&r.progress.Grants, len(p.items))
+	return pageResult{next: p.next, spawned: p.spawned}, nil
 }
 
 // insertGrantResources stores the resources that a page of grants is on
