@@ -55,6 +55,10 @@ type Connector struct {
 	PageSize int
 	Faults   Faults
 	Latency  time.Duration // added to every listing call
+	// RevokeInherited makes group Revoke take an inherited membership away
+	// by removing the principal from the groups it came through
+	// (connector.InheritedRevoker).
+	RevokeInherited bool
 
 	mu      sync.Mutex
 	users   []string
@@ -352,12 +356,25 @@ func (g *groups) Revoke(_ context.Context, gr *connectorv2.Grant) (annotations.A
 	g.c.mu.Lock()
 	defer g.c.mu.Unlock()
 	i := slices.Index(g.c.members[gid], p)
-	if i < 0 {
+	if i >= 0 {
+		g.c.members[gid] = slices.Delete(g.c.members[gid], i, i+1)
+		return nil, nil
+	}
+	if !g.c.RevokeInherited || len(gr.GetSources().GetSources()) == 0 {
 		return annotations.New(&connectorv2.GrantAlreadyRevoked{}), nil
 	}
-	g.c.members[gid] = slices.Delete(g.c.members[gid], i, i+1)
+	for src := range gr.GetSources().GetSources() {
+		via, _, err := entitlement.ParseID(src)
+		if err != nil || via.GetResourceType() != "group" || via.GetResource() == gid {
+			continue
+		}
+		g.c.members[via.GetResource()] = slices.DeleteFunc(g.c.members[via.GetResource()], func(m string) bool { return m == p })
+	}
 	return nil, nil
 }
+
+// RevokesInherited implements connector.InheritedRevoker.
+func (g *groups) RevokesInherited() bool { return g.c.RevokeInherited }
 
 func (g *groups) Create(_ context.Context, r *connectorv2.Resource) (*connectorv2.Resource, annotations.Annotations, error) {
 	id := r.GetId().GetResource()

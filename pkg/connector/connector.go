@@ -109,6 +109,19 @@ type Provisioner interface {
 	Revoke(ctx context.Context, g *connectorv2.Grant) (annotations.Annotations, error)
 }
 
+// InheritedRevoker is implemented by a Provisioner whose Revoke can also
+// take away access a principal holds only through another grant (a role a
+// user has through a team, say), by whatever change the app needs for
+// that. Without it the runner refuses such a revoke and names the grants
+// that give the access, because passing it on would let Revoke report
+// success for access that stays.
+type InheritedRevoker interface {
+	Provisioner
+	// RevokesInherited reports whether Revoke handles inherited grants;
+	// a wrapper may decide per configuration.
+	RevokesInherited() bool
+}
+
 // ResourceCreator is implemented by a ResourceSyncer that can create
 // resources of its type.
 type ResourceCreator interface {

@@ -33,8 +33,9 @@
 //
 // Everything beyond reading is optional and discovered by type assertion,
 // as database/sql/driver does: implement Provisioner on a syncer and its
-// entitlements can be granted and revoked; ResourceGetter enables targeted
-// syncs; ResourceCreator, ResourceDeleter, AccountCreator and
+// entitlements can be granted and revoked (InheritedRevoker says Revoke
+// also handles access held only through another grant); ResourceGetter
+// enables targeted syncs; ResourceCreator, ResourceDeleter, AccountCreator and
 // CredentialRotator manage objects and secrets. On the Connector itself,
 // TicketManager, EventFeedProvider, ActionManager, AssetGetter and Cleaner
 // add the rest of the contract. GetMetadata reports exactly what is

@@ -37,6 +37,13 @@ func (s *Server) Revoke(ctx context.Context, req *connectorv2.GrantManagerServic
 	return &connectorv2.GrantManagerServiceRevokeResponse{Annotations: annos}, nil
 }
 
+// RevokesInherited reports whether the syncer of resourceType revokes
+// grants a principal holds only through other grants (InheritedRevoker).
+func (s *Server) RevokesInherited(resourceType string) bool {
+	r, ok := s.syncers[resourceType].(InheritedRevoker)
+	return ok && r.RevokesInherited()
+}
+
 func (s *Server) provisioner(typeID string) (Provisioner, error) {
 	rs, err := s.syncer(typeID)
 	if err != nil {

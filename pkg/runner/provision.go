@@ -95,7 +95,7 @@ func (e *environment) provision(ctx context.Context, p *provisioning) error {
 		e.log.Info(what, "entitlement", p.grantEntitlement, "principal", p.grantPrincipalTyp+":"+p.grantPrincipal, "grants", len(resp.GetGrants()))
 		return out(resp)
 	case p.revokeGrant != "":
-		g, err := e.revocable(ctx, p.revokeGrant)
+		g, err := e.revocable(ctx, srv, p.revokeGrant)
 		if err != nil {
 			return err
 		}
@@ -222,9 +222,10 @@ func (e *environment) lookup(ctx context.Context, get func(*c1z.Store) (proto.Me
 // revocable reads a grant from the file for Revoke: with its entitlement
 // as stored (slug, purpose and all, as Grant receives it), and only if the
 // principal holds it directly. A grant that exists only through grant
-// expansion is not the connector's to revoke: the error names the grants
-// that give it.
-func (e *environment) revocable(ctx context.Context, id string) (*connectorv2.Grant, error) {
+// expansion is refused, naming the grants that give it, unless the
+// entitlement's syncer says its Revoke handles those
+// (connector.InheritedRevoker).
+func (e *environment) revocable(ctx context.Context, srv *connector.Server, id string) (*connectorv2.Grant, error) {
 	var g *connectorv2.Grant
 	_, err := e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) {
 		stored, err := st.Grant(ctx, "", id)
@@ -242,6 +243,10 @@ func (e *environment) revocable(ctx context.Context, id string) (*connectorv2.Gr
 	}
 	sources := g.GetSources().GetSources()
 	if len(sources) == 0 || sources[g.GetEntitlement().GetId()] != nil {
+		return g, nil
+	}
+	if srv.RevokesInherited(g.GetEntitlement().GetResource().GetId().GetResourceType()) {
+		e.log.Info("the grant is inherited; the connector revokes such grants itself", "grant", id)
 		return g, nil
 	}
 	var via []string

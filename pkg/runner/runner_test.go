@@ -333,6 +333,11 @@ func TestRevokeUsesTheStoredGrant(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.stderr, "not held directly") || !strings.Contains(r.stderr, via) {
 		t.Fatalf("revoking an inherited grant: exit %d, %s", r.code, r.stderr)
 	}
+	// A connector that says its Revoke handles inherited grants gets it.
+	r = ok(t, runIn(t, dir, nil, bins.testapp, "--file", "t.c1z", "--revoke-inherited", "--provisioning", "--revoke-grant", inherited))
+	if !strings.Contains(r.stderr, "the connector revokes such grants itself") || !strings.Contains(r.stderr, "msg=revoked") {
+		t.Fatalf("an opted-in connector's inherited revoke:\n%s", r.stderr)
+	}
 	r = ok(t, runIn(t, dir, nil, bins.testapp, "--file", "t.c1z", "--provisioning", "--revoke-grant", direct))
 	if !strings.Contains(r.stderr, "msg=revoked") {
 		t.Fatalf("the log does not say the grant was revoked:\n%s", r.stderr)

@@ -20,6 +20,7 @@ func main() {
 			config.Int("groups", "number of groups", config.Default(6)),
 			config.String("latency", "delay added to every call", config.Default("0s")),
 			config.String("api-key", "a secret that must never be printed", config.Secret()),
+			config.Bool("revoke-inherited", "group revokes also take away membership held through other groups"),
 		},
 	}
 	runner.Main("baton-testapp", "test", schema, func(ctx context.Context, cfg *config.Values) (connector.Connector, error) {
@@ -29,6 +30,7 @@ func main() {
 		}
 		c := testconnector.New(cfg.Int("users"), cfg.Int("groups"), 2)
 		c.Latency = lat
+		c.RevokeInherited = cfg.Bool("revoke-inherited")
 		return c, nil
 	})
 }
