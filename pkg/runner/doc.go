@@ -10,7 +10,11 @@
 // The command syncs into --file (default sync.c1z), resuming an interrupted
 // sync; with --provisioning it performs one change (grant, revoke, create
 // an account, delete a resource, rotate a credential, a ticket or an
-// action) and exits; `capabilities` and `config` describe the connector;
+// action) and exits (`--provisioning --help` builds the connector from the
+// settings given and lists only the operations it implements; a revoke is
+// of a grant as stored in --file, and one the principal holds only through
+// other grants is refused unless the syncer is a
+// connector.InheritedRevoker); `capabilities` and `config` describe the connector;
 // the hidden `_connector-service` subcommand serves the connector to a
 // parent process over Baton's child-process protocol (pkg/subprocess).
 //

@@ -63,6 +63,48 @@ func bindProvisioning(fs *pflag.FlagSet) *provisioning {
 	return p
 }
 
+// operationNeeds names the capability each operation flag needs, so
+// --help can leave out what the connector does not implement.
+var operationNeeds = map[string][]connectorv2.Capability{
+	"grant-entitlement":           {connectorv2.Capability_CAPABILITY_PROVISION},
+	"grant-principal":             {connectorv2.Capability_CAPABILITY_PROVISION},
+	"grant-principal-type":        {connectorv2.Capability_CAPABILITY_PROVISION},
+	"revoke-grant":                {connectorv2.Capability_CAPABILITY_PROVISION},
+	"create-account-login":        {connectorv2.Capability_CAPABILITY_ACCOUNT_PROVISIONING},
+	"create-account-email":        {connectorv2.Capability_CAPABILITY_ACCOUNT_PROVISIONING},
+	"create-account-profile":      {connectorv2.Capability_CAPABILITY_ACCOUNT_PROVISIONING},
+	"delete-resource":             {connectorv2.Capability_CAPABILITY_RESOURCE_DELETE},
+	"delete-resource-type":        {connectorv2.Capability_CAPABILITY_RESOURCE_DELETE},
+	"rotate-credentials":          {connectorv2.Capability_CAPABILITY_CREDENTIAL_ROTATION},
+	"rotate-credentials-type":     {connectorv2.Capability_CAPABILITY_CREDENTIAL_ROTATION},
+	"credentials-file":            {connectorv2.Capability_CAPABILITY_ACCOUNT_PROVISIONING, connectorv2.Capability_CAPABILITY_CREDENTIAL_ROTATION},
+	"create-ticket":               {connectorv2.Capability_CAPABILITY_TICKETING},
+	"ticket-template-path":        {connectorv2.Capability_CAPABILITY_TICKETING},
+	"get-ticket":                  {connectorv2.Capability_CAPABILITY_TICKETING},
+	"list-ticket-schemas":         {connectorv2.Capability_CAPABILITY_TICKETING},
+	"invoke-action":               {connectorv2.Capability_CAPABILITY_ACTIONS},
+	"invoke-action-args":          {connectorv2.Capability_CAPABILITY_ACTIONS},
+	"invoke-action-resource-type": {connectorv2.Capability_CAPABILITY_ACTIONS},
+}
+
+// offered reports whether the operation flag name is usable with a
+// connector of capabilities caps (nil: not known, so every one is).
+func offered(name string, caps map[connectorv2.Capability]bool) bool {
+	if caps == nil {
+		return true
+	}
+	needs, ok := operationNeeds[name]
+	if !ok { // --provisioning itself: shown when any operation is
+		for _, n := range operationNeeds {
+			if slices.ContainsFunc(n, func(c connectorv2.Capability) bool { return caps[c] }) {
+				return true
+			}
+		}
+		return false
+	}
+	return slices.ContainsFunc(needs, func(c connectorv2.Capability) bool { return caps[c] })
+}
+
 func (p *provisioning) any() bool {
 	return p.grantEntitlement != "" || p.revokeGrant != "" || p.accountLogin != "" || p.deleteResource != "" || p.rotate != "" ||
 		p.createTicket || p.getTicket != "" || p.listTicketSchemas || p.invokeAction != ""

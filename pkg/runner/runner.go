@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/config"
 	"github.com/batonkit/batonkit/pkg/connector"
@@ -119,7 +120,15 @@ func Run(ctx context.Context, c Command, args []string, stdio IO) int {
 			defaultHelp(cmd, args)
 			return
 		}
-		writeHelp(root, c)
+		// Learning which operations the connector implements means
+		// building it, which may open its app's files or connections: only
+		// when the operator asks about operations.
+		var caps map[connectorv2.Capability]bool
+		why := ""
+		if prov.enabled {
+			caps, why = env.capabilities(cmd)
+		}
+		writeHelp(root, c, prov.enabled, caps, why)
 	})
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr{err} })
 
@@ -140,10 +149,42 @@ func Run(ctx context.Context, c Command, args []string, stdio IO) int {
 
 type usageErr struct{ error }
 
+// capabilities builds the connector from the settings given so far (flags,
+// BATON_* variables, a config file) to learn which one-shot operations it
+// implements. When that is not possible, the answer is nil and why says
+// so.
+func (e *environment) capabilities(cmd *cobra.Command) (map[connectorv2.Capability]bool, string) {
+	cfg, err := e.schema.Load(cmd.Flags())
+	if err != nil {
+		return nil, "give " + e.cmd.Name + "'s settings to see only the operations it implements"
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
+	defer cancel()
+	conn, err := e.cmd.New(ctx, cfg)
+	if err != nil {
+		return nil, "the connector could not be built from these settings to see which operations it implements"
+	}
+	srv, err := connector.NewServer(ctx, conn, connector.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		return nil, "the connector could not be built from these settings to see which operations it implements"
+	}
+	md, err := connector.InProcessClient(srv).GetMetadata(ctx, &connectorv2.ConnectorServiceGetMetadataRequest{})
+	if err != nil {
+		return nil, "the connector did not say which operations it implements"
+	}
+	caps := map[connectorv2.Capability]bool{}
+	for _, c := range md.GetMetadata().GetCapabilities().GetConnectorCapabilities() {
+		caps[c] = true
+	}
+	return caps, ""
+}
+
 // writeHelp prints the connector's own settings apart from the SDK's
 // sync settings and one-shot operations, so an operator finds the few
-// that are about the app first.
-func writeHelp(root *cobra.Command, c Command) {
+// that are about the app first. One-shot operations are listed with
+// --provisioning --help, leaving out those the connector does not
+// implement (caps).
+func writeHelp(root *cobra.Command, c Command, ops bool, caps map[connectorv2.Capability]bool, why string) {
 	own := map[string]bool{}
 	for _, f := range c.Schema.Fields {
 		own[f.Name] = true
@@ -161,7 +202,9 @@ func writeHelp(root *cobra.Command, c Command) {
 		case own[f.Name]:
 			groups[0].fs.AddFlag(f)
 		case root.Flags().Lookup(f.Name) != nil && root.PersistentFlags().Lookup(f.Name) == nil && f.Name != "help" && f.Name != "version":
-			groups[2].fs.AddFlag(f)
+			if ops && offered(f.Name, caps) {
+				groups[2].fs.AddFlag(f)
+			}
 		default:
 			groups[1].fs.AddFlag(f)
 		}
@@ -177,10 +220,19 @@ func writeHelp(root *cobra.Command, c Command) {
 			fmt.Fprintf(w, "  %-14s %s\n", sub.Name(), sub.Short)
 		}
 	}
-	for _, g := range groups {
+	for i, g := range groups {
 		if g.fs.HasAvailableFlags() {
 			fmt.Fprintf(w, "\n%s\n%s", g.title, g.fs.FlagUsages())
+			if i == 2 && why != "" {
+				fmt.Fprintf(w, "  (%s)\n", why)
+			}
 		}
+	}
+	switch {
+	case !ops:
+		fmt.Fprintf(w, "\nOne-shot operations (grant, revoke, create accounts, rotate credentials, tickets, actions):\n  %s --provisioning --help lists those this connector implements.\n", c.Name)
+	case !groups[2].fs.HasAvailableFlags():
+		fmt.Fprintf(w, "\nOne-shot operations: %s implements none; it only syncs.\n", c.Name)
 	}
 	fmt.Fprintf(w, "\nEvery setting can also be a BATON_* variable or a key of the YAML file given with --config.\nSecrets belong there, never on the command line.\n")
 }

@@ -377,3 +377,38 @@ func TestHelpGroupsTheConnectorsSettings(t *testing.T) {
 		t.Fatalf("help is not grouped:\n%s", out)
 	}
 }
+
+// One-shot operations are listed with --provisioning --help, and only
+// those the connector implements: the sample app has no tickets or
+// actions.
+func TestHelpListsImplementedOperationsOnly(t *testing.T) {
+	dir := t.TempDir()
+	plain := ok(t, runIn(t, dir, nil, bins.testapp, "--help")).stdout
+	if strings.Contains(plain, "--revoke-grant") || !strings.Contains(plain, "--provisioning --help") {
+		t.Fatalf("plain --help lists operations, or does not say where they are:\n%s", plain)
+	}
+	for _, tc := range []struct {
+		bin        string
+		want, hide []string
+	}{
+		{bins.testapp, []string{"--revoke-grant", "--create-ticket", "--invoke-action", "--rotate-credentials"}, nil},
+		{bins.sqlapp, []string{"--revoke-grant", "--create-account-login", "--delete-resource"}, []string{"--create-ticket", "--get-ticket", "--invoke-action"}},
+	} {
+		out := ok(t, runIn(t, dir, nil, tc.bin, "--provisioning", "--help")).stdout
+		for _, f := range tc.want {
+			if !strings.Contains(out, f+" ") {
+				t.Errorf("%s --provisioning --help leaves out %s, which it implements", filepath.Base(tc.bin), f)
+			}
+		}
+		for _, f := range tc.hide {
+			if strings.Contains(out, f+" ") {
+				t.Errorf("%s --provisioning --help lists %s, which it does not implement", filepath.Base(tc.bin), f)
+			}
+		}
+	}
+	// Settings the connector cannot be built from: every operation, and why.
+	r := runIn(t, dir, nil, bins.testapp, "--provisioning", "--help", "--latency", "soon")
+	if !strings.Contains(r.stdout, "--create-ticket") || !strings.Contains(r.stdout, "could not be built") {
+		t.Fatalf("help with unusable settings:\n%s", r.stdout)
+	}
+}
