@@ -2,7 +2,9 @@ package c1z
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"net/url"
 	"slices"
 
 	"google.golang.org/protobuf/proto"
@@ -33,22 +35,66 @@ func (c Change) String() string {
 	return fmt.Sprintf("Change(%d)", int(c))
 }
 
+// Difference is one object that differs between a base and an applied
+// sync.
+type Difference struct {
+	Change Change
+	// Object is the applied version (Created, Modified) or the base
+	// version (Deleted): a *connectorv2.Resource, *connectorv2.Entitlement
+	// or *connectorv2.Grant.
+	Object proto.Message
+	// Base is the base version of a Modified object.
+	Base proto.Message
+	// Fields names what differs in a Modified object, by JSON name; an
+	// annotation is named by its type and the fields that differ in it
+	// ("annotations.UserTrait.status").
+	Fields []string
+}
+
 // DiffEach streams every difference between two syncs of this file, kind
 // by kind (resources, entitlements, grants) and change by change. Objects
 // are matched by external id and compared by their stored encoding. fn
 // receives *connectorv2.Resource, *connectorv2.Entitlement or
 // *connectorv2.Grant; returning an error stops the walk.
 func (s *Store) DiffEach(ctx context.Context, baseID, appliedID string, fn func(change Change, obj proto.Message) error) error {
-	if err := s.checkOpen(); err != nil {
-		return err
-	}
-	if err := s.flush(ctx); err != nil {
-		return err
-	}
-	for _, id := range []string{baseID, appliedID} {
-		if _, err := s.SyncRun(ctx, id); err != nil {
+	return s.Compare(ctx, baseID, s, appliedID, func(d Difference) error { return fn(d.Change, d.Object) })
+}
+
+// Compare streams every difference between sync baseID of s and sync
+// appliedID of applied, which may be s itself or another file (the sync
+// before and after a migration, two environments). Order and matching are
+// DiffEach's; Modified objects also carry their base version and the
+// fields that differ.
+func (s *Store) Compare(ctx context.Context, baseID string, applied *Store, appliedID string, fn func(Difference) error) error {
+	for _, st := range []*Store{s, applied} {
+		if err := st.checkOpen(); err != nil {
 			return err
 		}
+		if err := st.flush(ctx); err != nil {
+			return err
+		}
+	}
+	if _, err := s.SyncRun(ctx, baseID); err != nil {
+		return err
+	}
+	if _, err := applied.SyncRun(ctx, appliedID); err != nil {
+		return err
+	}
+	// One connection sees both databases: the other file is attached to
+	// it, read-only, for the length of the walk.
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	d := differ{conn: conn, base: "main.", applied: "main.", baseID: baseID, appliedID: appliedID, fn: fn}
+	if applied != s {
+		uri := (&url.URL{Scheme: "file", Path: applied.dbPath, RawQuery: "mode=ro"}).String()
+		if _, err := conn.ExecContext(ctx, "attach database ? as applied", uri); err != nil {
+			return fmt.Errorf("compare with %s: %w", applied.path, err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "detach database applied")
+		d.applied = "applied."
 	}
 	kinds := []struct {
 		table  string
@@ -60,7 +106,7 @@ func (s *Store) DiffEach(ctx context.Context, baseID, appliedID string, fn func(
 	}
 	for _, k := range kinds {
 		for _, c := range []Change{Created, Deleted, Modified} {
-			if err := s.diffTable(ctx, k.table, c, baseID, appliedID, k.newMsg, fn); err != nil {
+			if err := d.table(ctx, k.table, c, k.newMsg); err != nil {
 				return err
 			}
 		}
@@ -68,48 +114,67 @@ func (s *Store) DiffEach(ctx context.Context, baseID, appliedID string, fn func(
 	return nil
 }
 
-func (s *Store) diffTable(ctx context.Context, table string, c Change, baseID, appliedID string, newMsg func() proto.Message, fn func(Change, proto.Message) error) error {
+// differ walks one table of two syncs on one connection.
+type differ struct {
+	conn              *sql.Conn
+	base, applied     string // schema prefixes
+	baseID, appliedID string
+	fn                func(Difference) error
+}
+
+func (d differ) table(ctx context.Context, table string, c Change, newMsg func() proto.Message) error {
 	var q string
 	var args []any
 	switch c {
 	case Created, Deleted:
-		from, other := appliedID, baseID
+		fromDB, from, otherDB, other := d.applied, d.appliedID, d.base, d.baseID
 		if c == Deleted {
-			from, other = baseID, appliedID
+			fromDB, from, otherDB, other = d.base, d.baseID, d.applied, d.appliedID
 		}
-		q = "select a.id, a.data from " + table + " a where a.sync_id = ? and a.id > ? and not exists " +
-			"(select 1 from " + table + " b where b.external_id = a.external_id and b.sync_id = ?) order by a.id limit ?"
+		q = "select a.id, a.data, null from " + fromDB + table + " a where a.sync_id = ? and a.id > ? and not exists " +
+			"(select 1 from " + otherDB + table + " b where b.external_id = a.external_id and b.sync_id = ?) order by a.id limit ?"
 		args = []any{from, 0, other, streamChunk}
 	case Modified:
-		q = "select a.id, a.data from " + table + " a join " + table + " b on b.external_id = a.external_id and b.sync_id = ? " +
+		q = "select a.id, a.data, b.data from " + d.applied + table + " a join " + d.base + table + " b on b.external_id = a.external_id and b.sync_id = ? " +
 			"where a.sync_id = ? and a.id > ? and a.data != b.data order by a.id limit ?"
-		args = []any{baseID, appliedID, 0, streamChunk}
+		args = []any{d.baseID, d.appliedID, 0, streamChunk}
 	}
 	afterArg := slices.Index(args, any(0))
+	type pair struct {
+		id         int64
+		data, base []byte
+	}
 	for {
-		rows, err := s.db.QueryContext(ctx, q, args...)
+		rows, err := d.conn.QueryContext(ctx, q, args...)
 		if err != nil {
-			return s.readErr(table, err)
+			return fmt.Errorf("%w: diff %s: %v", ErrCorrupt, table, err)
 		}
-		var batch []rawRow
+		var batch []pair
 		for rows.Next() {
-			var r rawRow
-			if err := rows.Scan(&r.id, &r.data); err != nil {
+			var r pair
+			if err := rows.Scan(&r.id, &r.data, &r.base); err != nil {
 				rows.Close()
-				return s.readErr(table, err)
+				return fmt.Errorf("%w: diff %s: %v", ErrCorrupt, table, err)
 			}
 			batch = append(batch, r)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return s.readErr(table, err)
+			return fmt.Errorf("%w: diff %s: %v", ErrCorrupt, table, err)
 		}
 		for _, r := range batch {
-			m := newMsg()
-			if err := proto.Unmarshal(r.data, m); err != nil {
+			diff := Difference{Change: c, Object: newMsg()}
+			if err := proto.Unmarshal(r.data, diff.Object); err != nil {
 				return fmt.Errorf("%w: %s row %d: %v", ErrCorrupt, table, r.id, err)
 			}
-			if err := fn(c, m); err != nil {
+			if c == Modified {
+				diff.Base = newMsg()
+				if err := proto.Unmarshal(r.base, diff.Base); err != nil {
+					return fmt.Errorf("%w: %s (base) of row %d: %v", ErrCorrupt, table, r.id, err)
+				}
+				diff.Fields = ChangedFields(diff.Base, diff.Object)
+			}
+			if err := d.fn(diff); err != nil {
 				return err
 			}
 		}

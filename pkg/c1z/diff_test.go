@@ -2,14 +2,20 @@ package c1z_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	c1zv1 "github.com/batonkit/batonkit/pb/c1/c1z/v1"
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/annotations"
+	"github.com/batonkit/batonkit/pkg/c1z"
 )
 
 func TestDiffMatchesUpstream(t *testing.T) {
@@ -71,4 +77,104 @@ func msgs[T proto.Message](in []T) []proto.Message {
 		out[i] = m
 	}
 	return out
+}
+
+// Two files compare as two syncs of one file do: a second file written
+// with one user disabled and renamed, one grant gone and one group added
+// reports exactly those, and names the fields that changed.
+func TestCompareTwoFiles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	oldPath, newPath := filepath.Join(dir, "old.c1z"), filepath.Join(dir, "new.c1z")
+	oldID := writeSmall(t, oldPath)
+
+	s, err := c1z.Open(ctx, newPath)
+	must(t, err)
+	run, err := s.StartSync(ctx, c1z.SyncFull, "")
+	must(t, err)
+	bob := user("bob")
+	bob.DisplayName = "Robert"
+	bob.Annotations = annotations.New(&connectorv2.UserTrait{Login: "bob", Status: &connectorv2.UserTrait_Status{Status: connectorv2.UserTrait_Status_STATUS_DISABLED}})
+	must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}))
+	must(t, s.PutResources(ctx, run.ID, user("alice"), bob, group("eng"), group("all"), group("ops")))
+	eng, all := member(group("eng")), member(group("all"))
+	must(t, s.PutEntitlements(ctx, run.ID, eng, all))
+	must(t, s.PutGrants(ctx, run.ID, grant(eng, user("alice")),
+		grant(all, group("eng"), &connectorv2.GrantExpandable{EntitlementIds: []string{eng.GetId()}})))
+	_, err = s.EndSync(ctx, run.ID)
+	must(t, err)
+	must(t, s.Close(ctx))
+
+	base, err := c1z.Open(ctx, oldPath, c1z.ReadOnly())
+	must(t, err)
+	defer base.Close(ctx)
+	applied, err := c1z.Open(ctx, newPath, c1z.ReadOnly())
+	must(t, err)
+	defer applied.Close(ctx)
+	var got []string
+	err = base.Compare(ctx, oldID, applied, run.ID, func(d c1z.Difference) error {
+		line := d.Change.String() + " " + describe(d.Object)
+		if len(d.Fields) > 0 {
+			line += " " + strings.Join(d.Fields, ",")
+		}
+		got = append(got, line)
+		return nil
+	})
+	must(t, err)
+	want := []string{
+		"created resource group:ops",
+		"modified resource user:bob displayName,annotations.UserTrait.status",
+		"deleted grant group:eng:member:user:bob",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("differences:\n got %q\nwant %q", got, want)
+	}
+	// The base store is still usable alone afterwards (the other file was
+	// detached).
+	if _, err := base.Resource(ctx, oldID, user("bob").GetId()); err != nil {
+		t.Fatal(err)
+	}
+	// A sync id of the wrong file is an error, not an empty diff.
+	if err := base.Compare(ctx, oldID, applied, oldID, func(c1z.Difference) error { return nil }); !errors.Is(err, c1z.ErrNoSync) && !errors.Is(err, c1z.ErrNotFound) {
+		t.Fatalf("a sync id of the other file: %v", err)
+	}
+}
+
+func describe(m proto.Message) string {
+	switch o := m.(type) {
+	case *connectorv2.Resource:
+		return "resource " + o.GetId().GetResourceType() + ":" + o.GetId().GetResource()
+	case *connectorv2.Entitlement:
+		return "entitlement " + o.GetId()
+	case *connectorv2.Grant:
+		return "grant " + o.GetId()
+	}
+	return "?"
+}
+
+func TestChangedFields(t *testing.T) {
+	status := func(s connectorv2.UserTrait_Status_Status) *connectorv2.UserTrait {
+		return &connectorv2.UserTrait{Login: "a", Status: &connectorv2.UserTrait_Status{Status: s}}
+	}
+	for _, tc := range []struct {
+		name       string
+		base, appl proto.Message
+		want       []string
+	}{
+		{"same", user("a"), user("a"), nil},
+		{"name", user("a"), &connectorv2.Resource{Id: user("a").GetId(), DisplayName: "Ada", Annotations: user("a").GetAnnotations()}, []string{"displayName"}},
+		{"annotation field", &connectorv2.Resource{Annotations: annotations.New(status(connectorv2.UserTrait_Status_STATUS_ENABLED))},
+			&connectorv2.Resource{Annotations: annotations.New(status(connectorv2.UserTrait_Status_STATUS_DELETED))}, []string{"annotations.UserTrait.status"}},
+		{"annotation added", &connectorv2.Resource{}, &connectorv2.Resource{Annotations: annotations.New(&connectorv2.GroupTrait{})}, []string{"annotations.GroupTrait"}},
+		{"annotation removed", &connectorv2.Resource{Annotations: annotations.New(&connectorv2.GroupTrait{}, &connectorv2.RoleTrait{})},
+			&connectorv2.Resource{Annotations: annotations.New(&connectorv2.RoleTrait{})}, []string{"annotations.GroupTrait"}},
+		{"parent", &connectorv2.Resource{}, &connectorv2.Resource{ParentResourceId: group("g").GetId()}, []string{"parentResourceId"}},
+		{"grant sources", &connectorv2.Grant{Id: "x"}, &connectorv2.Grant{Id: "x", Sources: &connectorv2.GrantSources{Sources: map[string]*connectorv2.GrantSources_GrantSource{"e": {}}}}, []string{"sources"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := c1z.ChangedFields(tc.base, tc.appl); !slices.Equal(got, tc.want) {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
 }
