@@ -2,8 +2,13 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	batonv1 "github.com/batonkit/batonkit/pb/baton/v1"
@@ -11,73 +16,179 @@ import (
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
 
+// errChanges is what `diff --exit-code` returns when there are changes.
+var errChanges = errors.New("the syncs differ")
+
 func newDiffCmd(g *globals) *cobra.Command {
 	var base, applied string
+	var exitCode bool
 	cmd := &cobra.Command{
-		Use:   "diff",
-		Short: "Show what changed between two syncs",
-		Long: "diff compares two syncs of the same file: by default the two latest finished\n" +
-			"full syncs. Objects are matched by id; \"modified\" means present in both with\n" +
-			"different contents.",
-		Example: "  baton diff\n  baton diff --base 2aXc... --applied 2aXd... -o json",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if (base == "") != (applied == "") {
-				return usagef("--base and --applied go together")
+		Use:   "diff [OLD.c1z NEW.c1z]",
+		Short: "Show what changed between two syncs, of one file or of two",
+		Long: "diff compares two syncs: by default the two latest finished full syncs of -f;\n" +
+			"given two files, the latest finished full sync of each (--base and --applied\n" +
+			"pick others, from the first and second file). Objects are matched by id;\n" +
+			"\"modified\" means present in both with different contents, and FIELDS names\n" +
+			"what differs (annotations by type and field: annotations.UserTrait.status).\n\n" +
+			"With --exit-code, diff exits 9 when there are changes and 0 when there are\n" +
+			"none, so a script can tell them apart.",
+		Example: "  baton diff\n  baton diff yesterday.c1z today.c1z --exit-code\n  baton diff --base 2aXc... --applied 2aXd... -o json",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 0 && len(args) != 2 {
+				return usagef("diff takes no file (it reads -f) or two files, OLD and NEW; got %d", len(args))
 			}
-			return g.withFile(cmd, func(ctx context.Context, st *c1z.Store) error { return g.printDiff(ctx, st, base, applied) })
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var changes int
+			var err error
+			if len(args) == 2 {
+				changes, err = g.diffFiles(cmd.Context(), args[0], args[1], base, applied)
+			} else {
+				if (base == "") != (applied == "") {
+					return usagef("--base and --applied go together when diffing two syncs of one file")
+				}
+				err = g.withFile(cmd, func(ctx context.Context, st *c1z.Store) error {
+					if base == "" {
+						var err error
+						if base, applied, err = st.LatestTwoFullSyncs(ctx); err != nil {
+							return err
+						}
+					}
+					changes, err = g.printDiff(ctx, st, base, st, applied)
+					return err
+				})
+			}
+			if err == nil && exitCode && changes > 0 {
+				return errChanges
+			}
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&base, "base", "", "the older sync id")
 	cmd.Flags().StringVar(&applied, "applied", "", "the newer sync id")
+	cmd.Flags().BoolVar(&exitCode, "exit-code", false, "exit 9 when there are changes (0 when there are none)")
 	return cmd
 }
 
-func (g *globals) printDiff(ctx context.Context, st *c1z.Store, base, applied string) error {
-	var err error
-	if base == "" {
-		if base, applied, err = st.LatestTwoFullSyncs(ctx); err != nil {
-			return err
+// diffFiles compares a sync of oldPath with one of newPath.
+func (g *globals) diffFiles(ctx context.Context, oldPath, newPath, base, applied string) (int, error) {
+	older, err := g.openPath(ctx, oldPath)
+	if err != nil {
+		return 0, err
+	}
+	defer older.Close(ctx)
+	newer, err := g.openPath(ctx, newPath)
+	if err != nil {
+		return 0, err
+	}
+	defer newer.Close(ctx)
+	pick := func(st *c1z.Store, id string) (string, error) {
+		if id != "" {
+			_, err := st.SyncRun(ctx, id)
+			return id, err
 		}
+		run, err := st.DefaultSync(ctx)
+		return run.ID, err
 	}
+	if base, err = pick(older, base); err != nil {
+		return 0, fmt.Errorf("%s: %w", oldPath, err)
+	}
+	if applied, err = pick(newer, applied); err != nil {
+		return 0, fmt.Errorf("%s: %w", newPath, err)
+	}
+	return g.printDiff(ctx, older, base, newer, applied)
+}
+
+// printDiff prints the differences and returns how many there are.
+func (g *globals) printDiff(ctx context.Context, st *c1z.Store, base string, other *c1z.Store, applied string) (int, error) {
 	if g.json() {
-		return diffJSON(ctx, g, st, base, applied)
+		return diffJSON(ctx, g, st, base, other, applied)
 	}
-	t := newTable(g.stdout, "CHANGE", "KIND", "ID")
-	err = st.DiffEach(ctx, base, applied, func(c c1z.Change, m proto.Message) error {
-		kind, id := describe(m)
-		t.row(c.String(), kind, id)
+	n := 0
+	t := newTable(g.stdout, "CHANGE", "KIND", "ID", "DISPLAY NAME", "FIELDS")
+	err := st.Compare(ctx, base, other, applied, func(d c1z.Difference) error {
+		n++
+		kind, id, name := describe(d.Object)
+		t.row(d.Change.String(), kind, id, name, strings.Join(d.Fields, ","))
 		return nil
 	})
 	if err != nil {
-		return err
+		return n, err
 	}
-	return t.close()
+	if n == 0 {
+		fmt.Fprintln(g.stderr, "baton: no changes")
+	}
+	return n, t.close()
 }
 
-func describe(m proto.Message) (kind, id string) {
+func describe(m proto.Message) (kind, id, name string) {
 	switch o := m.(type) {
 	case *connectorv2.Resource:
-		return "resource", rid(o.GetId())
+		return "resource", rid(o.GetId()), o.GetDisplayName()
 	case *connectorv2.Entitlement:
-		return "entitlement", o.GetId()
+		return "entitlement", o.GetId(), o.GetDisplayName()
 	case *connectorv2.Grant:
-		return "grant", o.GetId()
+		return "grant", o.GetId(), ""
 	}
-	return "object", ""
+	return "object", "", ""
 }
 
-// diffJSON prints the baton.v1 C1ZDiffOutput. Differences are usually few,
-// so they are gathered before printing.
-func diffJSON(ctx context.Context, g *globals, st *c1z.Store, base, applied string) error {
-	d, err := st.Diff(ctx, base, applied)
+// diffJSON prints Baton's baton.v1 C1ZDiffOutput, with one key more:
+// modifiedFields maps each modified object's id to the fields that
+// changed ("resource:" + type:id for resources, as ids of different kinds
+// may coincide). Differences are usually few, so they are gathered first.
+func diffJSON(ctx context.Context, g *globals, st *c1z.Store, base string, other *c1z.Store, applied string) (int, error) {
+	out := &batonv1.C1ZDiffOutput{Resources: &batonv1.ResourceDiff{}, Entitlements: &batonv1.EntitlementDiff{}, Grants: &batonv1.GrantDiff{}}
+	fields := map[string][]string{}
+	n := 0
+	err := st.Compare(ctx, base, other, applied, func(d c1z.Difference) error {
+		n++
+		kind, id, _ := describe(d.Object)
+		if d.Change == c1z.Modified {
+			fields[kind+":"+id] = d.Fields
+		}
+		switch m := d.Object.(type) {
+		case *connectorv2.Resource:
+			add(d.Change, m, &out.Resources.Created, &out.Resources.Deleted, &out.Resources.Modified)
+		case *connectorv2.Entitlement:
+			add(d.Change, m, &out.Entitlements.Created, &out.Entitlements.Deleted, &out.Entitlements.Modified)
+		case *connectorv2.Grant:
+			add(d.Change, m, &out.Grants.Created, &out.Grants.Deleted, &out.Grants.Modified)
+		}
+		return nil
+	})
 	if err != nil {
-		return err
+		return n, err
 	}
-	out := &batonv1.C1ZDiffOutput{
-		Resources:    &batonv1.ResourceDiff{Created: d.GetResources().GetCreated(), Deleted: d.GetResources().GetDeleted(), Modified: d.GetResources().GetModified()},
-		Entitlements: &batonv1.EntitlementDiff{Created: d.GetEntitlements().GetCreated(), Deleted: d.GetEntitlements().GetDeleted(), Modified: d.GetEntitlements().GetModified()},
-		Grants:       &batonv1.GrantDiff{Created: d.GetGrants().GetCreated(), Deleted: d.GetGrants().GetDeleted(), Modified: d.GetGrants().GetModified()},
+	b, err := protojson.Marshal(out)
+	if err != nil {
+		return n, err
 	}
-	return writeJSON(g.stdout, out)
+	doc := map[string]json.RawMessage{}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return n, err
+	}
+	if len(fields) > 0 {
+		if doc["modifiedFields"], err = json.Marshal(fields); err != nil {
+			return n, err
+		}
+	}
+	b, err = json.Marshal(doc)
+	if err != nil {
+		return n, err
+	}
+	_, err = g.stdout.Write(append(b, '\n'))
+	return n, err
+}
+
+func add[T any](c c1z.Change, m T, created, deleted, modified *[]T) {
+	switch c {
+	case c1z.Created:
+		*created = append(*created, m)
+	case c1z.Deleted:
+		*deleted = append(*deleted, m)
+	case c1z.Modified:
+		*modified = append(*modified, m)
+	}
 }

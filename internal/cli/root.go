@@ -25,6 +25,7 @@ const (
 	ExitInterrupted = 6 // a sync stopped early; running it again resumes
 	ExitNoConnector = 7 // the connector binary of baton sync cannot be run
 	ExitUnknown     = 8 // a resource type, resource or entitlement asked about is not in the sync
+	ExitChanges     = 9 // diff --exit-code found changes
 )
 
 // globals are the flags every command shares.
@@ -72,6 +73,8 @@ func exitCode(err error) int {
 		return ExitNoConnector
 	case errors.Is(err, errUnknown):
 		return ExitUnknown
+	case errors.Is(err, errChanges):
+		return ExitChanges
 	case errors.Is(err, fs.ErrNotExist):
 		return ExitNoFile
 	case errors.Is(err, c1z.ErrNotC1Z), errors.Is(err, c1z.ErrCorrupt), errors.Is(err, c1z.ErrTooLarge), errors.Is(err, c1z.ErrUnsupportedFormat):
@@ -109,7 +112,8 @@ Exit codes:
   6  a sync stopped early; running it again resumes
   7  the connector given to baton sync is missing or cannot be run
   8  a resource type, resource or entitlement asked about is not in the sync
-     (never an empty answer: a typo must not read as "nobody has access")`,
+     (never an empty answer: a typo must not read as "nobody has access")
+  9  diff --exit-code: the syncs differ`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -127,20 +131,22 @@ Exit codes:
 }
 
 // open opens the sync file read-only, with errors that say what to do.
-func (g *globals) open(ctx context.Context) (*c1z.Store, error) {
+func (g *globals) open(ctx context.Context) (*c1z.Store, error) { return g.openPath(ctx, g.file) }
+
+func (g *globals) openPath(ctx context.Context, path string) (*c1z.Store, error) {
 	switch g.output {
 	case "console", "json":
 	default:
 		return nil, usagef("unknown output format %q (want console or json)", g.output)
 	}
-	if _, err := os.Stat(g.file); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s does not exist: run a connector to create it (for example `make demo`), or point at another file with -f: %w", g.file, err)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s does not exist: run a connector to create it (for example `make demo`), or point at another file with -f: %w", path, err)
 	}
 	opts := []c1z.Option{c1z.ReadOnly()}
 	if g.skipInvalid {
 		opts = append(opts, c1z.SkipInvalid(func(e *c1z.RowError) { g.skipped = append(g.skipped, e) }))
 	}
-	st, err := c1z.Open(ctx, g.file, opts...)
+	st, err := c1z.Open(ctx, path, opts...)
 	if errors.Is(err, c1z.ErrUnsupportedFormat) {
 		return nil, fmt.Errorf("%w\nthis version of baton reads the classic (v1, C1ZF) format only", err)
 	}
