@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/batonkit/batonkit/internal/atomicfile"
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
 
@@ -124,13 +126,45 @@ func exportJSON(ctx context.Context, st *c1z.Store, syncID string, w io.Writer) 
 		err = jsonSection(bw, "entitlements", st.Entitlements(ctx, c1z.EntitlementQuery{SyncID: syncID}))
 	}
 	if err == nil {
-		err = jsonSection(bw, "grants", st.Grants(ctx, c1z.GrantQuery{SyncID: syncID}))
+		err = jsonSection(bw, "grants", named(st.GrantViews(ctx, c1z.GrantQuery{SyncID: syncID})))
 	}
 	if err != nil {
 		return err
 	}
 	bw.WriteString("}\n")
 	return bw.Flush()
+}
+
+// named gives each grant the display names of its principal, entitlement
+// and resource, as stored in the sync, so one jq filter over the grants
+// answers "who can insert into sales.orders" without joining sections.
+// The grant keeps Baton's shape: its principal and entitlement are the
+// same messages, with their names filled in.
+func named(views iter.Seq2[c1z.GrantView, error]) iter.Seq2[*connectorv2.Grant, error] {
+	return func(yield func(*connectorv2.Grant, error) bool) {
+		for v, err := range views {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			g := proto.CloneOf(v.Grant)
+			if p := g.GetPrincipal(); p != nil && p.GetDisplayName() == "" && v.Principal != nil {
+				p.DisplayName = v.Principal.GetDisplayName()
+			}
+			if e := g.GetEntitlement(); e != nil {
+				if v.Entitlement != nil {
+					e.DisplayName = cmp.Or(e.GetDisplayName(), v.Entitlement.GetDisplayName())
+					e.Slug = cmp.Or(e.GetSlug(), v.Entitlement.GetSlug())
+				}
+				if r := e.GetResource(); r != nil && r.GetDisplayName() == "" && v.Resource != nil {
+					r.DisplayName = v.Resource.GetDisplayName()
+				}
+			}
+			if !yield(g, nil) {
+				return
+			}
+		}
+	}
 }
 
 // jsonSection writes `,"key":[item,...]` from a stream of messages.

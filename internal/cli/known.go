@@ -15,64 +15,115 @@ import (
 // an empty answer, so a typo cannot read as "nobody has access".
 var errUnknown = errors.New("not in this sync")
 
-// known checks what a command was asked about exists in the sync: any of
-// a resource type, a resource (type and id), an entitlement id. A
-// missing one is an error that suggests the closest that exist.
-type known struct {
-	typeID   string
-	resource *connectorv2.ResourceId
-	entID    string
+// resolver turns what a user typed (an id, or a display name) into ids
+// of one sync. Unknown ones are errUnknown with the closest matches;
+// names shared by several objects are a usage error listing them.
+type resolver struct {
+	st     *c1z.Store
+	syncID string
 }
 
-func (k known) check(ctx context.Context, st *c1z.Store, syncID string) error {
-	if k.typeID != "" {
-		if _, err := st.ResourceType(ctx, syncID, k.typeID); errors.Is(err, c1z.ErrNotFound) {
-			var ids []string
-			for rt, err := range st.ResourceTypes(ctx, syncID) {
-				if err != nil {
-					return err
-				}
-				ids = append(ids, rt.GetId())
-			}
-			return unknown("resource type", k.typeID, ids)
-		} else if err != nil {
+// resourceType checks typeID is a resource type of the sync ("" passes).
+func (r resolver) resourceType(ctx context.Context, typeID string) error {
+	if typeID == "" {
+		return nil
+	}
+	_, err := r.st.ResourceType(ctx, r.syncID, typeID)
+	if !errors.Is(err, c1z.ErrNotFound) {
+		return err
+	}
+	var ids []string
+	for rt, err := range r.st.ResourceTypes(ctx, r.syncID) {
+		if err != nil {
 			return err
 		}
+		ids = append(ids, rt.GetId())
 	}
-	if k.resource != nil {
-		if _, err := st.Resource(ctx, syncID, k.resource); errors.Is(err, c1z.ErrNotFound) && !inGrants(ctx, st, c1z.GrantQuery{SyncID: syncID, Principal: k.resource}) &&
-			!inGrants(ctx, st, c1z.GrantQuery{SyncID: syncID, Resource: k.resource}) {
-			var ids []string
-			for r, err := range st.Resources(ctx, c1z.ResourceQuery{SyncID: syncID, ResourceTypeID: k.resource.GetResourceType()}) {
-				if err != nil {
-					return err
-				}
-				ids = append(ids, r.GetId().GetResource())
-				if n := r.GetDisplayName(); n != "" && strings.EqualFold(n, k.resource.GetResource()) {
-					return fmt.Errorf("%w: no %s with id %q; %q is the name of %s:%s, use its id", errUnknown,
-						k.resource.GetResourceType(), k.resource.GetResource(), n, r.GetId().GetResourceType(), r.GetId().GetResource())
-				}
-			}
-			return unknown(k.resource.GetResourceType(), k.resource.GetResource(), ids)
-		} else if err != nil && !errors.Is(err, c1z.ErrNotFound) {
-			return err
+	return unknown("resource type", typeID, ids)
+}
+
+// resource finds the resource of type typeID whose id is text or, failing
+// that, whose display name is text (case-insensitively). A resource known
+// only from grants (a deleted account, a guest) resolves by id.
+func (r resolver) resource(ctx context.Context, typeID, text string) (*connectorv2.ResourceId, error) {
+	if err := r.resourceType(ctx, typeID); err != nil {
+		return nil, err
+	}
+	id := &connectorv2.ResourceId{ResourceType: typeID, Resource: text}
+	if _, err := r.st.Resource(ctx, r.syncID, id); err == nil {
+		return id, nil
+	} else if !errors.Is(err, c1z.ErrNotFound) {
+		return nil, err
+	}
+	if inGrants(ctx, r.st, c1z.GrantQuery{SyncID: r.syncID, Principal: id}) || inGrants(ctx, r.st, c1z.GrantQuery{SyncID: r.syncID, Resource: id}) {
+		return id, nil
+	}
+	var ids []string
+	var named []*connectorv2.Resource
+	for res, err := range r.st.Resources(ctx, c1z.ResourceQuery{SyncID: r.syncID, ResourceTypeID: typeID}) {
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, res.GetId().GetResource())
+		if strings.EqualFold(res.GetDisplayName(), text) {
+			named = append(named, res)
 		}
 	}
-	if k.entID != "" {
-		if _, err := st.Entitlement(ctx, syncID, k.entID); errors.Is(err, c1z.ErrNotFound) && !inGrants(ctx, st, c1z.GrantQuery{SyncID: syncID, EntitlementID: k.entID}) {
-			var ids []string
-			for e, err := range st.Entitlements(ctx, c1z.EntitlementQuery{SyncID: syncID}) {
-				if err != nil {
-					return err
-				}
-				ids = append(ids, e.GetId())
-			}
-			return unknown("entitlement", k.entID, ids)
-		} else if err != nil && !errors.Is(err, c1z.ErrNotFound) {
-			return err
+	switch len(named) {
+	case 0:
+		return nil, unknown(typeID, text, ids)
+	case 1:
+		return named[0].GetId(), nil
+	}
+	var list []string
+	for _, n := range named[:min(len(named), 10)] {
+		list = append(list, rid(n.GetId()))
+	}
+	more := ""
+	if len(named) > 10 {
+		more = fmt.Sprintf(" and %d more", len(named)-10)
+	}
+	return nil, usagef("%d %s resources are named %q: %s%s; give one by id", len(named), typeID, text, strings.Join(list, ", "), more)
+}
+
+// principal reads "type:id" or "type:display name", as listings print
+// principals (the id may itself contain colons: role:role:16388).
+func (r resolver) principal(ctx context.Context, text string) (*connectorv2.ResourceId, error) {
+	typ, id, ok := strings.Cut(text, ":")
+	if !ok || typ == "" || id == "" {
+		return nil, usagef("principal %q: want <resource type>:<id or display name>, as listings print it, for example user:alice", text)
+	}
+	return r.resource(ctx, typ, id)
+}
+
+// entitlement finds the entitlement whose id is text or, failing that,
+// whose display name is text.
+func (r resolver) entitlement(ctx context.Context, text string) (string, error) {
+	if _, err := r.st.Entitlement(ctx, r.syncID, text); err == nil {
+		return text, nil
+	} else if !errors.Is(err, c1z.ErrNotFound) {
+		return "", err
+	}
+	if inGrants(ctx, r.st, c1z.GrantQuery{SyncID: r.syncID, EntitlementID: text}) {
+		return text, nil
+	}
+	var ids, named []string
+	for e, err := range r.st.Entitlements(ctx, c1z.EntitlementQuery{SyncID: r.syncID}) {
+		if err != nil {
+			return "", err
+		}
+		ids = append(ids, e.GetId())
+		if strings.EqualFold(e.GetDisplayName(), text) {
+			named = append(named, e.GetId())
 		}
 	}
-	return nil
+	switch len(named) {
+	case 0:
+		return "", unknown("entitlement", text, ids)
+	case 1:
+		return named[0], nil
+	}
+	return "", usagef("%d entitlements are named %q: %s; give one by id", len(named), text, strings.Join(named[:min(len(named), 10)], ", "))
 }
 
 // inGrants reports whether any grant matches q: objects a connector only

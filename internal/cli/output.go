@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"encoding/json"
 	"io"
 	"os"
 	"strings"
@@ -39,6 +40,27 @@ func (l *jsonList) add(m proto.Message) error {
 	l.n++
 	_, err = l.w.Write(b)
 	return err
+}
+
+// closeWith ends the document with one key more, holding v (when v
+// is a non-empty slice): Baton's shape, plus what batonkit adds.
+func (l *jsonList) closeWith(key string, v []map[string]any) error {
+	if len(v) == 0 {
+		return l.close()
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if l.n == 0 {
+		l.w.WriteString("{")
+	} else {
+		l.w.WriteString("],")
+	}
+	l.w.WriteString(`"` + key + `":`)
+	l.w.Write(b)
+	l.w.WriteString("}\n")
+	return l.w.Flush()
 }
 
 func (l *jsonList) close() error {
@@ -119,4 +141,31 @@ func (t *table) close() error {
 		return err
 	}
 	return t.out.Flush()
+}
+
+// writeWithDerived prints m in Baton's shape and, when there are any, the
+// derived paths under one key more, "derived".
+func writeWithDerived(g *globals, m proto.Message, more []derived, row func(derived) map[string]any) error {
+	b, err := protojson.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if len(more) > 0 {
+		doc := map[string]json.RawMessage{}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			return err
+		}
+		rows := make([]map[string]any, len(more))
+		for i, d := range more {
+			rows[i] = row(d)
+		}
+		if doc["derived"], err = json.Marshal(rows); err != nil {
+			return err
+		}
+		if b, err = json.Marshal(doc); err != nil {
+			return err
+		}
+	}
+	_, err = g.stdout.Write(append(b, '\n'))
+	return err
 }

@@ -27,7 +27,7 @@ func TestAccessShowsEveryPath(t *testing.T) {
 	})
 	for _, args := range [][]string{{"access", "-t", "user", "-r", "u1"}, {"principals", "-e", "project:p2:editor"}} {
 		out, stderr, code := run(t, append([]string{"-f", path}, args...)...)
-		if code != 0 || !strings.Contains(out, "direct, team:t3:member") {
+		if code != 0 || !strings.Contains(out, "granted by the connector; through team:t3:member") {
 			t.Fatalf("%v: exit %d, %s%s; want both paths", args, code, out, stderr)
 		}
 	}

@@ -124,9 +124,27 @@ Exit codes:
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newResourceTypesCmd(g), newResourcesCmd(g), newEntitlementsCmd(g), newGrantsCmd(g),
-		newPrincipalsCmd(g), newAccessCmd(g), newSyncsCmd(g), newStatsCmd(g), newDiffCmd(g),
+		newPrincipalsCmd(g), newAccessCmd(g), newSearchCmd(g), newSyncsCmd(g), newStatsCmd(g), newDiffCmd(g),
 		newExportCmd(g), newSyncCmd(g),
 	)
+	// An unexpected argument (`baton resources role`, `baton nosuch`) is a
+	// bad argument, exit 2, as the help promises.
+	root.Args = cobra.NoArgs
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	for _, c := range append(root.Commands(), root) {
+		if check := c.Args; check != nil {
+			c.Args = func(cmd *cobra.Command, args []string) error {
+				if err := check(cmd, args); err != nil {
+					var ue usageError
+					if errors.As(err, &ue) {
+						return err
+					}
+					return usageError{err}
+				}
+				return nil
+			}
+		}
+	}
 	return root
 }
 

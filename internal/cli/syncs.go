@@ -149,7 +149,15 @@ func (g *globals) printStats(ctx context.Context, st *c1z.Store) error {
 		return err
 	}
 	t := newTable(g.stdout, "RESOURCE TYPE", "RESOURCES", "ENTITLEMENTS", "GRANTS")
+	// Every type of the sync has a row, zero or not: a type that synced
+	// nothing is worth seeing.
 	types := map[string]bool{}
+	for rt, err := range st.ResourceTypes(ctx, run.ID) {
+		if err != nil {
+			return err
+		}
+		types[rt.GetId()] = true
+	}
 	for _, m := range []map[string]int64{s.ResourcesByType, s.EntitlementsByType, s.GrantsByType} {
 		for k := range maps.Keys(m) {
 			types[k] = true

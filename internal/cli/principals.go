@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	batonv1 "github.com/batonkit/batonkit/pb/baton/v1"
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/c1z"
+)
+
+func newPrincipalsCmd(g *globals) *cobra.Command {
+	var entID string
+	var effective bool
+	cmd := &cobra.Command{
+		Use:   "principals",
+		Short: "List the principals holding an entitlement, and how each holds it",
+		Long: "principals lists who holds an entitlement, with every path: granted by the\n" +
+			"connector, or through each entitlement grant expansion followed. --effective\n" +
+			"also follows membership grants the connector recorded but did not mark\n" +
+			"expandable (members of a group that holds the entitlement), labelled derived.",
+		Example: "  baton principals -e group:cn=eng,ou=groups,dc=example,dc=com:member\n" +
+			"  baton principals -e role:16388:member --effective\n  baton principals -e 'Sales Member'   # by display name",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if entID == "" {
+				return usagef("principals needs -e <entitlement id or display name>")
+			}
+			return g.withStore(cmd, func(ctx context.Context, st *c1z.Store, run c1z.SyncRun) error {
+				id, err := (resolver{st, run.ID}).entitlement(ctx, entID)
+				if err != nil {
+					return err
+				}
+				return g.printPrincipals(ctx, st, run.ID, id, effective)
+			})
+		},
+	}
+	cmd.Flags().StringVarP(&entID, "entitlement", "e", "", "the entitlement, by id or display name")
+	cmd.Flags().BoolVar(&effective, "effective", false, "also follow membership grants not marked expandable (labelled derived)")
+	return cmd
+}
+
+func (g *globals) printPrincipals(ctx context.Context, st *c1z.Store, syncID, entID string, effective bool) error {
+	types, err := loadTypes(ctx, st, syncID)
+	if err != nil {
+		return err
+	}
+	var (
+		l      *jsonList
+		t      *table
+		listed []*connectorv2.ResourceId
+	)
+	if g.json() {
+		l = newJSONList(g.stdout, "resources")
+	} else {
+		t = newTable(g.stdout, "RESOURCE TYPE", "ID", "DISPLAY NAME", "VIA")
+	}
+	for v, err := range st.GrantViews(ctx, c1z.GrantQuery{SyncID: syncID, EntitlementID: entID}) {
+		if err != nil {
+			return err
+		}
+		p := v.Principal
+		if p == nil {
+			p = v.Grant.GetPrincipal()
+		}
+		if effective {
+			listed = append(listed, p.GetId())
+		}
+		if t != nil {
+			t.row(p.GetId().GetResourceType(), p.GetId().GetResource(), p.GetDisplayName(), paths(v.Grant, entID))
+			continue
+		}
+		if err := l.add(&batonv1.ResourceOutput{Resource: p, ResourceType: types.get(p.GetId().GetResourceType())}); err != nil {
+			return err
+		}
+	}
+	var more []derived
+	if effective {
+		ent, err := st.Entitlement(ctx, syncID, entID)
+		if err != nil {
+			ent = &connectorv2.Entitlement{Id: entID}
+		}
+		if more, err = effectiveHolders(ctx, st, syncID, ent, listed); err != nil {
+			return err
+		}
+	}
+	if t != nil {
+		for _, d := range more {
+			name := ""
+			if r, err := st.Resource(ctx, syncID, d.principal); err == nil {
+				name = r.GetDisplayName()
+			}
+			t.row(d.principal.GetResourceType(), d.principal.GetResource(), name, d.label())
+		}
+		return t.close()
+	}
+	rows := make([]map[string]any, len(more))
+	for i, d := range more {
+		rows[i] = map[string]any{"principal": rid(d.principal), "through": d.chain}
+	}
+	return l.closeWith("derived", rows)
+}
