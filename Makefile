@@ -132,6 +132,10 @@ bench: | $(BIN)
 	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k.c1z grants
 	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k.c1z resources -o json
 	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k.c1z stats
+	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k.c1z search u00999
+	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k.c1z resources -t user --status disabled
+	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k.c1z access -t user -r 'User u0099999'
+	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k.c1z grants --principal 'user:User u0099999'
 	@echo "== store benchmarks"
 	$(GO) test ./pkg/c1z -run '^$$' -bench 'Grants' -benchtime 1x -timeout 30m
 	@echo "== per-call overhead of a sync over loopback gRPC and in-process"

@@ -65,6 +65,9 @@ func (r resolver) resource(ctx context.Context, typeID, text string) (*connector
 			return nil, err
 		}
 		ids = append(ids, res.GetId().GetResource())
+		if n := res.GetDisplayName(); n != "" {
+			ids = append(ids, n) // suggested too: people type names
+		}
 		if strings.EqualFold(res.GetDisplayName(), text) {
 			named = append(named, res)
 		}

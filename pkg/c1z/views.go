@@ -1,8 +1,8 @@
 package c1z
 
 import (
+	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"iter"
 
@@ -76,21 +76,50 @@ func (s *Store) GrantViews(ctx context.Context, q GrantQuery) iter.Seq2[GrantVie
 		left join v1_resources r on r.sync_id = a.sync_id and r.external_id = a.resource_type_id || ':' || a.resource_id
 		left join v1_resources p on p.sync_id = a.sync_id and p.external_id = a.principal_resource_type_id || ':' || a.principal_resource_id
 		where ` + w.sql("a") + ` and a.id > ? order by a.id limit ?`
+	// Grants come in entitlement order, so runs of rows share their
+	// entitlement and resource: each is decoded once per run.
+	var ents memo[connectorv2.Entitlement, *connectorv2.Entitlement]
+	var res memo[connectorv2.Resource, *connectorv2.Resource]
 	return joined(ctx, s, tGrants, query, w, err, func(cols [][]byte) (GrantView, error) {
 		var v GrantView
 		var err error
 		if v.Grant, err = decodeAs[*connectorv2.Grant](cols[0], true); err != nil {
 			return v, err
 		}
-		if v.Entitlement, err = decodeAs[*connectorv2.Entitlement](cols[1], false); err != nil {
+		if v.Entitlement, err = ents.decode(cols[1]); err != nil {
 			return v, err
 		}
-		if v.Resource, err = decodeAs[*connectorv2.Resource](cols[2], false); err != nil {
+		if v.Resource, err = res.decode(cols[2]); err != nil {
 			return v, err
 		}
 		v.Principal, err = decodeAs[*connectorv2.Resource](cols[3], false)
 		return v, err
 	})
+}
+
+// memo decodes a column, reusing the last message when the bytes repeat.
+// Views hand out the same message for such rows: readers must not
+// modify referenced objects.
+type memo[E any, T interface {
+	proto.Message
+	*E
+}] struct {
+	raw []byte
+	msg T
+	set bool
+}
+
+func (m *memo[E, T]) decode(data []byte) (T, error) {
+	if m.set && bytes.Equal(data, m.raw) && data != nil {
+		return m.msg, nil
+	}
+	msg, err := decodeAs[T, E](data, false)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	m.raw, m.msg, m.set = append(m.raw[:0], data...), msg, true
+	return msg, nil
 }
 
 func decodeAs[T interface {
@@ -110,6 +139,10 @@ func decodeAs[T interface {
 	return m, nil
 }
 
+// joined streams a view query in chunks. Reading rows from SQLite and
+// decoding them each take about half the time of a large listing, so
+// they run on two goroutines, a chunk apart, and the caller's own work
+// (printing) overlaps both.
 func joined[V any](ctx context.Context, s *Store, table, query string, w *where, werr error, decode func([][]byte) (V, error)) iter.Seq2[V, error] {
 	return func(yield func(V, error) bool) {
 		var zero V
@@ -117,59 +150,104 @@ func joined[V any](ctx context.Context, s *Store, table, query string, w *where,
 			yield(zero, werr)
 			return
 		}
-		var after int64
-		for {
-			rows, err := s.db.QueryContext(ctx, query, append(append([]any{}, w.args...), after, streamChunk)...)
-			if err != nil {
-				yield(zero, s.readErr(table, err))
-				return
-			}
-			cols, _ := rows.Columns()
-			var batch []V
-			for rows.Next() {
-				// Columns: the row id, the external id, then the objects.
-				raw := make([]sql.RawBytes, len(cols))
-				ptrs := make([]any, len(cols))
-				var ext string
-				ptrs[0], ptrs[1] = &after, &ext
-				for i := 2; i < len(cols); i++ {
-					ptrs[i] = &raw[i]
-				}
-				if err := rows.Scan(ptrs...); err != nil {
-					rows.Close()
-					yield(zero, s.readErr(table, err))
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		type chunk struct {
+			rows []joinedRow
+			err  error
+		}
+		type decoded struct {
+			views []V
+			err   error
+		}
+		raw := make(chan chunk, 1)
+		out := make(chan decoded, 1)
+		go func() {
+			defer close(raw)
+			var after int64
+			for {
+				rows, err := s.fetchJoined(ctx, table, query, append(append([]any{}, w.args...), after, streamChunk))
+				select {
+				case raw <- chunk{rows, err}:
+				case <-ctx.Done():
 					return
 				}
-				data := make([][]byte, len(cols)-2)
-				for i := 2; i < len(cols); i++ {
-					if raw[i] != nil {
-						data[i-2] = raw[i]
+				if err != nil || len(rows) < streamChunk {
+					return
+				}
+				after = rows[len(rows)-1].id
+			}
+		}()
+		go func() {
+			defer close(out)
+			for c := range raw {
+				d := decoded{err: c.err}
+				for _, r := range c.rows {
+					v, err := decode(r.cols)
+					if err == nil {
+						d.views = append(d.views, v)
+						continue
+					}
+					if err := s.invalid(&RowError{Table: table, Row: r.id, ID: r.ext, Err: err}); err != nil {
+						d.err = err
+						break
 					}
 				}
-				v, err := decode(data)
-				if err != nil {
-					if err := s.invalid(&RowError{Table: table, Row: after, ID: ext, Err: err}); err != nil {
-						rows.Close()
-						yield(zero, err)
-						return
-					}
-					continue
+				select {
+				case out <- d:
+				case <-ctx.Done():
+					return
 				}
-				batch = append(batch, v)
+				if d.err != nil {
+					return
+				}
 			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				yield(zero, s.readErr(table, err))
-				return
-			}
-			for _, v := range batch {
+		}()
+		for d := range out {
+			for _, v := range d.views {
 				if !yield(v, nil) {
 					return
 				}
 			}
-			if len(batch) < streamChunk {
+			if d.err != nil {
+				yield(zero, d.err)
 				return
 			}
 		}
 	}
+}
+
+// joinedRow is one row of a view query: its id, external id and the
+// encoded objects (nil where a join found nothing).
+type joinedRow struct {
+	id   int64
+	ext  string
+	cols [][]byte
+}
+
+func (s *Store) fetchJoined(ctx context.Context, table, query string, args []any) ([]joinedRow, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, s.readErr(table, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []joinedRow
+	for rows.Next() {
+		// Columns: the row id, the external id, then the objects.
+		r := joinedRow{cols: make([][]byte, len(cols)-2)}
+		ptrs := make([]any, len(cols))
+		ptrs[0], ptrs[1] = &r.id, &r.ext
+		for i := 2; i < len(cols); i++ {
+			ptrs[i] = &r.cols[i-2]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, s.readErr(table, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.readErr(table, err)
+	}
+	return out, nil
 }
