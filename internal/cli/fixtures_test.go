@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -84,11 +86,15 @@ func TestJSONMatchesUpstreamCLI(t *testing.T) {
 		"grants":         func() proto.Message { return &batonv1.GrantListOutput{} },
 		"syncs":          func() proto.Message { return &batonv1.SyncListOutput{} },
 	}
-	for _, name := range []string{"demo-v1", "demo-v1-sdk0251", "demo-v1-two-syncs", "harness-3k-v1", "unfinished-v1"} {
+	for _, name := range []string{"demo-v1", "demo-v1-sdk0251", "demo-v1-two-syncs", "harness-3k-v1", "unfinished-v1",
+		"demo-v3-pebble", "harness-3k-v3", "unfinished-v3"} {
 		file := filepath.Join(dir, name+".c1z")
 		for cmd, newList := range lists {
 			t.Run(name+"/"+cmd, func(t *testing.T) {
 				want, err := os.ReadFile(filepath.Join(dir, "expected", name+"."+cmd+".json"))
+				if errors.Is(err, fs.ErrNotExist) && strings.HasPrefix(name, "unfinished-v3") {
+					t.Skip("upstream recorded no output for this command")
+				}
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -176,7 +182,6 @@ func TestBadFiles(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"-f", filepath.Join(t.TempDir(), "missing.c1z"), "resources"}, cli.ExitNoFile, "run a connector"},
-		{[]string{"-f", filepath.Join(dir, "demo-v3-pebble.c1z"), "resources"}, cli.ExitBadFile, "v3"},
 		{[]string{"-f", filepath.Join(dir, "README.md"), "resources"}, cli.ExitBadFile, "not a c1z"},
 		{[]string{"-f", filepath.Join(dir, "demo-v1.c1z"), "-o", "yaml", "resources"}, cli.ExitUsage, "output format"},
 		{[]string{"-f", filepath.Join(dir, "demo-v1.c1z"), "--no-such-flag"}, cli.ExitUsage, "unknown flag"},

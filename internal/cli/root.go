@@ -166,7 +166,7 @@ func (g *globals) openPath(ctx context.Context, path string) (*c1z.Store, error)
 	}
 	st, err := c1z.Open(ctx, path, opts...)
 	if errors.Is(err, c1z.ErrUnsupportedFormat) {
-		return nil, fmt.Errorf("%w\nthis version of baton reads the classic (v1, C1ZF) format only", err)
+		return nil, fmt.Errorf("%w\nbaton reads v1 (C1ZF) files and v3 (C1Z3) files of Baton's Pebble engine", err)
 	}
 	return st, err
 }

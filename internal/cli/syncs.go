@@ -77,14 +77,40 @@ type statsOutput struct {
 }
 
 type statsCounts struct {
-	ResourceTypes              int64             `json:"resourceTypes,string,omitempty"`
-	Resources                  int64             `json:"resources,string,omitempty"`
-	Entitlements               int64             `json:"entitlements,string,omitempty"`
-	Grants                     int64             `json:"grants,string,omitempty"`
-	ResourcesByResourceType    map[string]string `json:"resourcesByResourceType,omitempty"`
-	GrantsByResourceType       map[string]string `json:"grantsByResourceType,omitempty"`
-	EntitlementsByResourceType map[string]string `json:"entitlementsByResourceType,omitempty"`
-	Assets                     int64             `json:"assets,string,omitempty"`
+	ResourceTypes              int64               `json:"resourceTypes,string,omitempty"`
+	Resources                  int64               `json:"resources,string,omitempty"`
+	Entitlements               int64               `json:"entitlements,string,omitempty"`
+	Grants                     int64               `json:"grants,string,omitempty"`
+	ResourcesByResourceType    map[string]string   `json:"resourcesByResourceType,omitempty"`
+	GrantsByResourceType       map[string]string   `json:"grantsByResourceType,omitempty"`
+	EntitlementsByResourceType map[string]string   `json:"entitlementsByResourceType,omitempty"`
+	Assets                     int64               `json:"assets,string,omitempty"`
+	StepDurationsMs            map[string]string   `json:"stepDurationsMs,omitempty"`
+	ConnectorCallStats         map[string]callStat `json:"connectorCallStats,omitempty"`
+}
+
+// callStat is c1.storage.v3.CallStat in protojson form.
+type callStat struct {
+	Count    int64 `json:"count,string,omitempty"`
+	TotalMs  int64 `json:"totalMs,string,omitempty"`
+	MaxMs    int64 `json:"maxMs,string,omitempty"`
+	Errors   int64 `json:"errors,string,omitempty"`
+	Timeouts int64 `json:"timeouts,string,omitempty"`
+}
+
+// runStats adds what a v3 sync recorded about its run (time per phase,
+// calls per method) to the counts.
+func runStats(c *statsCounts, r c1z.SyncRun) {
+	if r.Stats == nil {
+		return
+	}
+	c.StepDurationsMs = strCounts(r.Stats.StepDurationsMs)
+	for k, v := range r.Stats.ConnectorCallStats {
+		if c.ConnectorCallStats == nil {
+			c.ConnectorCallStats = map[string]callStat{}
+		}
+		c.ConnectorCallStats[k] = callStat(v)
+	}
 }
 
 func strCounts(m map[string]int64) map[string]string {
@@ -141,6 +167,7 @@ func (g *globals) printStats(ctx context.Context, st *c1z.Store) error {
 				ResourceTypes: s.ResourceTypes, Resources: s.Resources, Entitlements: s.Entitlements, Grants: s.Grants, Assets: s.Assets,
 				ResourcesByResourceType: strCounts(s.ResourcesByType), GrantsByResourceType: strCounts(s.GrantsByType),
 				EntitlementsByResourceType: strCounts(s.EntitlementsByType)}}
+		runStats(&out.Stats, run)
 		b, err := json.Marshal(out)
 		if err != nil {
 			return err

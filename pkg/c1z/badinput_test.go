@@ -1,6 +1,7 @@
 package c1z_test
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
@@ -60,7 +62,17 @@ func TestBadInput(t *testing.T) {
 		{"bomb", append([]byte("C1ZF\x00"), zstdBytes(t, append([]byte("SQLite format 3\x00"), make([]byte, 4<<20)...))...),
 			[]c1z.Option{c1z.WithLimits(c1z.Limits{MaxDecodedSize: 1 << 20, MaxWindow: 8 << 20})}, c1z.ErrTooLarge, ""},
 		{"corrupt sqlite", append([]byte("C1ZF\x00"), zstdBytes(t, broken)...), nil, c1z.ErrCorrupt, ""},
-		{"v3 pebble", v3, nil, c1z.ErrUnsupportedFormat, "v3"},
+		{"v3 truncated", v3[:len(v3)/2], nil, c1z.ErrCorrupt, "v3"},
+		{"v3 header only", []byte("C1Z3\x00"), nil, c1z.ErrCorrupt, "manifest"},
+		{"v3 manifest length", append([]byte("C1Z3\x00\xff\xff\xff\xff"), v3[9:]...), nil, c1z.ErrCorrupt, "manifest claims"},
+		{"v3 manifest garbage", append([]byte("C1Z3\x00\x00\x00\x00\x08"), bytes.Repeat([]byte{0xff}, 64)...), nil, c1z.ErrCorrupt, "manifest"},
+		{"v3 unknown engine", v3File(manifest("rocksdb", 1), nil), nil, c1z.ErrUnsupportedFormat, "rocksdb"},
+		{"v3 unknown encoding", v3File(manifest("pebble", 9), nil), nil, c1z.ErrUnsupportedFormat, "encoding 9"},
+		{"v3 corrupt index", flip(v3, len(v3)-40), nil, c1z.ErrCorrupt, "index"},
+		{"v3 corrupt frame", flip(v3, v3PayloadStart(v3)+40), nil, c1z.ErrCorrupt, "frame"},
+		{"v3 bomb", v3File(manifest("pebble", 1), zstdBytes(t, tarOf(t, "000001.sst", make([]byte, 4<<20)))),
+			[]c1z.Option{c1z.WithLimits(c1z.Limits{MaxDecodedSize: 1 << 20, MaxWindow: 8 << 20})}, c1z.ErrTooLarge, ""},
+		{"v3 escaping path", v3File(manifest("pebble", 2), tarOf(t, "../evil", []byte("x"))), nil, c1z.ErrCorrupt, "not a local path"},
 	}
 	for _, tt := range tests {
 		for _, ro := range []bool{false, true} {
@@ -91,14 +103,19 @@ func TestBadInput(t *testing.T) {
 					}
 					return
 				}
-				if !errors.Is(err, tt.want) {
-					t.Fatalf("err = %v, want %v", err, tt.want)
+				want, inMsg := tt.want, tt.inMsg
+				if strings.HasPrefix(tt.name, "v3 ") && !ro {
+					// Writing never touches a v3 file, whatever its state.
+					want, inMsg = c1z.ErrUnsupportedFormat, "export c1z"
+				}
+				if !errors.Is(err, want) {
+					t.Fatalf("err = %v, want %v", err, want)
 				}
 				if !strings.Contains(err.Error(), path) && !strings.Contains(err.Error(), "in.c1z") {
 					t.Errorf("error %q does not name the file", err)
 				}
-				if tt.inMsg != "" && !strings.Contains(err.Error(), tt.inMsg) {
-					t.Errorf("error %q does not mention %q", err, tt.inMsg)
+				if inMsg != "" && !strings.Contains(err.Error(), inMsg) {
+					t.Errorf("error %q does not mention %q", err, inMsg)
 				}
 				after, rerr := os.ReadFile(path)
 				must(t, rerr)
@@ -141,6 +158,13 @@ func FuzzOpen(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte("C1ZF\x00"))
 	f.Add([]byte("C1Z3\x00\x00\x00"))
+	if v3, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "fixtures", "upstream", "demo-v3-pebble.c1z")); err == nil {
+		f.Add(v3)
+		f.Add(v3[:len(v3)-30])
+		f.Add(flip(v3, v3PayloadStart(v3)+100))
+		f.Add(flip(v3, len(v3)/2))
+	}
+	f.Add(v3File(manifest("pebble", 2), []byte("not a tar")))
 	f.Add(append([]byte("C1ZF\x00"), zstdBytes(f, []byte("SQLite format 3\x00garbage"))...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ctx := context.Background()
@@ -163,4 +187,70 @@ func FuzzOpen(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The fixture opens read-only; writing to it in place is refused (a v3
+// file is never overwritten with v1), untouched.
+func TestV3OpensReadOnlyOnly(t *testing.T) {
+	ctx := context.Background()
+	src, err := os.ReadFile(filepath.Join(fixtureDir(t), "demo-v3-pebble.c1z"))
+	must(t, err)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "v3.c1z")
+	must(t, os.WriteFile(path, src, 0o600))
+	r, err := c1z.Open(ctx, path, c1z.ReadOnly(), c1z.WithTempDir(dir))
+	must(t, err)
+	if r.Format() != c1z.FormatV3 {
+		t.Errorf("format %v, want v3", r.Format())
+	}
+	st, err := r.Stats(ctx, "")
+	must(t, err)
+	must(t, r.Close(ctx))
+	if st.Grants != 31 || st.Resources != 11 {
+		t.Fatalf("stats %+v", st)
+	}
+	if _, err := c1z.Open(ctx, path); !errors.Is(err, c1z.ErrUnsupportedFormat) || !strings.Contains(err.Error(), "export c1z") {
+		t.Fatalf("writable open of a v3 file: %v", err)
+	}
+	after, _ := os.ReadFile(path)
+	if !bytes.Equal(after, src) {
+		t.Fatal("the v3 file was modified")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Fatalf("left behind: %v", entries)
+	}
+}
+
+// manifest encodes a C1ZManifestV3 with an engine and payload encoding.
+func manifest(engine string, encoding uint64) []byte {
+	b := protowire.AppendTag(nil, 1, protowire.BytesType)
+	b = protowire.AppendString(b, engine)
+	b = protowire.AppendTag(b, 4, protowire.VarintType)
+	return protowire.AppendVarint(b, encoding)
+}
+
+func v3File(manifest, payload []byte) []byte {
+	b := append([]byte("C1Z3\x00"), byte(len(manifest)>>24), byte(len(manifest)>>16), byte(len(manifest)>>8), byte(len(manifest)))
+	return append(append(b, manifest...), payload...)
+}
+
+func v3PayloadStart(b []byte) int {
+	return 9 + int(b[5])<<24 | int(b[6])<<16 | int(b[7])<<8 | int(b[8])
+}
+
+func flip(b []byte, at int) []byte {
+	out := append([]byte{}, b...)
+	out[at] ^= 0xff
+	return out
+}
+
+func tarOf(t *testing.T, name string, data []byte) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	must(t, tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}))
+	_, err := tw.Write(data)
+	must(t, err)
+	must(t, tw.Close())
+	return buf.Bytes()
 }

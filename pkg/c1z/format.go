@@ -40,30 +40,33 @@ type Limits struct {
 // (our encoder and Baton's use 8 MiB or less).
 var DefaultLimits = Limits{MaxDecodedSize: 32 << 30, MaxWindow: 128 << 20}
 
-// sniff reads the header of a c1z and says which format it is. An error
-// wraps ErrNotC1Z, ErrCorrupt or ErrUnsupportedFormat.
-func sniff(r io.Reader) error {
+// ErrV3NotWritable says a v3 file cannot be written in place.
+var errV3Write = errors.New("batonkit writes the classic v1 format and will not overwrite a v3 (Pebble) file; " +
+	"convert it first with `baton -f FILE export c1z --out NEW.c1z` and sync into NEW.c1z, or sync into a new file")
+
+// sniff reads the header of a c1z and says whether it is v3 (else v1).
+// An error wraps ErrNotC1Z or ErrCorrupt.
+func sniff(r io.Reader) (v3 bool, err error) {
 	var hdr [headerSize]byte
 	n, err := io.ReadFull(r, hdr[:])
 	switch {
 	case n == 0 && (err == io.EOF || err == nil):
-		return fmt.Errorf("%w: the file is empty", ErrNotC1Z)
+		return false, fmt.Errorf("%w: the file is empty", ErrNotC1Z)
 	case err == io.ErrUnexpectedEOF:
 		if bytes.HasPrefix([]byte(headerV1), hdr[:n]) || bytes.HasPrefix([]byte(headerV3), hdr[:n]) {
-			return fmt.Errorf("%w: truncated header (%d bytes)", ErrCorrupt, n)
+			return false, fmt.Errorf("%w: truncated header (%d bytes)", ErrCorrupt, n)
 		}
-		return fmt.Errorf("%w: %d bytes, no c1z header", ErrNotC1Z, n)
+		return false, fmt.Errorf("%w: %d bytes, no c1z header", ErrNotC1Z, n)
 	case err != nil:
-		return err
+		return false, err
 	}
 	switch string(hdr[:]) {
 	case headerV1:
-		return nil
+		return false, nil
 	case headerV3:
-		return fmt.Errorf("%w \"v3\" (Baton's Pebble-based format, C1Z3): not supported yet; "+
-			"write the file with the SQLite engine (v1) or convert it with Baton's tools", ErrUnsupportedFormat)
+		return true, nil
 	}
-	return fmt.Errorf("%w: header %q is not %q", ErrNotC1Z, hdr[:], headerV1)
+	return false, fmt.Errorf("%w: header %q is not %q or %q", ErrNotC1Z, hdr[:], headerV1, headerV3)
 }
 
 // decode writes the SQLite database held in the c1z read from src into dst.

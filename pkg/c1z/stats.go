@@ -16,12 +16,26 @@ type Stats struct {
 	GrantsByType       map[string]int64 `json:"grants_by_resource_type,omitempty"`
 	EntitlementsByType map[string]int64 `json:"entitlements_by_resource_type,omitempty"`
 	Assets             int64            `json:"assets,omitempty"`
+	// StepDurationsMs and ConnectorCallStats are what Baton's v3 syncer
+	// records about a run (time per phase, calls per method); read from
+	// v3 files, kept when converted.
+	StepDurationsMs    map[string]int64    `json:"step_durations_ms,omitempty"`
+	ConnectorCallStats map[string]CallStat `json:"connector_call_stats,omitempty"`
 	// Unhandled is batonkit's own addition: protocol features the syncer
 	// did not act on, by name (readers of Baton's shape ignore it).
 	Unhandled map[string]int64 `json:"unhandled_protocol_features,omitempty"`
 	// Dropped is batonkit's too: objects the connector sent that failed
 	// the contract's rules and were not stored, by kind.
 	Dropped map[string]int64 `json:"dropped_invalid_objects,omitempty"`
+}
+
+// CallStat counts a connector's calls of one kind.
+type CallStat struct {
+	Count    int64 `json:"count,omitempty"`
+	TotalMs  int64 `json:"total_ms,omitempty"`
+	MaxMs    int64 `json:"max_ms,omitempty"`
+	Errors   int64 `json:"errors,omitempty"`
+	Timeouts int64 `json:"timeouts,omitempty"`
 }
 
 // Stats counts the objects of a sync (syncID empty: the default sync).

@@ -34,6 +34,7 @@ type Store struct {
 
 	db     *sql.DB
 	dbPath string // the SQLite file behind db
+	format Format
 	schema schemaInfo
 	lock   *fileLock
 	tmpDir string
@@ -192,12 +193,17 @@ func (s *Store) openReadOnly(ctx context.Context) error {
 		return err
 	}
 	defer f.Close()
-	if err := sniff(f); err != nil {
+	v3, err := sniff(f)
+	if err != nil {
 		return err
 	}
 	s.tmpDir, err = os.MkdirTemp(s.opts.tmpDir, "c1z-read-*")
 	if err != nil {
 		return fmt.Errorf("make temp dir: %w", err)
+	}
+	if v3 {
+		s.format = FormatV3
+		return s.openV3(ctx, f)
 	}
 	dbPath := filepath.Join(s.tmpDir, "db")
 	if err := decodeFile(f, dbPath, s.opts.limits); err != nil {
@@ -336,8 +342,10 @@ func (s *Store) prepareWorkFile() error {
 	} else if st.Size() == 0 {
 		return nil
 	}
-	if err := sniff(f); err != nil {
+	if v3, err := sniff(f); err != nil {
 		return err
+	} else if v3 {
+		return fmt.Errorf("%w: %w", ErrUnsupportedFormat, errV3Write)
 	}
 	return decodeFile(f, s.workPath, s.opts.limits)
 }
@@ -550,3 +558,22 @@ func (s *Store) hasLookupIndexes(ctx context.Context) bool {
 	err := s.db.QueryRowContext(ctx, "select count(*) from sqlite_master where type = 'index' and name = ?", lookupIndexes[0].name).Scan(&n)
 	return err == nil && n > 0
 }
+
+// Format is the on-disk format of a c1z file.
+type Format int
+
+// The formats Open reads. Writes are always FormatV1.
+const (
+	FormatV1 Format = iota // "C1ZF": a zstd-compressed SQLite database
+	FormatV3               // "C1Z3": Baton's manifest and Pebble payload, read-only
+)
+
+func (f Format) String() string {
+	if f == FormatV3 {
+		return "v3"
+	}
+	return "v1"
+}
+
+// Format says which format the file was read from.
+func (s *Store) Format() Format { return s.format }

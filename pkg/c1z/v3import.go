@@ -1,0 +1,297 @@
+package c1z
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/cockroachdb/pebble/v2"
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// Key layout of Baton's v3 Pebble database (pkg/dotc1z/engine/pebble):
+// a version byte, a record-type byte, then a tuple of ids. Primary
+// records of one type share the two-byte prefix; index keys (type 0x07)
+// and engine bookkeeping are not needed to read a sync.
+const (
+	v3KeyVersion      = 0x03
+	v3KeyResourceType = 0x01
+	v3KeyResource     = 0x02
+	v3KeyEntitlement  = 0x03
+	v3KeyGrant        = 0x04
+	v3KeyAsset        = 0x05
+	v3KeySyncRun      = 0x06
+)
+
+// openV3 reads the v3 file f (positioned after its header) into a
+// private SQLite database of the v1 schema in s.tmpDir, then serves it
+// read-only like any v1 file: one reader for both formats, and export,
+// diff and every listing work on v3 files unchanged. The Pebble payload
+// is unpacked beside it and removed once read.
+func (s *Store) openV3(ctx context.Context, f *os.File) (err error) {
+	// Pebble trusts its own files; one damaged on purpose can make it
+	// panic rather than fail. Such a file is corrupt, not a crash.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, r)
+		}
+	}()
+	m, payloadAt, err := readV3Head(f)
+	if err != nil {
+		return err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	budget := s.opts.limits.limitFor(fi.Size() - payloadAt)
+	if budget <= 0 {
+		budget = 1 << 62
+	}
+	pdir := filepath.Join(s.tmpDir, "pebble")
+	if err := os.Mkdir(pdir, 0o700); err != nil {
+		return err
+	}
+	defer os.RemoveAll(pdir)
+	if err := extractV3(f, m, payloadAt, pdir, s.opts.limits, budget); err != nil {
+		return err
+	}
+	stats, err := v3ManifestStats(m.raw)
+	if err != nil {
+		return fmt.Errorf("%w: v3 manifest sync runs: %v", ErrCorrupt, err)
+	}
+	pdb, err := openPebble(pdir)
+	if err != nil {
+		return err
+	}
+	defer pdb.Close()
+
+	dbPath := filepath.Join(s.tmpDir, "db")
+	if f, err := os.OpenFile(dbPath, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); err != nil {
+		return err
+	} else if err := f.Close(); err != nil {
+		return err
+	}
+	if err := s.openDB(ctx, dbPath, false); err != nil {
+		return err
+	}
+	if err := migrate(ctx, s.db); err != nil {
+		return err
+	}
+	// A bulk load: lookup indexes are built once, after it.
+	if err := s.dropLookupIndexes(ctx); err != nil {
+		return err
+	}
+	if err := importV3(ctx, s.db, pdb, stats); err != nil {
+		return err
+	}
+	for _, ix := range lookupIndexes {
+		if _, err := s.db.ExecContext(ctx, ix.create()); err != nil {
+			return fmt.Errorf("create index %s: %w", ix.name, err)
+		}
+	}
+	if _, err := s.db.ExecContext(ctx, "pragma journal_mode=delete"); err != nil {
+		return err
+	}
+	s.closeStmts()
+	s.db.Close()
+	s.db = nil
+	if err := s.openDB(ctx, dbPath, true); err != nil {
+		return err
+	}
+	s.schema, err = inspect(ctx, s.db)
+	return err
+}
+
+// openPebble opens an unpacked v3 payload read-only, with Pebble's
+// defaults (Baton's files use its default comparer) and no logging.
+func openPebble(dir string) (*pebble.DB, error) {
+	db, err := pebble.Open(dir, &pebble.Options{ReadOnly: true, Logger: quietPebble{}})
+	if err != nil {
+		return nil, fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, err)
+	}
+	return db, nil
+}
+
+// quietPebble drops Pebble's logging; its Fatalf (which would exit the
+// process) becomes a panic that openV3 turns into ErrCorrupt.
+type quietPebble struct{}
+
+func (quietPebble) Infof(string, ...any)  {}
+func (quietPebble) Errorf(string, ...any) {}
+func (quietPebble) Fatalf(format string, args ...any) {
+	panic(fmt.Errorf("%w: v3 Pebble database: "+format, append([]any{ErrCorrupt}, args...)...))
+}
+
+// importV3 copies the one sync of a v3 database into the v1 tables.
+func importV3(ctx context.Context, db *sql.DB, pdb *pebble.DB, stats map[string]*Stats) error {
+	var runs []SyncRun
+	if err := scanV3(pdb, v3KeySyncRun, func(v []byte) error {
+		r, err := v3SyncRun(v)
+		if err == nil && r.ID != "" {
+			runs = append(runs, r)
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	if len(runs) != 1 {
+		return fmt.Errorf("%w: a v3 file holds one sync, this one %d", ErrCorrupt, len(runs))
+	}
+	run := runs[0]
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var statsJSON any
+	if st := stats[run.ID]; st != nil {
+		b, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		statsJSON = string(b)
+	}
+	if _, err := tx.ExecContext(ctx, `insert into v1_sync_runs
+		(sync_id, started_at, ended_at, sync_token, sync_type, parent_sync_id, linked_sync_id, supports_diff, grants_backfilled, stats)
+		values (?, ?, ?, ?, ?, ?, ?, 1, 1, ?)`,
+		run.ID, formatTime(run.StartedAt), v3Time(run.EndedAt), run.Token, string(run.Type), run.ParentID, run.LinkedID, statsJSON); err != nil {
+		return err
+	}
+	at := formatTime(run.StartedAt)
+	b := &batchInsert{ctx: ctx, tx: tx}
+	kinds := []struct {
+		key   byte
+		what  string
+		table *table
+		row   func(v []byte) ([]any, error)
+	}{
+		{v3KeyResourceType, "resource type", resourceTypesTable, func(v []byte) ([]any, error) {
+			rt, err := v3ResourceType(v)
+			if err != nil {
+				return nil, err
+			}
+			data, err := marshal.Marshal(rt)
+			return []any{rt.GetId(), data, run.ID, at}, err
+		}},
+		{v3KeyResource, "resource", resourcesTable, func(v []byte) ([]any, error) {
+			r, err := v3Resource(v)
+			if err != nil {
+				return nil, err
+			}
+			data, err := marshal.Marshal(r)
+			var pType, pID any
+			if p := r.GetParentResourceId(); p != nil {
+				pType, pID = p.GetResourceType(), p.GetResource()
+			}
+			return []any{r.GetId().GetResourceType(), ResourceExternalID(r.GetId()), pType, pID, data, run.ID, at}, err
+		}},
+		{v3KeyEntitlement, "entitlement", entitlementsTable, func(v []byte) ([]any, error) {
+			e, err := v3Entitlement(v)
+			if err != nil {
+				return nil, err
+			}
+			data, err := marshal.Marshal(e)
+			rid := e.GetResource().GetId()
+			return []any{rid.GetResourceType(), rid.GetResource(), e.GetId(), data, run.ID, at}, err
+		}},
+		{v3KeyGrant, "grant", grantsTable, func(v []byte) ([]any, error) {
+			g, err := v3Grant(v)
+			if err != nil {
+				return nil, err
+			}
+			row, err := grantRow(g)
+			return []any{row.resType, row.resID, row.entID, row.pType, row.pID, g.GetId(), row.expansion, row.needsExpansion, row.data, run.ID, at}, err
+		}},
+		{v3KeyAsset, "asset", assetsTable, func(v []byte) ([]any, error) {
+			var ext, ctype string
+			var data []byte
+			err := eachField(v, func(num protowire.Number, v []byte, _ uint64) error {
+				switch num {
+				case 2:
+					ext = string(v)
+				case 3:
+					ctype = string(v)
+				case 4:
+					data = append([]byte(nil), v...)
+				}
+				return nil
+			})
+			return []any{ext, ctype, data, run.ID, at}, err
+		}},
+	}
+	for _, k := range kinds {
+		err := scanV3(pdb, k.key, func(v []byte) error {
+			vals, err := k.row(v)
+			if err != nil {
+				return fmt.Errorf("%w: v3 %s record: %v", ErrCorrupt, k.what, err)
+			}
+			return b.add(k.table, vals)
+		})
+		if err == nil {
+			err = b.flush()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// scanV3 calls fn with the value of every primary record of one type.
+func scanV3(pdb *pebble.DB, typ byte, fn func([]byte) error) error {
+	it, err := pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{v3KeyVersion, typ}, UpperBound: []byte{v3KeyVersion, typ + 1}})
+	if err != nil {
+		return fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, err)
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		v, err := it.ValueAndErr()
+		if err == nil {
+			err = fn(v)
+		}
+		if err != nil {
+			it.Close()
+			return err
+		}
+	}
+	if err := it.Error(); err != nil {
+		it.Close()
+		return fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, err)
+	}
+	return it.Close()
+}
+
+// batchInsert writes rows of one table at a time in multi-row inserts.
+type batchInsert struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	table *table
+	vals  []any
+}
+
+func (b *batchInsert) add(t *table, vals []any) error {
+	if b.table != t {
+		if err := b.flush(); err != nil {
+			return err
+		}
+		b.table = t
+	}
+	b.vals = append(b.vals, vals...)
+	if len(b.vals) >= rowsPerStatement*len(t.cols) {
+		return b.flush()
+	}
+	return nil
+}
+
+func (b *batchInsert) flush() error {
+	if b.table == nil || len(b.vals) == 0 {
+		return nil
+	}
+	n := len(b.vals) / len(b.table.cols)
+	_, err := b.tx.ExecContext(b.ctx, b.table.upsertSQL(n), b.vals...)
+	b.vals = b.vals[:0]
+	return err
+}
