@@ -136,6 +136,12 @@ bench: | $(BIN)
 	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k.c1z resources -t user --status disabled
 	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k.c1z access -t user -r 'User u0099999'
 	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k.c1z grants --principal 'user:User u0099999'
+	@echo "== baton CLI on the H100k file in v3 (Pebble) layout"
+	$(GO) build -o $(BIN)/v3copy ./internal/tools/v3copy
+	rm -f $(BENCH_DIR)/h100k-v3.c1z
+	$(BIN)/v3copy $(BENCH_DIR)/h100k.c1z $(BENCH_DIR)/h100k-v3.c1z
+	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k-v3.c1z grants -o json
+	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k-v3.c1z stats
 	@echo "== store benchmarks"
 	$(GO) test ./pkg/c1z -run '^$$' -bench 'Grants' -benchtime 1x -timeout 30m
 	@echo "== per-call overhead of a sync over loopback gRPC and in-process"

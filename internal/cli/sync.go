@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/runner"
 	"github.com/batonkit/batonkit/pkg/session"
 	"github.com/batonkit/batonkit/pkg/subprocess"
@@ -48,10 +49,16 @@ func newSyncCmd(g *globals) *cobra.Command {
 			log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
 			// Connectors that keep state outside their process (Baton's
 			// SessionStoreUsage) reach this store, kept in the sync's file.
+			// The file first: one that cannot be synced into (another
+			// process's, a v3 file) fails before a connector starts.
+			st, err := c1z.Open(ctx, g.file, c1z.WithLogger(log))
+			if err != nil {
+				return err
+			}
 			sessions := session.NewServer()
 			p, err := subprocess.Start(ctx, path, args, subprocess.Options{Stderr: g.stderr, Logger: log, Sessions: sessions})
 			if err != nil {
-				return err
+				return errors.Join(err, st.Close(ctx))
 			}
 			defer p.Close()
 			opts := []sync.Option{sync.WithWorkers(workers), sync.WithCheckpointInterval(every), sync.WithSessions(sessions)}
@@ -66,7 +73,7 @@ func newSyncCmd(g *globals) *cobra.Command {
 			} else {
 				opts = append(opts, sync.WithProgress(sync.LogProgress(log, 5*time.Second)))
 			}
-			err = runner.SyncToFile(ctx, p.Client, g.file, log, opts...)
+			err = runner.SyncToStore(ctx, p.Client, st, log, opts...)
 			if errors.Is(err, sync.ErrInterrupted) {
 				return fmt.Errorf("%w: %w", errInterrupted, err)
 			}

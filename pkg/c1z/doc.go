@@ -22,7 +22,16 @@
 // rows at a time) or page with opaque tokens (ResourcesPage...). Diff,
 // Stats, Export, Retain and a per-sync session store complete the API.
 //
+// Read-only opens also read Baton's newer "v3" files (the header
+// "C1Z3\x00", a manifest, a Pebble database in an indexed-zstd, tar-zstd
+// or tar payload), which current Baton connectors write by default: the
+// payload is unpacked and its one sync copied into a private v1 database,
+// so every read (and Export, which converts) works the same on both;
+// Format says which the file was. Writable opens refuse a v3 file rather
+// than replace it with v1: convert it with Export first.
+//
 // Bad input fails with a *FileError wrapping ErrNotC1Z, ErrCorrupt,
-// ErrTooLarge (decompression bomb) or ErrUnsupportedFormat (Baton's newer
-// "v3" Pebble format), and leaves the file untouched.
+// ErrTooLarge (decompression bomb) or ErrUnsupportedFormat (a v3 file
+// opened for writing, or of an unknown engine or payload encoding), and
+// leaves the file untouched.
 package c1z

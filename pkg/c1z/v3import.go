@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/cockroachdb/pebble/v2"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -85,7 +86,13 @@ func (s *Store) openV3(ctx context.Context, f *os.File) (err error) {
 	if err := s.dropLookupIndexes(ctx); err != nil {
 		return err
 	}
-	if err := importV3(ctx, s.db, pdb, stats); err != nil {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	err = importV3(ctx, conn, pdb, stats)
+	conn.Close()
+	if err != nil {
 		return err
 	}
 	for _, ix := range lookupIndexes {
@@ -127,7 +134,13 @@ func (quietPebble) Fatalf(format string, args ...any) {
 }
 
 // importV3 copies the one sync of a v3 database into the v1 tables.
-func importV3(ctx context.Context, db *sql.DB, pdb *pebble.DB, stats map[string]*Stats) error {
+func importV3(ctx context.Context, db *sql.Conn, pdb *pebble.DB, stats map[string]*Stats) error {
+	// A throwaway database, written once: no sync, a larger cache.
+	for _, q := range []string{"pragma synchronous=off", "pragma cache_size=-16384"} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
 	var runs []SyncRun
 	if err := scanV3(pdb, v3KeySyncRun, func(v []byte) error {
 		r, err := v3SyncRun(v)
@@ -223,14 +236,40 @@ func importV3(ctx context.Context, db *sql.DB, pdb *pebble.DB, stats map[string]
 			return []any{ext, ctype, data, run.ID, at}, err
 		}},
 	}
+	defer b.close()
 	for _, k := range kinds {
-		err := scanV3(pdb, k.key, func(v []byte) error {
-			vals, err := k.row(v)
-			if err != nil {
-				return fmt.Errorf("%w: v3 %s record: %v", ErrCorrupt, k.what, err)
+		// Pebble reads and record decoding run on one goroutine, SQLite
+		// inserts on this one: each takes about half of an import.
+		rows := make(chan []any, 512)
+		scanErr := make(chan error, 1)
+		stop := make(chan struct{})
+		go func() {
+			defer close(rows)
+			scanErr <- scanV3(pdb, k.key, func(v []byte) error {
+				vals, err := k.row(v)
+				if err != nil {
+					return fmt.Errorf("%w: v3 %s record: %v", ErrCorrupt, k.what, err)
+				}
+				select {
+				case rows <- vals:
+					return nil
+				case <-stop:
+					return context.Canceled
+				}
+			})
+		}()
+		var err error
+		for vals := range rows {
+			if err = b.add(k.table, vals); err != nil {
+				break
 			}
-			return b.add(k.table, vals)
-		})
+		}
+		close(stop)
+		for range rows {
+		}
+		if serr := <-scanErr; err == nil {
+			err = serr
+		}
 		if err == nil {
 			err = b.flush()
 		}
@@ -264,12 +303,20 @@ func scanV3(pdb *pebble.DB, typ byte, fn func([]byte) error) error {
 	return it.Close()
 }
 
-// batchInsert writes rows of one table at a time in multi-row inserts.
+// batchInsert writes rows of one table at a time in multi-row inserts,
+// full batches through one prepared statement per table. An import
+// writes each object once, so plain inserts do.
 type batchInsert struct {
 	ctx   context.Context
 	tx    *sql.Tx
 	table *table
 	vals  []any
+	stmts map[*table]*sql.Stmt
+}
+
+func insertSQL(t *table, n int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(t.cols)), ", ") + ")"
+	return "insert into " + t.name + " (" + strings.Join(t.cols, ", ") + ") values " + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")
 }
 
 func (b *batchInsert) add(t *table, vals []any) error {
@@ -280,18 +327,36 @@ func (b *batchInsert) add(t *table, vals []any) error {
 		b.table = t
 	}
 	b.vals = append(b.vals, vals...)
-	if len(b.vals) >= rowsPerStatement*len(t.cols) {
-		return b.flush()
+	if len(b.vals) < rowsPerStatement*len(t.cols) {
+		return nil
 	}
-	return nil
+	st := b.stmts[t]
+	if st == nil {
+		var err error
+		if st, err = b.tx.PrepareContext(b.ctx, insertSQL(t, rowsPerStatement)); err != nil {
+			return err
+		}
+		if b.stmts == nil {
+			b.stmts = map[*table]*sql.Stmt{}
+		}
+		b.stmts[t] = st
+	}
+	_, err := st.ExecContext(b.ctx, b.vals...)
+	b.vals = b.vals[:0]
+	return err
 }
 
 func (b *batchInsert) flush() error {
 	if b.table == nil || len(b.vals) == 0 {
 		return nil
 	}
-	n := len(b.vals) / len(b.table.cols)
-	_, err := b.tx.ExecContext(b.ctx, b.table.upsertSQL(n), b.vals...)
+	_, err := b.tx.ExecContext(b.ctx, insertSQL(b.table, len(b.vals)/len(b.table.cols)), b.vals...)
 	b.vals = b.vals[:0]
 	return err
+}
+
+func (b *batchInsert) close() {
+	for _, st := range b.stmts {
+		st.Close()
+	}
 }

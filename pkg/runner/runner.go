@@ -319,6 +319,13 @@ func SyncToFile(ctx context.Context, client connectorClient, path string, log *s
 	if err != nil {
 		return err
 	}
+	return SyncToStore(ctx, client, st, log, opts...)
+}
+
+// SyncToStore is SyncToFile into a store the caller opened (to find a
+// bad file before starting a connector); it closes st.
+func SyncToStore(ctx context.Context, client connectorClient, st *c1z.Store, log *slog.Logger, opts ...sync.Option) error {
+	path := st.Path()
 	res, err := sync.New(client, st, append([]sync.Option{sync.WithLogger(log)}, opts...)...).Run(ctx)
 	closeErr := st.Close(context.WithoutCancel(ctx))
 	if err != nil {
