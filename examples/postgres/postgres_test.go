@@ -1,0 +1,195 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/batonkit/batonkit/examples/postgres"
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/connector"
+	"github.com/batonkit/batonkit/pkg/connectortest"
+	"github.com/batonkit/batonkit/pkg/sync"
+)
+
+// seed makes a small estate a DBA would recognise: nested group roles,
+// login roles (one expired, names with a quote, a space and unicode), a
+// superuser, a database with a schema, tables and a view, and privileges
+// given to roles, to a user WITH GRANT OPTION and to PUBLIC.
+func seed(t *testing.T, dsn string) {
+	run(t, dsn,
+		`create role data_team nologin`,
+		`create role analysts nologin`,
+		`grant data_team to analysts`,
+		`create role app_admin nologin`,
+		`create role ada login password 'ada-secret-pw'`,
+		`create role "o'brien dev" login valid until '2001-01-01'`,
+		`create role "Zoë" login`,
+		`create role boss login superuser createdb`,
+		`grant analysts to ada`,
+		`grant app_admin to "Zoë" with admin option`,
+		`create database app`,
+		`revoke connect on database app from public`,
+		`grant connect on database app to analysts`,
+	)
+	run(t, dbDSN(dsn, "app"),
+		`create schema sales`,
+		`create table sales.orders (id int)`,
+		`create table sales."weird ""name"" ü" (x int)`,
+		`create view sales.totals as select count(*) from sales.orders`,
+		`grant usage on schema sales to data_team`,
+		`grant select on sales.orders to data_team`,
+		`grant insert on sales.orders to ada with grant option`,
+		`grant select on sales.totals to public`,
+	)
+}
+
+type synced struct {
+	st  *c1z.Store
+	ids map[string]string // role name -> resource "type:oid"
+}
+
+// syncAll syncs the server into a new file and opens it.
+func syncAll(t *testing.T, dsn string) (*postgres.Connector, synced) {
+	t.Helper()
+	c, err := postgres.New(postgres.Config{DSN: dsn})
+	must(t, err)
+	t.Cleanup(c.Close)
+	return c, resync(t, c, dsn)
+}
+
+func resync(t *testing.T, c *postgres.Connector, dsn string) synced {
+	t.Helper()
+	ctx := context.Background()
+	srv, err := connector.NewServer(ctx, c)
+	must(t, err)
+	path := filepath.Join(t.TempDir(), "pg.c1z")
+	st, err := c1z.Open(ctx, path)
+	must(t, err)
+	if _, err := sync.New(connector.InProcessClient(srv), st).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	must(t, st.Close(ctx))
+	r, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	must(t, err)
+	t.Cleanup(func() { r.Close(ctx) })
+	s := synced{st: r, ids: map[string]string{}}
+	for res, err := range r.Resources(ctx, c1z.ResourceQuery{}) {
+		must(t, err)
+		if k := res.GetId().GetResourceType(); k == "user" || k == "role" {
+			s.ids[res.GetDisplayName()] = k + ":" + res.GetId().GetResource()
+		}
+		if k := res.GetId().GetResourceType(); k == "table" || k == "schema" {
+			s.ids[res.GetDisplayName()] = k + ":" + res.GetId().GetResource()
+		}
+		if k := res.GetId().GetResourceType(); k == "database" {
+			// Databases and roles may share names (postgres).
+			s.ids["database "+res.GetDisplayName()] = k + ":" + res.GetId().GetResource()
+		}
+	}
+	_ = dsn
+	return s
+}
+
+// has reports whether the file holds grant of entitlement slug on the
+// object named obj to the principal named who.
+func (s synced) has(t *testing.T, obj, slug, who string) (*connectorv2.Grant, bool) {
+	t.Helper()
+	o, p := s.ids[obj], s.ids[who]
+	if o == "" || p == "" {
+		t.Fatalf("no %q or %q in the sync (%v)", obj, who, s.ids)
+	}
+	g, err := s.st.Grant(context.Background(), "", o+":"+slug+":"+p)
+	if errors.Is(err, c1z.ErrNotFound) {
+		return nil, false
+	}
+	must(t, err)
+	return g, true
+}
+
+func TestSyncMatchesTheCatalog(t *testing.T) {
+	dsn := startPostgres(t)
+	seed(t, dsn)
+	_, s := syncAll(t, dsn)
+	ctx := context.Background()
+
+	// Every role the catalog has, as a user or a role, by name.
+	conn, err := pgx.Connect(ctx, dsn)
+	must(t, err)
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "select rolname, rolcanlogin from pg_roles")
+	must(t, err)
+	n := 0
+	for rows.Next() {
+		var name string
+		var login bool
+		must(t, rows.Scan(&name, &login))
+		n++
+		want := map[bool]string{true: "user:", false: "role:"}[login]
+		if !strings.HasPrefix(s.ids[name], want) {
+			t.Errorf("role %q is %q in the sync, want a %s", name, s.ids[name], want)
+		}
+	}
+	rows.Close()
+	if n < 8 || s.ids["PUBLIC"] != "role:public" {
+		t.Fatalf("%d roles; PUBLIC is %q", n, s.ids["PUBLIC"])
+	}
+
+	for _, tc := range []struct {
+		obj, slug, who string
+		want           bool
+	}{
+		{"analysts", "member", "ada", true},           // direct
+		{"data_team", "member", "ada", true},          // nested: expanded from analysts
+		{"app_admin", "admin", "Zoë", true},           // WITH ADMIN OPTION
+		{"app.sales.orders", "select", "data_team", true},
+		{"app.sales.orders", "select", "ada", true}, // through data_team, expanded
+		{"app.sales.orders", "insert", "ada", true},
+		{"app.sales.orders", "insert-grant-option", "ada", true},
+		{"app.sales.orders", "owner", "postgres", true},
+		{"app.sales.totals", "select", "PUBLIC", true},
+		{`app.sales.weird "name" ü`, "owner", "postgres", true},
+		{"app.sales", "usage", "data_team", true},
+		{"database app", "connect", "analysts", true},
+		{"database app", "connect", "PUBLIC", false},     // revoked from PUBLIC
+		{"database postgres", "connect", "PUBLIC", true}, // the default ACL
+		{"app.sales.orders", "select", "Zoë", false},
+	} {
+		if _, got := s.has(t, tc.obj, tc.slug, tc.who); got != tc.want {
+			t.Errorf("%s %s %s: %v, want %v", tc.obj, tc.slug, tc.who, got, tc.want)
+		}
+	}
+	if g, _ := s.has(t, "app.sales.orders", "select", "ada"); len(g.GetSources().GetSources()) == 0 {
+		t.Errorf("ada's select through data_team has no sources: %v", g)
+	}
+	for _, who := range []string{"boss", "postgres"} {
+		if _, ok := s.st.Grant(ctx, "", "cluster:cluster:superuser:"+s.ids[who]); ok != nil {
+			t.Errorf("%s is not a superuser in the sync: %v", who, ok)
+		}
+	}
+	expired, err := s.st.Resource(ctx, "", &connectorv2.ResourceId{ResourceType: "user", Resource: strings.TrimPrefix(s.ids["o'brien dev"], "user:")})
+	must(t, err)
+	var ut connectorv2.UserTrait
+	for _, a := range expired.GetAnnotations() {
+		if a.MessageIs(&ut) {
+			must(t, a.UnmarshalTo(&ut))
+		}
+	}
+	if ut.GetStatus().GetStatus() != connectorv2.UserTrait_Status_STATUS_DISABLED {
+		t.Errorf("a role past VALID UNTIL is %v, want disabled", ut.GetStatus())
+	}
+}
+
+func TestConformance(t *testing.T) {
+	dsn := startPostgres(t)
+	seed(t, dsn)
+	c, err := postgres.New(postgres.Config{DSN: dsn})
+	must(t, err)
+	defer c.Close()
+	connectortest.Run(t, c, connectortest.WithProvisioning())
+}
