@@ -263,6 +263,9 @@ func (c *Connector) grantee(ctx context.Context, id *connectorv2.ResourceId) (st
 // Grant implements connector.Provisioner: GRANT role TO member (with
 // ADMIN OPTION for the admin entitlement).
 func (r *roles) Grant(ctx context.Context, principal *connectorv2.Resource, e *connectorv2.Entitlement) ([]*connectorv2.Grant, annotations.Annotations, error) {
+	if principal.GetId().GetResource() == e.GetResource().GetId().GetResource() {
+		return nil, nil, status.Error(codes.InvalidArgument, "a role cannot be a member of itself")
+	}
 	role, err := r.c.roleName(ctx, e.GetResource().GetId())
 	if err != nil {
 		return nil, nil, err

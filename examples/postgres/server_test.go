@@ -1,8 +1,10 @@
 package postgres_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -10,11 +12,17 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"filippo.io/age"
 	"github.com/jackc/pgx/v5"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/connector"
 )
 
 // A real PostgreSQL for the tests: Debian's server binaries, a throwaway
@@ -147,4 +155,46 @@ func run(t *testing.T, dsn string, stmts ...string) {
 func dbDSN(dsn, db string) string {
 	cfg, _ := pgx.ParseConfig(dsn)
 	return fmt.Sprintf("postgres://postgres@%s:%d/%s?sslmode=disable", cfg.Host, cfg.Port, db)
+}
+
+type annotationsList = []*anypb.Any
+
+func containsType(annos []*anypb.Any, name string) bool {
+	for _, a := range annos {
+		if strings.HasSuffix(a.GetTypeUrl(), "."+name) {
+			return true
+		}
+	}
+	return false
+}
+
+// loginAs connects as role with password over loopback (password auth).
+func loginAs(t *testing.T, dsn, role, password string) {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(dsn)
+	must(t, err)
+	cfg.User, cfg.Password = role, password
+	conn, err := pgx.ConnectConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("log in as %q: %v", role, err)
+	}
+	conn.Close(context.Background())
+}
+
+// ageKey receives the secrets CreateAccount and RotateCredential return.
+var ageKey, _ = age.GenerateX25519Identity()
+
+var ageConfig = &connectorv2.EncryptionConfig{Provider: connector.ProviderAge, KeyId: "test",
+	Config: &connectorv2.EncryptionConfig_AgeRecipientConfig_{AgeRecipientConfig: &connectorv2.EncryptionConfig_AgeRecipientConfig{Recipient: ageKey.Recipient().String()}}}
+
+func decrypt(t *testing.T, data []*connectorv2.EncryptedData) string {
+	t.Helper()
+	if len(data) != 1 {
+		t.Fatalf("%d secrets, want the password", len(data))
+	}
+	r, err := age.Decrypt(bytes.NewReader(data[0].GetEncryptedBytes()), ageKey)
+	must(t, err)
+	b, err := io.ReadAll(r)
+	must(t, err)
+	return string(b)
 }

@@ -17,6 +17,7 @@ package connectortest
 import (
 	"context"
 	"net"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -37,6 +38,7 @@ import (
 
 type options struct {
 	provisioning bool
+	grantable    func(e *connectorv2.Entitlement, principal *connectorv2.Resource) bool
 	maxPages     int
 	pageSizes    []int
 }
@@ -47,6 +49,14 @@ type Option func(*options)
 // WithProvisioning also grants one grantable entitlement to a principal
 // that lacks it and revokes it again. Only for test tenants.
 func WithProvisioning() Option { return func(o *options) { o.provisioning = true } }
+
+// WithProvisioningFilter narrows the entitlement and principal the
+// provisioning check picks (in id order) to those keep accepts: an app may
+// refuse some pairs its entitlements' grantable_to cannot express (a
+// built-in role that cannot be anyone's member).
+func WithProvisioningFilter(keep func(e *connectorv2.Entitlement, principal *connectorv2.Resource) bool) Option {
+	return func(o *options) { o.provisioning, o.grantable = true, keep }
+}
 
 // WithMaxPages bounds every listing (default 10000 pages) so a connector
 // that never ends paging fails instead of hanging.
@@ -400,13 +410,16 @@ func (k *kit) grantAndRevoke(ctx context.Context, typeID string) {
 	for _, g := range k.rep.Grants {
 		held[g.GetId()] = true
 	}
-	for _, e := range k.rep.Entitlements {
+	// In id order, so a run picks the same pair every time.
+	for _, eid := range slices.Sorted(maps.Keys(k.rep.Entitlements)) {
+		e := k.rep.Entitlements[eid]
 		if e.GetResource().GetId().GetResourceType() != typeID || len(e.GetGrantableTo()) == 0 {
 			continue
 		}
-		for _, p := range k.rep.Resources {
+		for _, pid := range slices.Sorted(maps.Keys(k.rep.Resources)) {
+			p := k.rep.Resources[pid]
 			if !slices.ContainsFunc(e.GetGrantableTo(), func(rt *connectorv2.ResourceType) bool { return rt.GetId() == p.GetId().GetResourceType() }) ||
-				held[grant.ID(e.GetId(), p.GetId())] {
+				held[grant.ID(e.GetId(), p.GetId())] || (k.opts.grantable != nil && !k.opts.grantable(e, p)) {
 				continue
 			}
 			resp, err := k.c.Grant(ctx, &connectorv2.GrantManagerServiceGrantRequest{Entitlement: e, Principal: p})
