@@ -16,8 +16,8 @@ package connectortest
 
 import (
 	"context"
-	"net"
 	"maps"
+	"net"
 	"slices"
 	"testing"
 	"time"
