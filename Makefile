@@ -78,13 +78,16 @@ gotest:
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=2000x DIFF_SEEDS=0
 
-## test-deps: the real servers tests start (Debian's slapd), installed
+## test-deps: the real servers tests start (Debian's slapd and postgresql), installed
 ## when missing; tests that need one fail, never skip, without it.
 test-deps:
-	@if ! command -v slapd >/dev/null 2>&1 && [ ! -x /usr/sbin/slapd ]; then \
-		if [ "$$(id -u)" != 0 ]; then echo "slapd is missing and installing it needs root: apt-get install slapd" >&2; exit 1; fi; \
-		echo "installing slapd (Debian) for the LDAP connector's tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd >/dev/null; \
+	@missing=""; \
+	if ! command -v slapd >/dev/null 2>&1 && [ ! -x /usr/sbin/slapd ]; then missing="$$missing slapd"; fi; \
+	if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then missing="$$missing postgresql"; fi; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then echo "missing:$$missing; installing needs root: apt-get install$$missing" >&2; exit 1; fi; \
+		echo "installing$$missing (Debian) for the LDAP and PostgreSQL connectors' tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 ## large-files: no tracked file over 1 MB outside testdata/ (build outputs

@@ -86,7 +86,7 @@ func Run(ctx context.Context, st Store, syncID string, opts Options) (Stats, err
 		}
 	}
 	depth := make([]int, len(comps))
-	x := &expander{st: st, syncID: syncID, g: g, log: opts.Logger, stats: &stats}
+	x := &expander{st: st, syncID: syncID, g: g, log: opts.Logger, stats: &stats, ents: map[string]*connectorv2.Entitlement{}}
 	for ci := range comps {
 		for _, e := range external[ci] {
 			depth[ci] = max(depth[ci], depth[compOf[e.src]]+1)
@@ -98,10 +98,20 @@ func Run(ctx context.Context, st Store, syncID string, opts Options) (Stats, err
 		if depth[ci] > opts.MaxDepth {
 			return stats, fmt.Errorf("%w (%d): entitlement %q is nested %d levels deep", ErrMaxDepth, opts.MaxDepth, g.ids[comps[ci][0]], depth[ci])
 		}
+		// What the component's entitlements are held by is cached while
+		// its edges are applied, and dropped after: memory stays at one
+		// component's grants.
+		x.held = map[string]map[string]*connectorv2.Grant{}
 		for _, e := range external[ci] {
 			if _, err := x.apply(ctx, e); err != nil {
 				return stats, err
 			}
+		}
+		// Edges from earlier components read only what earlier
+		// components wrote: their grants are written in batches across
+		// edges, and before anything reads them.
+		if err := x.flush(ctx); err != nil {
+			return stats, err
 		}
 		// Inside a cycle every member ends up with the union of the
 		// others' holders: repeat until a pass changes nothing.
@@ -109,6 +119,9 @@ func Run(ctx context.Context, st Store, syncID string, opts Options) (Stats, err
 			changed := 0
 			for _, e := range internal[ci] {
 				n, err := x.apply(ctx, e)
+				if err == nil {
+					err = x.flush(ctx) // the next edge of the cycle reads these
+				}
 				if err != nil {
 					return stats, err
 				}
@@ -145,6 +158,43 @@ type expander struct {
 	g      *graph
 	log    *slog.Logger
 	stats  *Stats
+	// held maps each destination entitlement of the current component
+	// to its grants by principal, as written so far.
+	held map[string]map[string]*connectorv2.Grant
+	// ents caches destination entitlements (nil: not in the sync).
+	ents map[string]*connectorv2.Entitlement
+	// pending are grants created or changed, not yet written.
+	pending []*connectorv2.Grant
+}
+
+func (x *expander) flush(ctx context.Context) error {
+	if len(x.pending) == 0 {
+		return nil
+	}
+	err := x.st.PutGrants(ctx, x.syncID, x.pending...)
+	x.pending = x.pending[:0]
+	return err
+}
+
+// holders returns the grants of entitlement id by principal, read once
+// per component: one listing instead of a lookup per inherited grant.
+func (x *expander) holders(ctx context.Context, id string) (map[string]*connectorv2.Grant, error) {
+	if m, ok := x.held[id]; ok {
+		return m, nil
+	}
+	m := map[string]*connectorv2.Grant{}
+	for g, err := range x.st.Grants(ctx, c1z.GrantQuery{SyncID: x.syncID, EntitlementID: id}) {
+		if err != nil {
+			return nil, err
+		}
+		m[principalKey(g.GetPrincipal().GetId())] = g
+	}
+	x.held[id] = m
+	return m, nil
+}
+
+func principalKey(id *connectorv2.ResourceId) string {
+	return id.GetResourceType() + "\x00" + id.GetResource()
 }
 
 // writeBatch bounds how many grants wait in memory before being written.
@@ -154,7 +204,17 @@ const writeBatch = 512
 // many grants it created or changed.
 func (x *expander) apply(ctx context.Context, e *edge) (int, error) {
 	srcID, dstID := x.g.ids[e.src], x.g.ids[e.dst]
-	dst, err := x.st.Entitlement(ctx, x.syncID, dstID)
+	dst, ok := x.ents[dstID]
+	var err error
+	if !ok {
+		dst, err = x.st.Entitlement(ctx, x.syncID, dstID)
+		if err == nil || errors.Is(err, c1z.ErrNotFound) {
+			x.ents[dstID] = dst // nil: known missing
+		}
+	}
+	if dst == nil && err == nil {
+		err = c1z.ErrNotFound
+	}
 	if errors.Is(err, c1z.ErrNotFound) {
 		x.stats.SkippedEdg++
 		x.log.WarnContext(ctx, "grant expansion: destination entitlement not found; edge skipped", "source", srcID, "destination", dstID)
@@ -163,16 +223,11 @@ func (x *expander) apply(ctx context.Context, e *edge) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var pending []*connectorv2.Grant
-	changed := 0
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		err := x.st.PutGrants(ctx, x.syncID, pending...)
-		pending = pending[:0]
-		return err
+	held, err := x.holders(ctx, dstID)
+	if err != nil {
+		return 0, err
 	}
+	changed := 0
 	for sg, err := range x.st.Grants(ctx, c1z.GrantQuery{SyncID: x.syncID, EntitlementID: srcID}) {
 		if err != nil {
 			return changed, err
@@ -186,20 +241,19 @@ func (x *expander) apply(ctx context.Context, e *edge) (int, error) {
 		if e.shallow && !direct {
 			continue
 		}
-		id := grant.ID(dstID, p.GetId())
-		existing, err := x.st.Grant(ctx, x.syncID, id)
+		key := principalKey(p.GetId())
+		existing := held[key]
 		switch {
-		case errors.Is(err, c1z.ErrNotFound):
+		case existing == nil:
 			ng := &connectorv2.Grant{
-				Id: id, Entitlement: dst, Principal: p,
+				Id: grant.ID(dstID, p.GetId()), Entitlement: dst, Principal: p,
 				Sources:     &connectorv2.GrantSources{Sources: map[string]*connectorv2.GrantSources_GrantSource{srcID: {IsDirect: direct}}},
 				Annotations: annotations.New(&connectorv2.GrantImmutable{}),
 			}
-			pending = append(pending, ng)
+			held[key] = ng
+			x.pending = append(x.pending, ng)
 			x.stats.Created++
 			changed++
-		case err != nil:
-			return changed, err
 		default:
 			sources := existing.GetSources().GetSources()
 			if sources == nil {
@@ -218,16 +272,16 @@ func (x *expander) apply(ctx context.Context, e *edge) (int, error) {
 			}
 			if updated {
 				existing.Sources = &connectorv2.GrantSources{Sources: sources}
-				pending = append(pending, existing)
+				x.pending = append(x.pending, existing)
 				x.stats.Updated++
 				changed++
 			}
 		}
-		if len(pending) >= writeBatch {
-			if err := flush(); err != nil {
+		if len(x.pending) >= writeBatch {
+			if err := x.flush(ctx); err != nil {
 				return changed, err
 			}
 		}
 	}
-	return changed, flush()
+	return changed, nil
 }
