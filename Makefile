@@ -145,6 +145,8 @@ bench: | $(BIN)
 	$(BIN)/v3copy $(BENCH_DIR)/h100k.c1z $(BENCH_DIR)/h100k-v3.c1z
 	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k-v3.c1z grants -o json
 	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k-v3.c1z stats
+	@echo "== baton-postgres against a real PostgreSQL (10k roles)"
+	$(GO) test ./examples/postgres -run '^$$' -bench Sync10kRoles -benchtime 1x -timeout 30m
 	@echo "== store benchmarks"
 	$(GO) test ./pkg/c1z -run '^$$' -bench 'Grants' -benchtime 1x -timeout 30m
 	@echo "== per-call overhead of a sync over loopback gRPC and in-process"
