@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	goldap "github.com/go-ldap/ldap/v3"
 	"google.golang.org/grpc/codes"
@@ -53,7 +54,7 @@ func New(ctx context.Context, cfg Config) (*Connector, error) {
 		return nil, err
 	}
 	c := &Connector{cfg: cfg, kinds: map[string]bool{}, uids: map[string]string{},
-		links: map[string]*link{"user": {}, "group": {}, "lookup": {}}}
+		links: map[string]*link{"user": {}, "group": {}, "ou": {}, "lookup": {}}}
 	// Fail now, not at the first listing, when the directory is out of
 	// reach or refuses the bind.
 	l := c.links["lookup"]
@@ -109,6 +110,8 @@ var (
 		resource.WithTypeAnnotations(&connectorv2.SkipEntitlementsAndGrants{}))
 	groupType = resource.NewType("group", "Group", resource.WithTraits(connectorv2.ResourceType_TRAIT_GROUP),
 		resource.WithTypeDescription("A group of people and other groups"))
+	ouType = resource.NewType("ou", "Organizational unit", resource.WithTypeDescription("A branch of the directory tree"),
+		resource.WithTypeAnnotations(&connectorv2.SkipEntitlementsAndGrants{}))
 )
 
 // Metadata implements connector.Connector.
@@ -127,7 +130,7 @@ func (c *Connector) Validate(ctx context.Context) (annotations.Annotations, erro
 
 // ResourceSyncers implements connector.Connector.
 func (c *Connector) ResourceSyncers(context.Context) []connector.ResourceSyncer {
-	return []connector.ResourceSyncer{&users{c: c}, &groups{c}}
+	return []connector.ResourceSyncer{&users{c: c}, &groups{c}, &ous{c: c}}
 }
 
 // search runs one request on the named connection, dialing it first if
@@ -222,20 +225,13 @@ func (u *users) ResourceType(context.Context) *connectorv2.ResourceType { return
 
 func (u *users) List(ctx context.Context, _ *connectorv2.ResourceId, req connector.PageRequest) (connector.Page[*connectorv2.Resource], error) {
 	var p connector.Page[*connectorv2.Resource]
-	entries, next, err := u.c.page(ctx, "user", u.c.cfg.UserSearchDN, u.c.cfg.UserFilter, []string{"uid", "cn", "displayName", "mail", "sn", "givenName"}, req.Token)
+	entries, next, err := u.c.page(ctx, "user", u.c.cfg.UserSearchDN, u.c.cfg.UserFilter,
+		[]string{"uid", "cn", "displayName", "mail", "sn", "givenName", "pwdAccountLockedTime", "shadowExpire"}, req.Token)
 	if err != nil {
 		return p, err
 	}
 	for _, e := range entries {
-		login := e.GetAttributeValue("uid")
-		opts := []resource.UserOption{resource.UserStatus(connectorv2.UserTrait_Status_STATUS_ENABLED)}
-		if login != "" {
-			opts = append(opts, resource.Login(login))
-		}
-		for i, m := range e.GetAttributeValues("mail") {
-			opts = append(opts, resource.Email(m, i == 0))
-		}
-		r, err := resource.New("user", e.DN, firstOf(e, "displayName", "cn", "uid"), resource.User(opts...))
+		r, err := userResource(e.DN, e.GetAttributeValue("uid"), firstOf(e, "displayName", "cn", "uid"), e.GetAttributeValues("mail"), accountStatus(e, time.Now()))
 		if err != nil {
 			return p, err
 		}
@@ -245,6 +241,30 @@ func (u *users) List(ctx context.Context, _ *connectorv2.ResourceId, req connect
 	return p, nil
 }
 
+// accountStatus reads whether a person can sign in: a password policy
+// lock (pwdAccountLockedTime) or a shadow expiry (shadowExpire, days since
+// 1970) in the past disables them.
+func accountStatus(e *goldap.Entry, now time.Time) connectorv2.UserTrait_Status_Status {
+	if e.GetAttributeValue("pwdAccountLockedTime") != "" {
+		return connectorv2.UserTrait_Status_STATUS_DISABLED
+	}
+	if days, err := strconv.ParseInt(e.GetAttributeValue("shadowExpire"), 10, 64); err == nil && days >= 0 && time.Unix(days*86400, 0).Before(now) {
+		return connectorv2.UserTrait_Status_STATUS_DISABLED
+	}
+	return connectorv2.UserTrait_Status_STATUS_ENABLED
+}
+
+func userResource(dn, login, name string, mails []string, st connectorv2.UserTrait_Status_Status) (*connectorv2.Resource, error) {
+	opts := []resource.UserOption{resource.UserStatus(st)}
+	if login != "" {
+		opts = append(opts, resource.Login(login))
+	}
+	for i, m := range mails {
+		opts = append(opts, resource.Email(m, i == 0))
+	}
+	return resource.New("user", dn, name, resource.User(opts...))
+}
+
 func firstOf(e *goldap.Entry, attrs ...string) string {
 	for _, a := range attrs {
 		if v := e.GetAttributeValue(a); v != "" {
@@ -252,6 +272,32 @@ func firstOf(e *goldap.Entry, attrs ...string) string {
 		}
 	}
 	return e.DN
+}
+
+// ous lists the organizational units under the base DN, for where
+// people and groups sit; nothing is granted on them.
+type ous struct {
+	connector.NoAccess
+	c *Connector
+}
+
+func (o *ous) ResourceType(context.Context) *connectorv2.ResourceType { return ouType }
+
+func (o *ous) List(ctx context.Context, _ *connectorv2.ResourceId, req connector.PageRequest) (connector.Page[*connectorv2.Resource], error) {
+	var p connector.Page[*connectorv2.Resource]
+	entries, next, err := o.c.page(ctx, "ou", o.c.cfg.BaseDN, "(objectClass=organizationalUnit)", []string{"ou", "description"}, req.Token)
+	if err != nil {
+		return p, err
+	}
+	for _, e := range entries {
+		r, err := resource.New("ou", e.DN, firstOf(e, "ou"), resource.WithDescription(e.GetAttributeValue("description")))
+		if err != nil {
+			return p, err
+		}
+		p.Items = append(p.Items, r)
+	}
+	p.NextToken = next
+	return p, nil
 }
 
 type groups struct{ c *Connector }

@@ -26,6 +26,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
@@ -248,10 +249,14 @@ func (k *kit) entitlementsAndGrants(ctx context.Context) {
 				if e.GetSlug() == "" {
 					k.fatalf("static entitlement %q of %s has no slug", e.GetId(), rt.GetId())
 				}
-				// A static entitlement exists on every resource of its type.
+				// A static entitlement exists on every resource of its
+				// type, made for it as the syncer makes it: its id and
+				// resource those of the resource.
 				for _, r := range k.rep.Resources {
 					if r.GetId().GetResourceType() == rt.GetId() {
-						k.rep.Entitlements[entitlement.ID(r.GetId(), e.GetSlug())] = e
+						inst := proto.CloneOf(e)
+						inst.Id, inst.Resource = entitlement.ID(r.GetId(), e.GetSlug()), r
+						k.rep.Entitlements[inst.GetId()] = inst
 					}
 				}
 			}
