@@ -147,6 +147,8 @@ bench: | $(BIN)
 	$(BIN)/measure -- $(BIN)/baton -f $(BENCH_DIR)/h100k-v3.c1z stats
 	@echo "== baton-postgres against a real PostgreSQL (10k roles)"
 	$(GO) test ./examples/postgres -run '^$$' -bench Sync10kRoles -benchtime 1x -timeout 30m
+	@echo "== baton-ldap against a real slapd (100k entries)"
+	$(GO) test ./examples/ldap -run '^$$' -bench Sync100kEntries -benchtime 1x -timeout 30m
 	@echo "== store benchmarks"
 	$(GO) test ./pkg/c1z -run '^$$' -bench 'Grants' -benchtime 1x -timeout 30m
 	@echo "== per-call overhead of a sync over loopback gRPC and in-process"

@@ -9,6 +9,8 @@ import (
 
 	"filippo.io/age"
 	goldap "github.com/go-ldap/ldap/v3"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
@@ -109,6 +111,29 @@ func TestProvisioning(t *testing.T) {
 	res, err := conn.Search(goldap.NewSearchRequest(dn, goldap.ScopeBaseObject, goldap.NeverDerefAliases, 1, 0, false, "(objectClass=*)", nil, nil))
 	if err == nil && len(res.Entries) > 0 {
 		t.Fatal("the deleted person is still in the directory")
+	}
+
+	// A group named with a quote, a space, a comma and unicode; one
+	// deleted between the listing and its grants.
+	odd := `cn=Zoë's team\, EU,ou=Groups,` + baseDN
+	add(t, conn, odd, map[string][]string{"objectClass": {"groupOfNames"}, "cn": {"Zoë's team, EU"}, "member": {"uid=u1,ou=People," + baseDN}})
+	if _, err := client.Grant(ctx, &connectorv2.GrantManagerServiceGrantRequest{Entitlement: group(odd), Principal: user("newbie")}); err != nil {
+		t.Fatalf("grant into %s: %v", odd, err)
+	}
+	path = syncInto(t, c)
+	// Ids are DNs as the directory returns them: it escapes the comma in
+	// hex.
+	stored := `cn=Zoë's team\2C EU,ou=Groups,` + baseDN
+	if !hasGrant(t, path, "group:"+stored+":member:user:uid=newbie,ou=People,"+baseDN) {
+		t.Errorf("the grant into %s is not in the sync", stored)
+	}
+	must(t, conn.Del(goldap.NewDelRequest(odd, nil)))
+	for _, rs := range c.ResourceSyncers(ctx) {
+		if rs.ResourceType(ctx).GetId() == "group" {
+			if _, err := rs.Grants(ctx, &connectorv2.Resource{Id: resource.ID("group", odd)}, connector.PageRequest{}); status.Code(err) != codes.NotFound {
+				t.Errorf("grants of a group deleted mid-sync: %v, want NotFound (which the syncer skips)", err)
+			}
+		}
 	}
 
 	connectortest.Run(t, c, connectortest.WithProvisioning())

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ const (
 	adminPW = "secretpw"
 )
 
-func slapdPath(t *testing.T) string {
+func slapdPath(t testing.TB) string {
 	t.Helper()
 	for _, p := range []string{"slapd", "/usr/sbin/slapd"} {
 		if path, err := exec.LookPath(p); err == nil {
@@ -34,7 +35,7 @@ func slapdPath(t *testing.T) string {
 	return ""
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -45,7 +46,7 @@ func freePort(t *testing.T) int {
 }
 
 // startSlapd runs slapd and returns its URL.
-func startSlapd(t *testing.T) string {
+func startSlapd(t testing.TB) string {
 	t.Helper()
 	bin := slapdPath(t)
 	dir := t.TempDir()
@@ -73,6 +74,8 @@ index uid eq
 	cmd := exec.Command(bin, "-f", filepath.Join(dir, "slapd.conf"), "-h", url+"/", "-d", "0")
 	out, _ := os.Create(filepath.Join(dir, "slapd.log"))
 	cmd.Stdout, cmd.Stderr = out, out
+	// slapd dies with the test process, even one killed by a timeout.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	must(t, cmd.Start())
 	t.Cleanup(func() {
 		cmd.Process.Kill()
@@ -100,7 +103,7 @@ type directory struct {
 	inInner string              // a person in the inner group only
 }
 
-func add(t *testing.T, conn *goldap.Conn, dn string, attrs map[string][]string) {
+func add(t testing.TB, conn *goldap.Conn, dn string, attrs map[string][]string) {
 	t.Helper()
 	req := goldap.NewAddRequest(dn, nil)
 	for k, v := range attrs {
@@ -114,7 +117,7 @@ func add(t *testing.T, conn *goldap.Conn, dn string, attrs map[string][]string) 
 // seed fills the directory: nUsers people, nGroups groupOfNames of 20
 // members (every 10th nests the one before), a groupOfUniqueNames and a
 // posixGroup.
-func seed(t *testing.T, url string, nUsers, nGroups int) directory {
+func seed(t testing.TB, url string, nUsers, nGroups int) directory {
 	t.Helper()
 	conn, err := goldap.DialURL(url)
 	must(t, err)
@@ -168,7 +171,7 @@ func contains(s []string, v string) bool {
 	return false
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

@@ -16,13 +16,12 @@ import (
 // member of one of 100 group roles, and 1,000 tables each granted to two
 // of the groups (make bench; figures in BENCHMARKS.md).
 func BenchmarkSync10kRoles(b *testing.B) {
-	t := &testing.T{}
-	dsn := startPostgres(t)
-	run(t, dsn,
+	dsn := startPostgres(b)
+	run(b, dsn,
 		`do $$ begin for i in 1..100 loop execute format('create role g%s nologin', i); end loop; end $$`,
 		`do $$ begin for i in 1..10000 loop execute format('create role u%s login in role g%s', i, 1 + i % 100); end loop; end $$`,
 		`create database app`)
-	run(t, dbDSN(dsn, "app"),
+	run(b, dbDSN(dsn, "app"),
 		`do $$ begin for i in 1..1000 loop
 			execute format('create table t%s (id int)', i);
 			execute format('grant select on t%s to g%s', i, 1 + i % 100);

@@ -31,7 +31,7 @@ import (
 // tests fail, never skip. PostgreSQL refuses to run as root, so under
 // root the server runs as the package's postgres user.
 
-func pgBin(t *testing.T) string {
+func pgBin(t testing.TB) string {
 	t.Helper()
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	sort.Strings(dirs)
@@ -47,7 +47,7 @@ func pgBin(t *testing.T) string {
 	return ""
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -59,7 +59,7 @@ func freePort(t *testing.T) int {
 
 // asServerUser makes cmd run as the postgres user when we are root, and
 // returns that user's ids (-1 when not root).
-func asServerUser(t *testing.T, cmd *exec.Cmd) (int, int) {
+func asServerUser(t testing.TB, cmd *exec.Cmd) (int, int) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		return -1, -1
@@ -71,14 +71,14 @@ func asServerUser(t *testing.T, cmd *exec.Cmd) (int, int) {
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
 	if cmd != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
 	return uid, gid
 }
 
 // startPostgres runs a server and returns the superuser's connection
 // string (trust over loopback); other roles log in with passwords.
-func startPostgres(t *testing.T) string {
+func startPostgres(t testing.TB) string {
 	t.Helper()
 	bin := pgBin(t)
 	dir, err := os.MkdirTemp("", "pg-*")
@@ -91,6 +91,7 @@ func startPostgres(t *testing.T) string {
 	}
 	data := filepath.Join(dir, "data")
 	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale", "C")
+	initdb.SysProcAttr = &syscall.SysProcAttr{}
 	asServerUser(t, initdb)
 	if out, err := initdb.CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
@@ -103,6 +104,8 @@ func startPostgres(t *testing.T) string {
 	port := freePort(t)
 	srv := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "password_encryption=scram-sha-256")
+	// The server dies with the test process, even one killed by a timeout.
+	srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	asServerUser(t, srv)
 	logf, _ := os.Create(filepath.Join(dir, "log"))
 	srv.Stdout, srv.Stderr = logf, logf
@@ -139,7 +142,7 @@ func must(t testing.TB, err error) {
 }
 
 // run executes SQL statements on dsn, one by one.
-func run(t *testing.T, dsn string, stmts ...string) {
+func run(t testing.TB, dsn string, stmts ...string) {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
