@@ -1,0 +1,249 @@
+package remote
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
+
+	"github.com/batonkit/batonkit/internal/atomicfile"
+)
+
+// Errors callers test with errors.Is.
+var (
+	// ErrBadURL: not s3://bucket/key.
+	ErrBadURL = errors.New("not an s3://bucket/key URL")
+	// ErrUpload: the sync finished but its file is not in the bucket yet;
+	// the local copy is kept and uploaded by the next run.
+	ErrUpload = errors.New("upload to object storage failed")
+	// ErrNotFound: no such bucket or object.
+	ErrNotFound = errors.New("not in object storage")
+	// ErrTooLarge: the object is larger than the configured limit.
+	ErrTooLarge = errors.New("object larger than the limit")
+)
+
+// Options configure Open.
+type Options struct {
+	Endpoint    string // an S3-compatible endpoint (default: AWS's for the region)
+	PathStyle   bool   // bucket in the path, as most S3-compatible stores want
+	Region      string // default: the AWS chain's, else us-east-1
+	SSE         string // server-side encryption: "AES256" or "aws:kms"
+	SSEKMSKeyID string // the KMS key for aws:kms (default: the bucket's)
+	CacheDir    string // where local copies live (default: the user cache directory)
+	MaxSize     int64  // the largest object Download accepts (default 32 GiB)
+	PartSize    int64  // multipart part size (default 16 MiB)
+	Logger      *slog.Logger
+	// HTTPClient overrides the SDK's (tests; proxies).
+	HTTPClient aws.HTTPClient
+}
+
+// IsURL reports whether path names an object (s3://...).
+func IsURL(path string) bool { return strings.HasPrefix(path, "s3://") }
+
+// File is one object and its local working copy.
+type File struct {
+	URL, Bucket, Key string
+	// Local is the working copy a sync writes.
+	Local string
+	c     *s3.Client
+	o     Options
+}
+
+// Open parses an s3:// URL and sets up its client and local path.
+func Open(ctx context.Context, rawURL string, o Options) (*File, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme != "s3" || u.Host == "" || strings.Trim(u.Path, "/") == "" || u.RawQuery != "" {
+		return nil, fmt.Errorf("%w: %q", ErrBadURL, rawURL)
+	}
+	f := &File{URL: rawURL, Bucket: u.Host, Key: strings.TrimPrefix(u.Path, "/"), o: o}
+	if f.o.Logger == nil {
+		f.o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if f.o.MaxSize <= 0 {
+		f.o.MaxSize = 32 << 30
+	}
+	if f.o.PartSize <= 0 {
+		f.o.PartSize = 16 << 20
+	}
+	// The SDK's own logging would print request details; errors say
+	// what matters.
+	loads := []func(*awsconfig.LoadOptions) error{awsconfig.WithLogger(logging.Nop{})}
+	if o.Region != "" {
+		loads = append(loads, awsconfig.WithRegion(o.Region))
+	}
+	if o.HTTPClient != nil {
+		loads = append(loads, awsconfig.WithHTTPClient(o.HTTPClient))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, loads...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	cfg.Region = cmp.Or(cfg.Region, "us-east-1")
+	f.c = s3.NewFromConfig(cfg, func(so *s3.Options) {
+		if o.Endpoint != "" {
+			so.BaseEndpoint = aws.String(o.Endpoint)
+		}
+		so.UsePathStyle = o.PathStyle
+	})
+	dir := o.CacheDir
+	if dir == "" {
+		if dir, err = os.UserCacheDir(); err != nil {
+			dir = os.TempDir()
+		}
+		dir = filepath.Join(dir, "baton")
+	}
+	// One copy per bucket and key; keys are paths, kept as such under a
+	// directory per bucket, never outside it.
+	key := filepath.FromSlash(f.Key)
+	if !filepath.IsLocal(key) {
+		return nil, fmt.Errorf("%w: key %q leaves its directory", ErrBadURL, f.Key)
+	}
+	f.Local = filepath.Join(dir, "s3", f.Bucket, key)
+	if err := os.MkdirAll(filepath.Dir(f.Local), 0o700); err != nil {
+		return nil, fmt.Errorf("make the local cache for %s: %w", rawURL, err)
+	}
+	return f, nil
+}
+
+// pending marks a local copy whose upload failed.
+func (f *File) pending() string { return f.Local + ".upload-pending" }
+
+// Sync brings the local copy up to date (uploading one a previous run
+// could not, or downloading the object when there is no local copy),
+// runs sync on it, and uploads the result.
+func (f *File) Sync(ctx context.Context, sync func(local string) error) error {
+	if err := f.Prepare(ctx); err != nil {
+		return err
+	}
+	if err := sync(f.Local); err != nil {
+		return err
+	}
+	return f.Upload(ctx)
+}
+
+// Prepare makes the local copy current before a sync: a copy whose
+// upload failed is uploaded first (it is newer than the object); with no
+// local copy, the object is downloaded if it exists, so the file keeps
+// its history of syncs.
+func (f *File) Prepare(ctx context.Context) error {
+	if _, err := os.Stat(f.pending()); err == nil {
+		f.o.Logger.Info("uploading the sync file a previous run could not", "file", f.Local, "to", f.URL)
+		if err := f.Upload(ctx); err != nil {
+			return err
+		}
+		return nil
+	}
+	if _, err := os.Stat(f.Local); err == nil {
+		return nil
+	}
+	err := f.Download(ctx, f.Local)
+	if errors.Is(err, ErrNotFound) && !f.bucketMissing(ctx) {
+		return nil // the first sync into this key
+	}
+	return err
+}
+
+func (f *File) bucketMissing(ctx context.Context) bool {
+	_, err := f.c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(f.Bucket)})
+	return err != nil
+}
+
+// Upload writes the local copy to the object, multipart when large. On
+// failure the copy is kept and marked, and the error (ErrUpload) says
+// where it is.
+func (f *File) Upload(ctx context.Context) error {
+	in, err := os.Open(f.Local)
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", f.URL, err)
+	}
+	defer in.Close()
+	put := &s3.PutObjectInput{Bucket: aws.String(f.Bucket), Key: aws.String(f.Key), Body: in, ContentType: aws.String("application/octet-stream")}
+	switch f.o.SSE {
+	case "":
+	case "AES256":
+		put.ServerSideEncryption = types.ServerSideEncryptionAes256
+	case "aws:kms":
+		put.ServerSideEncryption = types.ServerSideEncryptionAwsKms
+		if f.o.SSEKMSKeyID != "" {
+			put.SSEKMSKeyId = aws.String(f.o.SSEKMSKeyID)
+		}
+	default:
+		return fmt.Errorf("--s3-sse %q: want AES256 or aws:kms", f.o.SSE)
+	}
+	up := manager.NewUploader(f.c, func(u *manager.Uploader) { u.PartSize = f.o.PartSize })
+	if _, err := up.Upload(ctx, put); err != nil {
+		mark := os.WriteFile(f.pending(), nil, 0o600)
+		return fmt.Errorf("%w: %s: %v; the sync is kept in %s and the next run uploads it first%s", ErrUpload, f.URL, describe(err), f.Local, markNote(mark))
+	}
+	os.Remove(f.pending())
+	f.o.Logger.Info("sync file uploaded", "to", f.URL)
+	return nil
+}
+
+func markNote(err error) string {
+	if err != nil {
+		return fmt.Sprintf(" (could not mark it: %v; upload it by hand)", err)
+	}
+	return ""
+}
+
+// Download writes the object to dst (a new file, 0600, atomically),
+// refusing objects over the size limit before reading them.
+func (f *File) Download(ctx context.Context, dst string) error {
+	out, err := f.c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(f.Bucket), Key: aws.String(f.Key)})
+	if err != nil {
+		return fmt.Errorf("download %s: %w", f.URL, classify(err))
+	}
+	defer out.Body.Close()
+	if n := aws.ToInt64(out.ContentLength); n > f.o.MaxSize {
+		return fmt.Errorf("download %s: %w (%d bytes, limit %d)", f.URL, ErrTooLarge, n, f.o.MaxSize)
+	}
+	return atomicfile.Write(dst, 0o600, func(w io.Writer) error {
+		n, err := io.Copy(w, io.LimitReader(out.Body, f.o.MaxSize+1))
+		if err == nil && n > f.o.MaxSize {
+			err = fmt.Errorf("%w (limit %d)", ErrTooLarge, f.o.MaxSize)
+		}
+		if err != nil {
+			return fmt.Errorf("download %s: %w", f.URL, err)
+		}
+		return nil
+	})
+}
+
+// classify maps the service's answers to ErrNotFound where it applies.
+func classify(err error) error {
+	var nk *types.NoSuchKey
+	var nb *types.NoSuchBucket
+	var api smithy.APIError
+	switch {
+	case errors.As(err, &nk), errors.As(err, &nb):
+		return fmt.Errorf("%w: %v", ErrNotFound, describe(err))
+	case errors.As(err, &api) && (api.ErrorCode() == "NotFound" || api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NoSuchBucket"):
+		return fmt.Errorf("%w: %v", ErrNotFound, describe(err))
+	}
+	return errors.New(describe(err))
+}
+
+// describe is the service's error code and message, without the request
+// details (signed headers) the SDK's full text carries.
+func describe(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode() + ": " + api.ErrorMessage()
+	}
+	return err.Error()
+}
