@@ -7,11 +7,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/remote"
 )
 
 // Exit codes, documented in `baton --help`.
@@ -31,6 +33,7 @@ const (
 // globals are the flags every command shares.
 type globals struct {
 	file        string
+	s3          remote.Options
 	output      string
 	syncID      string
 	skipInvalid bool
@@ -75,7 +78,7 @@ func exitCode(err error) int {
 		return ExitUnknown
 	case errors.Is(err, errChanges):
 		return ExitChanges
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, remote.ErrNotFound):
 		return ExitNoFile
 	case errors.Is(err, c1z.ErrNotC1Z), errors.Is(err, c1z.ErrCorrupt), errors.Is(err, c1z.ErrTooLarge), errors.Is(err, c1z.ErrUnsupportedFormat):
 		return ExitBadFile
@@ -120,6 +123,9 @@ Exit codes:
 	root.PersistentFlags().StringVarP(&g.file, "file", "f", "sync.c1z", "the c1z file to read")
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "console", "output format: console or json")
 	root.PersistentFlags().StringVar(&g.syncID, "sync-id", "", "read this sync instead of the latest finished full sync")
+	root.PersistentFlags().StringVar(&g.s3.Endpoint, "s3-endpoint", os.Getenv("BATON_S3_ENDPOINT"), "an S3-compatible endpoint for -f s3://bucket/key [BATON_S3_ENDPOINT]")
+	root.PersistentFlags().BoolVar(&g.s3.PathStyle, "s3-path-style", os.Getenv("BATON_S3_PATH_STYLE") == "true", "address S3 buckets in the path [BATON_S3_PATH_STYLE]")
+	root.PersistentFlags().StringVar(&g.s3.Region, "s3-region", os.Getenv("BATON_S3_REGION"), "the region of s3:// files [BATON_S3_REGION]")
 	root.PersistentFlags().BoolVar(&g.skipInvalid, "skip-invalid", false, "skip stored objects that cannot be read (a damaged file) and count them on stderr, instead of stopping")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
@@ -157,6 +163,9 @@ func (g *globals) openPath(ctx context.Context, path string) (*c1z.Store, error)
 	default:
 		return nil, usagef("unknown output format %q (want console or json)", g.output)
 	}
+	if remote.IsURL(path) {
+		return g.openRemote(ctx, path)
+	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s does not exist: run a connector to create it (for example `make demo`), or point at another file with -f: %w", path, err)
 	}
@@ -180,3 +189,24 @@ func (g *globals) syncFor(ctx context.Context, st *c1z.Store) (c1z.SyncRun, erro
 }
 
 func (g *globals) json() bool { return g.output == "json" }
+
+// openRemote reads an s3:// file: downloaded (within the size limit) to
+// a private temporary file, opened read-only, and removed once decoded.
+func (g *globals) openRemote(ctx context.Context, url string) (*c1z.Store, error) {
+	dir, err := os.MkdirTemp("", "baton-s3-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	o := g.s3
+	o.CacheDir = dir
+	f, err := remote.Open(ctx, url, o)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	local := filepath.Join(dir, "sync.c1z")
+	if err := f.Download(ctx, local); err != nil {
+		return nil, err
+	}
+	return g.openPath(ctx, local)
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/remote"
 	"github.com/batonkit/batonkit/pkg/runner"
 	"github.com/batonkit/batonkit/pkg/session"
 	"github.com/batonkit/batonkit/pkg/subprocess"
@@ -25,6 +26,9 @@ func newSyncCmd(g *globals) *cobra.Command {
 		verbose   bool
 		skipGrant bool
 		partial   bool
+		sse       string
+		sseKey    string
+		cacheDir  string
 	)
 	cmd := &cobra.Command{
 		Use:   "sync --connector PATH [-f FILE] [-- CONNECTOR ARGS...]",
@@ -49,9 +53,24 @@ func newSyncCmd(g *globals) *cobra.Command {
 			log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
 			// Connectors that keep state outside their process (Baton's
 			// SessionStoreUsage) reach this store, kept in the sync's file.
+			// An s3:// file is synced in a local copy, uploaded after.
+			file := g.file
+			var obj *remote.File
+			if remote.IsURL(file) {
+				o := g.s3
+				o.SSE, o.SSEKMSKeyID, o.CacheDir, o.Logger = sse, sseKey, cacheDir, log
+				var err error
+				if obj, err = remote.Open(ctx, file, o); err != nil {
+					return usageError{err}
+				}
+				if err := obj.Prepare(ctx); err != nil {
+					return err
+				}
+				file = obj.Local
+			}
 			// The file first: one that cannot be synced into (another
 			// process's, a v3 file) fails before a connector starts.
-			st, err := c1z.Open(ctx, g.file, c1z.WithLogger(log))
+			st, err := c1z.Open(ctx, file, c1z.WithLogger(log))
 			if err != nil {
 				return err
 			}
@@ -77,6 +96,9 @@ func newSyncCmd(g *globals) *cobra.Command {
 			if errors.Is(err, sync.ErrInterrupted) {
 				return fmt.Errorf("%w: %w", errInterrupted, err)
 			}
+			if err == nil && obj != nil {
+				err = obj.Upload(ctx)
+			}
 			return err
 		},
 	}
@@ -85,6 +107,9 @@ func newSyncCmd(g *globals) *cobra.Command {
 	cmd.Flags().DurationVar(&every, "checkpoint-interval", 10*time.Second, "how often the resume state is saved")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "debug logging")
 	cmd.Flags().BoolVar(&skipGrant, "skip-grants", false, "do not sync grants")
+	cmd.Flags().StringVar(&sse, "s3-sse", os.Getenv("BATON_S3_SSE"), "server-side encryption of an uploaded s3:// file: AES256 or aws:kms [BATON_S3_SSE]")
+	cmd.Flags().StringVar(&sseKey, "s3-sse-kms-key-id", os.Getenv("BATON_S3_SSE_KMS_KEY_ID"), "the KMS key for --s3-sse aws:kms [BATON_S3_SSE_KMS_KEY_ID]")
+	cmd.Flags().StringVar(&cacheDir, "s3-cache-dir", os.Getenv("BATON_S3_CACHE_DIR"), "where an s3:// file is synced locally (default: the user cache directory) [BATON_S3_CACHE_DIR]")
 	cmd.Flags().BoolVar(&partial, "allow-partial", false, "finish even when the connector used a protocol feature this syncer cannot honour")
 	return cmd
 }

@@ -248,7 +248,10 @@ func (e *environment) provision(ctx context.Context, p *provisioning) error {
 // lookup reads an object from the sync file, as Baton does: ids on the
 // command line name objects of the latest sync.
 func (e *environment) lookup(ctx context.Context, get func(*c1z.Store) (proto.Message, error)) (proto.Message, error) {
-	path := e.cfg.String("file")
+	path, err := e.localFile(ctx)
+	if err != nil {
+		return nil, err
+	}
 	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
 	if err != nil {
 		return nil, fmt.Errorf("provisioning looks ids up in %s (sync first): %w", path, err)

@@ -19,6 +19,7 @@ import (
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/config"
 	"github.com/batonkit/batonkit/pkg/connector"
+	"github.com/batonkit/batonkit/pkg/remote"
 	"github.com/batonkit/batonkit/pkg/session"
 	"github.com/batonkit/batonkit/pkg/sync"
 )
@@ -60,7 +61,13 @@ const (
 // opsFields are the runner's own settings. They follow the same precedence
 // as the connector's (flag > BATON_* env > file > default).
 var opsFields = []config.Field{
-	config.String("file", "the c1z file to sync into", config.Default("sync.c1z")),
+	config.String("file", "the c1z file to sync into: a path, or s3://bucket/key (synced locally, then uploaded)", config.Default("sync.c1z")),
+	config.String("s3-endpoint", "an S3-compatible endpoint for s3:// files (default: AWS)"),
+	config.Bool("s3-path-style", "address S3 buckets in the path (most S3-compatible stores want it)"),
+	config.String("s3-region", "the region of s3:// files (default: the AWS configuration's)"),
+	config.String("s3-sse", "server-side encryption of uploaded s3:// files: AES256 or aws:kms"),
+	config.String("s3-sse-kms-key-id", "the KMS key for --s3-sse aws:kms (default: the bucket's)"),
+	config.String("s3-cache-dir", "where s3:// files are synced locally (default: the user cache directory)"),
 	config.Select("log-level", "log level", []string{"debug", "info", "warn", "error"}, config.Default("info")),
 	config.Select("log-format", "log format", []string{"text", "json"}, config.Default("text")),
 	config.Int("workers", "listings of one phase run at once (1, the default, is Baton's order: one call at a time)", config.Default(1)),
@@ -309,7 +316,37 @@ func (e *environment) sync(ctx context.Context) error {
 		}
 		opts = append(opts, sync.WithTargets(resourceID(typ, id)))
 	}
-	return SyncToFile(ctx, connector.InProcessClient(srv), e.cfg.String("file"), e.log, opts...)
+	client := connector.InProcessClient(srv)
+	path := e.cfg.String("file")
+	if !remote.IsURL(path) {
+		return SyncToFile(ctx, client, path, e.log, opts...)
+	}
+	f, err := e.remote(ctx, path)
+	if err != nil {
+		return err
+	}
+	return f.Sync(ctx, func(local string) error { return SyncToFile(ctx, client, local, e.log, opts...) })
+}
+
+// remote sets up the s3:// file at path from the s3-* settings.
+func (e *environment) remote(ctx context.Context, path string) (*remote.File, error) {
+	return remote.Open(ctx, path, remote.Options{Endpoint: e.cfg.String("s3-endpoint"), PathStyle: e.cfg.Bool("s3-path-style"),
+		Region: e.cfg.String("s3-region"), SSE: e.cfg.String("s3-sse"), SSEKMSKeyID: e.cfg.String("s3-sse-kms-key-id"),
+		CacheDir: e.cfg.String("s3-cache-dir"), Logger: e.log})
+}
+
+// localFile is the c1z provisioning reads ids from: the path, or the
+// local copy of an s3:// file (downloaded when there is none).
+func (e *environment) localFile(ctx context.Context) (string, error) {
+	path := e.cfg.String("file")
+	if !remote.IsURL(path) {
+		return path, nil
+	}
+	f, err := e.remote(ctx, path)
+	if err != nil {
+		return "", err
+	}
+	return f.Local, f.Prepare(ctx)
 }
 
 // SyncToFile runs one sync of client into the c1z at path and saves it,

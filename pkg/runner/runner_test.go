@@ -12,6 +12,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/batonkit/batonkit/internal/c1ztest"
+	"github.com/batonkit/batonkit/internal/s3test"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
 
@@ -410,5 +411,43 @@ func TestHelpListsImplementedOperationsOnly(t *testing.T) {
 	r := runIn(t, dir, nil, bins.testapp, "--provisioning", "--help", "--latency", "soon")
 	if !strings.Contains(r.stdout, "--create-ticket") || !strings.Contains(r.stdout, "could not be built") {
 		t.Fatalf("help with unusable settings:\n%s", r.stdout)
+	}
+}
+
+// BATON_FILE=s3://bucket/key: the connector syncs into a local copy and
+// uploads it; `baton -f s3://...` reads it back; `baton sync` does the
+// same for a child connector. Secrets come from the AWS chain's
+// environment and appear nowhere.
+func TestSyncToS3(t *testing.T) {
+	s := s3test.Start(t, "syncs")
+	dir := t.TempDir()
+	env := append(s3test.Env(t, s3test.AccessKey), "BATON_FILE=s3://syncs/team/t.c1z", "BATON_S3_ENDPOINT="+s.URL,
+		"BATON_S3_PATH_STYLE=true", "BATON_S3_CACHE_DIR="+filepath.Join(dir, "cache"))
+	r := ok(t, runIn(t, dir, env, bins.testapp))
+	if !strings.Contains(r.stderr, "sync file uploaded") || strings.Contains(r.stderr, "secret-") {
+		t.Fatalf("sync to s3:\n%s", r.stderr)
+	}
+	obj, err := s.Backend.HeadObject("syncs", "team/t.c1z")
+	if err != nil || obj.Size == 0 {
+		t.Fatalf("the object: %v %v", obj, err)
+	}
+	out := ok(t, runIn(t, dir, env, bins.baton, "-f", "s3://syncs/team/t.c1z", "resources", "-t", "user")).stdout
+	if !strings.Contains(out, "u001") {
+		t.Fatalf("baton -f s3:// resources:\n%s", out)
+	}
+	// A second run syncs again into the same file (two syncs, one object).
+	ok(t, runIn(t, dir, env, bins.testapp))
+	out = ok(t, runIn(t, dir, env, bins.baton, "-f", "s3://syncs/team/t.c1z", "syncs")).stdout
+	if strings.Count(out, "full") != 2 {
+		t.Fatalf("two syncs expected in the object:\n%s", out)
+	}
+	// baton sync with a child connector, into another key.
+	ok(t, runIn(t, dir, env, bins.baton, "-f", "s3://syncs/child.c1z", "sync", "--connector", bins.testapp))
+	if _, err := s.Backend.HeadObject("syncs", "child.c1z"); err != nil {
+		t.Fatalf("baton sync did not upload: %v", err)
+	}
+	// A missing object is "no such file" to the reader.
+	if r := runIn(t, dir, env, bins.baton, "-f", "s3://syncs/none.c1z", "resources"); r.code != 3 {
+		t.Fatalf("a missing object: exit %d %s", r.code, r.stderr)
 	}
 }
