@@ -77,6 +77,10 @@ var opsFields = []config.Field{
 	config.Bool("skip-entitlements-and-grants", "sync resource types and resources only"),
 	config.StringList("sync-resource-types", "only sync these resource types"),
 	config.StringList("sync-resources", "targeted sync: only these resources (type:id), as a partial sync"),
+	config.Duration("interval", "stay up and sync every interval (1h), one sync at a time"),
+	config.String("schedule", "stay up and sync on a cron schedule (\"0 * * * *\", @hourly), one sync at a time"),
+	config.String("health-addr", "in scheduled mode, serve /healthz, /readyz and /metrics here (:8080)"),
+	config.Int("unready-after", "in scheduled mode, /readyz fails after this many syncs in a row failed", config.Default(3)),
 }
 
 func (c Command) schema() (config.Schema, error) {
@@ -317,15 +321,30 @@ func (e *environment) sync(ctx context.Context) error {
 		opts = append(opts, sync.WithTargets(resourceID(typ, id)))
 	}
 	client := connector.InProcessClient(srv)
-	path := e.cfg.String("file")
-	if !remote.IsURL(path) {
-		return SyncToFile(ctx, client, path, e.log, opts...)
+	once := func(ctx context.Context) (res sync.Result, err error) {
+		path := e.cfg.String("file")
+		if !remote.IsURL(path) {
+			return syncToFile(ctx, client, path, e.log, opts...)
+		}
+		f, err := e.remote(ctx, path)
+		if err != nil {
+			return res, err
+		}
+		err = f.Sync(ctx, func(local string) error {
+			res, err = syncToFile(ctx, client, local, e.log, opts...)
+			return err
+		})
+		return res, err
 	}
-	f, err := e.remote(ctx, path)
+	next, err := e.schedule()
 	if err != nil {
 		return err
 	}
-	return f.Sync(ctx, func(local string) error { return SyncToFile(ctx, client, local, e.log, opts...) })
+	if next == nil {
+		_, err := once(ctx)
+		return err
+	}
+	return e.scheduled(ctx, next, once)
 }
 
 // remote sets up the s3:// file at path from the s3-* settings.
@@ -352,29 +371,39 @@ func (e *environment) localFile(ctx context.Context) (string, error) {
 // SyncToFile runs one sync of client into the c1z at path and saves it,
 // also when the sync is interrupted (so the next run resumes).
 func SyncToFile(ctx context.Context, client connectorClient, path string, log *slog.Logger, opts ...sync.Option) error {
+	_, err := syncToFile(ctx, client, path, log, opts...)
+	return err
+}
+
+func syncToFile(ctx context.Context, client connectorClient, path string, log *slog.Logger, opts ...sync.Option) (sync.Result, error) {
 	st, err := c1z.Open(ctx, path, c1z.WithLogger(log))
 	if err != nil {
-		return err
+		return sync.Result{}, err
 	}
-	return SyncToStore(ctx, client, st, log, opts...)
+	return syncToStore(ctx, client, st, log, opts...)
 }
 
 // SyncToStore is SyncToFile into a store the caller opened (to find a
 // bad file before starting a connector); it closes st.
 func SyncToStore(ctx context.Context, client connectorClient, st *c1z.Store, log *slog.Logger, opts ...sync.Option) error {
+	_, err := syncToStore(ctx, client, st, log, opts...)
+	return err
+}
+
+func syncToStore(ctx context.Context, client connectorClient, st *c1z.Store, log *slog.Logger, opts ...sync.Option) (sync.Result, error) {
 	path := st.Path()
 	res, err := sync.New(client, st, append([]sync.Option{sync.WithLogger(log)}, opts...)...).Run(ctx)
 	closeErr := st.Close(context.WithoutCancel(ctx))
 	if err != nil {
-		return errors.Join(err, closeErr)
+		return res, errors.Join(err, closeErr)
 	}
 	if closeErr != nil {
-		return closeErr
+		return res, closeErr
 	}
 	log.Info("sync saved", "file", path, "sync_id", res.SyncID, "resources", res.Stats.Resources,
 		"entitlements", res.Stats.Entitlements, "grants", res.Stats.Grants, "resumed", res.Resumed, "duration", res.Duration.Round(time.Millisecond))
 	for feature, n := range res.Unhandled {
 		log.Warn("the connector used a protocol feature this syncer does not act on", "feature", feature, "uses", n)
 	}
-	return nil
+	return res, nil
 }
