@@ -161,3 +161,34 @@ func TestMissingBucketAndBadURLs(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkUploadH100k uploads the H100k sync file (make bench writes it
+// to bin/bench) to the loopback S3 server and downloads it back.
+func BenchmarkUploadH100k(b *testing.B) {
+	src := filepath.Join("..", "..", "bin", "bench", "h100k.c1z")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		b.Skipf("no %s (make bench writes it first): %v", src, err)
+	}
+	for _, kv := range s3test.Env(b, s3test.AccessKey) {
+		k, v, _ := strings.Cut(kv, "=")
+		b.Setenv(k, v)
+	}
+	s := s3test.Start(b, "bench")
+	f, err := remote.Open(context.Background(), "s3://bench/h100k.c1z", remote.Options{Endpoint: s.URL, PathStyle: true, CacheDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(f.Local, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if err := f.Upload(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Download(context.Background(), filepath.Join(b.TempDir(), "back")); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
