@@ -18,6 +18,12 @@
 // the hidden `_connector-service` subcommand serves the connector to a
 // parent process over Baton's child-process protocol (pkg/subprocess).
 //
+// --file may be s3://bucket/key (pkg/remote): the sync runs on a local
+// copy and the result is uploaded. --interval or --schedule keep the
+// process up and sync on schedule, one sync at a time, with /healthz,
+// /readyz and /metrics on --health-addr; SIGTERM saves a running sync and
+// exits 0, and the next start resumes it (schedule.go).
+//
 // A plain sync runs the connector in this process and drives it through
 // the in-process client, which applies the same interceptors (validation,
 // panic recovery, logging) as the network server. A child process would add
