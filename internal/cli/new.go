@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"text/template"
+
+	"github.com/spf13/cobra"
+)
+
+//go:embed scaffold/*.tmpl
+var scaffold embed.FS
+
+// scaffoldFiles maps each template to where it goes in the new module.
+var scaffoldFiles = map[string]string{
+	"go.mod.tmpl":            "go.mod",
+	"connector.go.tmpl":      "connector.go",
+	"connector_test.go.tmpl": "connector_test.go",
+	"main.go.tmpl":           "cmd/baton-{{.Name}}/main.go",
+	"Makefile.tmpl":          "Makefile",
+	"Dockerfile.tmpl":        "Dockerfile",
+	"README.md.tmpl":         "README.md",
+}
+
+var connectorName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
+
+type scaffoldData struct {
+	Name, Package, Title, Module, Replace string
+}
+
+func newNewCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "new", Short: "Start something new: a connector module"}
+	var module, dir, replace string
+	conn := &cobra.Command{
+		Use:   "connector NAME",
+		Short: "Write a ready-to-build connector module: main, one syncer on an HTTP API, a conformance test, Makefile, Dockerfile",
+		Long: "new connector writes a Go module for baton-NAME into ./baton-NAME (or --dir): a\n" +
+			"connector that lists users from a JSON API with pkg/uhttp, its main() on\n" +
+			"pkg/runner, a connectortest.Run test against a fake API, a Makefile and a\n" +
+			"Dockerfile. Then: cd baton-NAME && go mod tidy && make test.",
+		Example: "  baton new connector acme\n  baton new connector acme --module github.com/example/baton-acme",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("new connector takes the connector's NAME (lower case, digits and dashes: acme, acme-hr)")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if !connectorName.MatchString(name) {
+				return usagef("connector name %q: lower case letters, digits and dashes, starting with a letter (acme, acme-hr)", name)
+			}
+			d := scaffoldData{Name: name, Package: strings.ReplaceAll(name, "-", ""), Module: module, Replace: replace,
+				Title: strings.ToUpper(name[:1]) + name[1:]}
+			if d.Module == "" {
+				d.Module = "example.com/baton-" + name
+			}
+			if dir == "" {
+				dir = "baton-" + name
+			}
+			if err := writeScaffold(dir, d); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "wrote %s (module %s)\nnext: cd %s && go mod tidy && make test\n", dir, d.Module, dir)
+			return nil
+		},
+	}
+	conn.Flags().StringVar(&module, "module", "", "the module path (default example.com/baton-NAME)")
+	conn.Flags().StringVar(&dir, "dir", "", "where to write it (default ./baton-NAME; must not exist)")
+	conn.Flags().StringVar(&replace, "batonkit", "", "a local batonkit checkout to build against (adds a replace directive)")
+	cmd.AddCommand(conn)
+	return cmd
+}
+
+// writeScaffold renders every template into a new directory; it never
+// writes into one that exists.
+func writeScaffold(dir string, d scaffoldData) error {
+	if _, err := os.Stat(dir); err == nil {
+		return usagef("%s already exists: choose another --dir", dir)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	for src, dst := range scaffoldFiles {
+		text, err := scaffold.ReadFile("scaffold/" + src)
+		if err != nil {
+			return err
+		}
+		var out, path bytes.Buffer
+		if err := template.Must(template.New(src).Parse(string(text))).Execute(&out, d); err != nil {
+			return fmt.Errorf("render %s: %w", src, err)
+		}
+		if err := template.Must(template.New("path").Parse(dst)).Execute(&path, d); err != nil {
+			return err
+		}
+		target := filepath.Join(dir, filepath.FromSlash(path.String()))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, out.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
