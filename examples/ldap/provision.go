@@ -3,10 +3,8 @@ package ldap
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"math/big"
 	"slices"
 	"strings"
 
@@ -130,22 +128,6 @@ func isCode(err error, code uint16) bool {
 	return errors.As(err, &le) && le.ResultCode == code
 }
 
-const passwordAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
-
-func password(n int) (string, error) {
-	if n < 16 {
-		n = 24
-	}
-	b := make([]byte, n)
-	for i := range b {
-		k, err := rand.Int(rand.Reader, big.NewInt(int64(len(passwordAlphabet))))
-		if err != nil {
-			return "", err
-		}
-		b[i] = passwordAlphabet[k.Int64()]
-	}
-	return string(b), nil
-}
 
 var randomPassword = []connectorv2.CapabilityDetailCredentialOption{connectorv2.CapabilityDetailCredentialOption_CAPABILITY_DETAIL_CREDENTIAL_OPTION_RANDOM_PASSWORD}
 
@@ -163,7 +145,7 @@ func (u *users) CreateAccount(ctx context.Context, info *connectorv2.AccountInfo
 	if name == "" {
 		name = login
 	}
-	pw, err := password(int(creds.GetRandomPassword().GetLength()))
+	pw, err := connector.RandomPassword(creds)
 	if err != nil {
 		return connector.AccountResult{}, nil, nil, err
 	}
@@ -206,7 +188,7 @@ func (u *users) AccountCreationOptions(context.Context) *connectorv2.CredentialD
 // RotateCredential implements connector.CredentialRotator with the
 // Password Modify operation.
 func (u *users) RotateCredential(ctx context.Context, id *connectorv2.ResourceId, creds *connectorv2.LocalCredentialOptions) ([]*connectorv2.PlaintextData, annotations.Annotations, error) {
-	pw, err := password(int(creds.GetRandomPassword().GetLength()))
+	pw, err := connector.RandomPassword(creds)
 	if err != nil {
 		return nil, nil, err
 	}

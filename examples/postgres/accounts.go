@@ -2,9 +2,7 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
-	"math/big"
 	"strconv"
 
 	"google.golang.org/grpc/codes"
@@ -16,24 +14,6 @@ import (
 	"github.com/batonkit/batonkit/pkg/resource"
 )
 
-// passwordAlphabet has no character SQL would need to escape, so a
-// generated password is always a plain literal.
-const passwordAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
-
-func password(n int) (string, error) {
-	if n < 16 {
-		n = 24
-	}
-	b := make([]byte, n)
-	for i := range b {
-		k, err := rand.Int(rand.Reader, big.NewInt(int64(len(passwordAlphabet))))
-		if err != nil {
-			return "", err
-		}
-		b[i] = passwordAlphabet[k.Int64()]
-	}
-	return string(b), nil
-}
 
 var randomPassword = []connectorv2.CapabilityDetailCredentialOption{connectorv2.CapabilityDetailCredentialOption_CAPABILITY_DETAIL_CREDENTIAL_OPTION_RANDOM_PASSWORD}
 
@@ -57,10 +37,12 @@ func (r *users) CreateAccount(ctx context.Context, info *connectorv2.AccountInfo
 		res, err := userResource(existing, login)
 		return connector.AccountResult{Resource: res, Status: connector.AccountAlreadyExists}, nil, nil, err
 	}
-	pw, err := password(int(creds.GetRandomPassword().GetLength()))
+	pw, err := connector.RandomPassword(creds)
 	if err != nil {
 		return connector.AccountResult{}, nil, nil, err
 	}
+	// DDL takes no bound parameters; the password is a plain literal
+	// because connector.PasswordAlphabet needs no escaping.
 	if err := r.c.exec(ctx, "", "create role "+quote(login)+" login password '"+pw+"'"); err != nil {
 		return connector.AccountResult{}, nil, nil, fmt.Errorf("create role %s: %w", login, err)
 	}
@@ -91,7 +73,7 @@ func (r *users) RotateCredential(ctx context.Context, id *connectorv2.ResourceId
 	if err != nil {
 		return nil, nil, err
 	}
-	pw, err := password(int(creds.GetRandomPassword().GetLength()))
+	pw, err := connector.RandomPassword(creds)
 	if err != nil {
 		return nil, nil, err
 	}

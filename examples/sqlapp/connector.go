@@ -2,11 +2,9 @@ package sqlapp
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/big"
 
 	"golang.org/x/crypto/bcrypt"
 	"google.golang.org/grpc/codes"
@@ -149,7 +147,7 @@ func (u *users) CreateAccount(ctx context.Context, info *connectorv2.AccountInfo
 	var secrets []*connectorv2.PlaintextData
 	hash := ""
 	if creds.GetNoPassword() == nil && creds.GetSso() == nil {
-		pw, err := password(int(creds.GetRandomPassword().GetLength()))
+		pw, err := connector.RandomPassword(creds)
 		if err != nil {
 			return connector.AccountResult{}, nil, nil, err
 		}
@@ -201,7 +199,7 @@ func (u *users) Delete(ctx context.Context, id, _ *connectorv2.ResourceId) (anno
 
 // RotateCredential implements connector.CredentialRotator.
 func (u *users) RotateCredential(ctx context.Context, id *connectorv2.ResourceId, creds *connectorv2.LocalCredentialOptions) ([]*connectorv2.PlaintextData, annotations.Annotations, error) {
-	pw, err := password(int(creds.GetRandomPassword().GetLength()))
+	pw, err := connector.RandomPassword(creds)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -227,22 +225,6 @@ func (u *users) RotationOptions(context.Context) *connectorv2.CredentialDetailsC
 	}
 }
 
-const alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!@#%"
-
-func password(n int) (string, error) {
-	if n < 12 {
-		n = 16
-	}
-	b := make([]byte, n)
-	for i := range b {
-		k, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
-		if err != nil {
-			return "", err
-		}
-		b[i] = alphabet[k.Int64()]
-	}
-	return string(b), nil
-}
 
 func hashPassword(pw string) (string, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)

@@ -3,6 +3,7 @@ package connector_test
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
@@ -57,4 +58,15 @@ func ExampleNewServer() {
 	// red Red team
 	// blue Blue team
 	// true
+}
+
+func ExampleRandomPassword() {
+	creds := &connectorv2.LocalCredentialOptions{Options: &connectorv2.LocalCredentialOptions_RandomPassword_{
+		RandomPassword: &connectorv2.LocalCredentialOptions_RandomPassword{Length: 32}}}
+	pw, err := connector.RandomPassword(creds)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(len(pw), strings.Trim(pw, connector.PasswordAlphabet) == "")
+	// Output: 32 true
 }
