@@ -83,6 +83,11 @@ func writeJSON(w io.Writer, m proto.Message) error {
 	return err
 }
 
+// isTerminal reports whether f is a terminal that can redraw a line.
+func isTerminal(f *os.File) bool {
+	return os.Getenv("TERM") != "dumb" && term.IsTerminal(int(f.Fd()))
+}
+
 // colorOK reports whether w is a terminal that wants colour: never into a
 // pipe or file, never with NO_COLOR set (https://no-color.org), never with
 // TERM=dumb.

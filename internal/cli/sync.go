@@ -20,15 +20,16 @@ import (
 
 func newSyncCmd(g *globals) *cobra.Command {
 	var (
-		path      string
-		workers   int
-		every     time.Duration
-		verbose   bool
-		skipGrant bool
-		partial   bool
-		sse       string
-		sseKey    string
-		cacheDir  string
+		path       string
+		workers    int
+		every      time.Duration
+		verbose    bool
+		skipGrant  bool
+		partial    bool
+		sse        string
+		sseKey     string
+		cacheDir   string
+		noProgress bool
 	)
 	cmd := &cobra.Command{
 		Use:   "sync --connector PATH [-f FILE] [-- CONNECTOR ARGS...]",
@@ -87,8 +88,8 @@ func newSyncCmd(g *globals) *cobra.Command {
 			if partial {
 				opts = append(opts, sync.WithAllowPartial())
 			}
-			if f, ok := g.stderr.(*os.File); ok && colorOK(f) {
-				opts = append(opts, sync.WithProgress(progressBar(f)))
+			if f, ok := g.stderr.(*os.File); ok && !noProgress && isTerminal(f) {
+				opts = append(opts, sync.WithProgress(sync.TerminalProgress(f)))
 			} else {
 				opts = append(opts, sync.WithProgress(sync.LogProgress(log, 5*time.Second)))
 			}
@@ -106,25 +107,11 @@ func newSyncCmd(g *globals) *cobra.Command {
 	cmd.Flags().IntVar(&workers, "workers", 1, "listings of one phase run at once (1: Baton's order, one call at a time)")
 	cmd.Flags().DurationVar(&every, "checkpoint-interval", 10*time.Second, "how often the resume state is saved")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "debug logging")
+	cmd.Flags().BoolVar(&noProgress, "no-progress", false, "no live progress line on a terminal (log lines instead)")
 	cmd.Flags().BoolVar(&skipGrant, "skip-grants", false, "do not sync grants")
 	cmd.Flags().StringVar(&sse, "s3-sse", os.Getenv("BATON_S3_SSE"), "server-side encryption of an uploaded s3:// file: AES256 or aws:kms [BATON_S3_SSE]")
 	cmd.Flags().StringVar(&sseKey, "s3-sse-kms-key-id", os.Getenv("BATON_S3_SSE_KMS_KEY_ID"), "the KMS key for --s3-sse aws:kms [BATON_S3_SSE_KMS_KEY_ID]")
 	cmd.Flags().StringVar(&cacheDir, "s3-cache-dir", os.Getenv("BATON_S3_CACHE_DIR"), "where an s3:// file is synced locally (default: the user cache directory) [BATON_S3_CACHE_DIR]")
 	cmd.Flags().BoolVar(&partial, "allow-partial", false, "finish even when the connector used a protocol feature this syncer cannot honour")
 	return cmd
-}
-
-// progressBar draws one status line on a terminal.
-func progressBar(w *os.File) func(sync.Progress) {
-	last := time.Time{}
-	return func(p sync.Progress) {
-		if !p.Done && time.Since(last) < 100*time.Millisecond {
-			return
-		}
-		last = time.Now()
-		fmt.Fprintf(w, "\r\x1b[2K%-24s %8d resources %8d entitlements %9d grants  %7.0f/s", p.Phase, p.Resources, p.Entitlements, p.Grants, p.Rate())
-		if p.Done {
-			fmt.Fprintln(w)
-		}
-	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 	"github.com/spf13/pflag"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
@@ -77,6 +78,7 @@ var opsFields = []config.Field{
 	config.Bool("skip-entitlements-and-grants", "sync resource types and resources only"),
 	config.StringList("sync-resource-types", "only sync these resource types"),
 	config.StringList("sync-resources", "targeted sync: only these resources (type:id), as a partial sync"),
+	config.Bool("no-progress", "no live progress line on a terminal (log lines instead)"),
 	config.Duration("interval", "stay up and sync every interval (1h), one sync at a time"),
 	config.String("schedule", "stay up and sync on a cron schedule (\"0 * * * *\", @hourly), one sync at a time"),
 	config.String("health-addr", "in scheduled mode, serve /healthz, /readyz and /metrics here (:8080)"),
@@ -302,7 +304,7 @@ func (e *environment) sync(ctx context.Context) error {
 	}
 	every := e.cfg.Duration("checkpoint-interval")
 	opts := []sync.Option{sync.WithLogger(e.log), sync.WithWorkers(e.cfg.Int("workers")), sync.WithCheckpointInterval(every), sync.WithSessions(sessions),
-		sync.WithProgress(sync.LogProgress(e.log, 10*time.Second)),
+		sync.WithProgress(e.progress()),
 		sync.WithResourceTypes(e.cfg.StringList("sync-resource-types")...)}
 	if e.cfg.Bool("skip-grants") {
 		opts = append(opts, sync.WithSkipGrants())
@@ -345,6 +347,15 @@ func (e *environment) sync(ctx context.Context) error {
 		return err
 	}
 	return e.scheduled(ctx, next, once)
+}
+
+// progress is a live line when stderr is a terminal (and --no-progress
+// is not set), structured log lines otherwise.
+func (e *environment) progress() func(sync.Progress) {
+	if f, ok := e.io.Err.(*os.File); ok && !e.cfg.Bool("no-progress") && term.IsTerminal(int(f.Fd())) && os.Getenv("TERM") != "dumb" {
+		return sync.TerminalProgress(f)
+	}
+	return sync.LogProgress(e.log, 10*time.Second)
 }
 
 // remote sets up the s3:// file at path from the s3-* settings.
