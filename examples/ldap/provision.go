@@ -128,7 +128,6 @@ func isCode(err error, code uint16) bool {
 	return errors.As(err, &le) && le.ResultCode == code
 }
 
-
 var randomPassword = []connectorv2.CapabilityDetailCredentialOption{connectorv2.CapabilityDetailCredentialOption_CAPABILITY_DETAIL_CREDENTIAL_OPTION_RANDOM_PASSWORD}
 
 // CreateAccount implements connector.AccountCreator: an inetOrgPerson

@@ -14,7 +14,6 @@ import (
 	"github.com/batonkit/batonkit/pkg/resource"
 )
 
-
 var randomPassword = []connectorv2.CapabilityDetailCredentialOption{connectorv2.CapabilityDetailCredentialOption_CAPABILITY_DETAIL_CREDENTIAL_OPTION_RANDOM_PASSWORD}
 
 // users are the roles that can log in: accounts can be created and

@@ -225,7 +225,6 @@ func (u *users) RotationOptions(context.Context) *connectorv2.CredentialDetailsC
 	}
 }
 
-
 func hashPassword(pw string) (string, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
 	return string(h), err
