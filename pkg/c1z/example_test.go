@@ -43,3 +43,78 @@ func ExampleOpen() {
 	}
 	// Output: Alice
 }
+
+// writeExample writes one sync with a group, a member and a grant.
+func writeExample(path, member string) {
+	ctx := context.Background()
+	st, err := c1z.Open(ctx, path)
+	if err != nil {
+		panic(err)
+	}
+	run, _ := st.StartSync(ctx, c1z.SyncFull, "")
+	eng := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "group", Resource: "eng"}, DisplayName: "Engineering"}
+	user := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: member}, DisplayName: member}
+	ent := &connectorv2.Entitlement{Id: "group:eng:member", Resource: eng, Slug: "member"}
+	st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "group"}, &connectorv2.ResourceType{Id: "user"})
+	st.PutResources(ctx, run.ID, eng, user)
+	st.PutEntitlements(ctx, run.ID, ent)
+	st.PutGrants(ctx, run.ID, &connectorv2.Grant{Id: "group:eng:member:user:" + member, Entitlement: ent, Principal: user})
+	st.EndSync(ctx, run.ID)
+	if err := st.Close(ctx); err != nil {
+		panic(err)
+	}
+}
+
+// Grants streams the grants a query selects; GrantViews joins each with
+// its entitlement, resource and principal.
+func ExampleStore_GrantViews() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "sync.c1z")
+	writeExample(path, "ada")
+
+	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	if err != nil {
+		panic(err)
+	}
+	defer st.Close(ctx)
+	for v, err := range st.GrantViews(ctx, c1z.GrantQuery{EntitlementID: "group:eng:member"}) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(v.Principal.GetDisplayName(), "is a member of", v.Resource.GetDisplayName())
+	}
+	// Output: ada is a member of Engineering
+}
+
+// Compare diffs the latest syncs of two files.
+func ExampleStore_Compare() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	older, newer := filepath.Join(dir, "old.c1z"), filepath.Join(dir, "new.c1z")
+	writeExample(older, "ada")
+	writeExample(newer, "grace")
+
+	a, _ := c1z.Open(ctx, older, c1z.ReadOnly())
+	defer a.Close(ctx)
+	b, _ := c1z.Open(ctx, newer, c1z.ReadOnly())
+	defer b.Close(ctx)
+	ra, _ := a.DefaultSync(ctx)
+	rb, _ := b.DefaultSync(ctx)
+	a.Compare(ctx, ra.ID, b, rb.ID, func(d c1z.Difference) error {
+		switch o := d.Object.(type) {
+		case *connectorv2.Resource:
+			fmt.Println(d.Change, o.GetId().GetResourceType()+":"+o.GetId().GetResource())
+		case *connectorv2.Grant:
+			fmt.Println(d.Change, o.GetId())
+		}
+		return nil
+	})
+	// Output:
+	// created user:grace
+	// deleted user:ada
+	// created group:eng:member:user:grace
+	// deleted group:eng:member:user:ada
+}

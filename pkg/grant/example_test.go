@@ -5,6 +5,7 @@ import (
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
+	"github.com/batonkit/batonkit/pkg/entitlement"
 	"github.com/batonkit/batonkit/pkg/grant"
 	"github.com/batonkit/batonkit/pkg/resource"
 )
@@ -18,4 +19,14 @@ func ExampleNew() {
 	// Output:
 	// team:red:member:user:alice
 	// team:red:member:team:blue true
+}
+
+// Of builds the grant Provisioner.Grant returns: the entitlement it was
+// given, to the principal.
+func ExampleOf() {
+	team, _ := resource.New("team", "red", "Red team")
+	admin := entitlement.NewPermission(team, "admin")
+	ada, _ := resource.New("user", "ada", "Ada")
+	fmt.Println(grant.Of(admin, ada).GetId())
+	// Output: team:red:admin:user:ada
 }

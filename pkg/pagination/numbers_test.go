@@ -45,3 +45,23 @@ func ExampleParseOffset() {
 	// [c d]
 	// [e]
 }
+
+// Page-number APIs: the token is the next page's number.
+func ExampleParsePageNumber() {
+	token := ""
+	for {
+		pg, err := pagination.ParsePageNumber(token)
+		if err != nil {
+			panic(err)
+		}
+		more := pg.Page < 3 // the API said has_more
+		fmt.Println("GET /users?page=" + fmt.Sprint(pg.Page))
+		if token = pg.Next(more); token == "" {
+			break
+		}
+	}
+	// Output:
+	// GET /users?page=1
+	// GET /users?page=2
+	// GET /users?page=3
+}
