@@ -108,7 +108,11 @@ func validateResponse(ctx context.Context, req any, info *grpc.UnaryServerInfo, 
 		return resp, err
 	}
 	if verr := contract.Validate(resp); verr != nil {
-		return nil, status.Errorf(codes.Internal, "connector returned an invalid response to %s: %s", info.FullMethod, describeInvalid(resp.(proto.Message), verr))
+		msg := describeInvalid(resp.(proto.Message), verr)
+		if hint := contract.Hint(verr); hint != "" {
+			msg += "; to fix: " + hint
+		}
+		return nil, status.Errorf(codes.Internal, "connector returned an invalid response to %s: %s", info.FullMethod, msg)
 	}
 	return resp, nil
 }

@@ -167,8 +167,8 @@ func TestInvalidResponseNamesObjectAndField(t *testing.T) {
 	c := connectortest.Serve(t, minimal{})
 	_, err := c.ListResources(ctxT(t), &connectorv2.ResourcesServiceListResourcesRequest{ResourceTypeId: "user"})
 	msg := status.Convert(err).Message()
-	if status.Code(err) != codes.Internal || !strings.Contains(msg, "resource user:bad") || !strings.Contains(msg, "DisplayName") {
-		t.Fatalf("got %v; want Internal naming resource user:bad and DisplayName", err)
+	if status.Code(err) != codes.Internal || !strings.Contains(msg, "resource user:bad") || !strings.Contains(msg, "DisplayName") || !strings.Contains(msg, "to fix: Resource.DisplayName") {
+		t.Fatalf("got %v; want Internal naming resource user:bad, DisplayName and the fix", err)
 	}
 }
 
