@@ -118,3 +118,30 @@ func ExampleStore_Compare() {
 	// created group:eng:member:user:grace
 	// deleted group:eng:member:user:ada
 }
+
+// Each kind of object has its listing, a point lookup by id, and counts.
+func ExampleStore_Stats() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "sync.c1z")
+	writeExample(path, "ada")
+
+	st, _ := c1z.Open(ctx, path, c1z.ReadOnly())
+	defer st.Close(ctx)
+	for e, err := range st.Entitlements(ctx, c1z.EntitlementQuery{ResourceTypeID: "group"}) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println("entitlement", e.GetId())
+	}
+	g, _ := st.Grant(ctx, "", "group:eng:member:user:ada")
+	fmt.Println("grant to", g.GetPrincipal().GetId().GetResource())
+	stats, _ := st.Stats(ctx, "")
+	syncs, _ := st.Syncs(ctx)
+	fmt.Println(stats.Resources, stats.Entitlements, stats.Grants, len(syncs))
+	// Output:
+	// entitlement group:eng:member
+	// grant to ada
+	// 2 1 1 1
+}
