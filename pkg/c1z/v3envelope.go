@@ -60,37 +60,19 @@ func readV3Head(f *os.File) (v3Manifest, int64, error) {
 		return v3Manifest{}, 0, fmt.Errorf("%w: v3 manifest truncated: %v", ErrCorrupt, err)
 	}
 	m := v3Manifest{raw: raw}
-	for b := raw; len(b) > 0; {
-		num, typ, k := protowire.ConsumeTag(b)
-		if k < 0 {
-			return m, 0, fmt.Errorf("%w: v3 manifest: %v", ErrCorrupt, protowire.ParseError(k))
+	err := eachField(raw, func(num protowire.Number, v []byte, n uint64) error {
+		switch num {
+		case 1:
+			m.engine = string(v)
+		case 2:
+			m.schemaVersion = n
+		case 4:
+			m.encoding = n
 		}
-		b = b[k:]
-		switch {
-		case num == 1 && typ == protowire.BytesType:
-			v, k := protowire.ConsumeBytes(b)
-			if k < 0 {
-				return m, 0, fmt.Errorf("%w: v3 manifest engine: %v", ErrCorrupt, protowire.ParseError(k))
-			}
-			m.engine, b = string(v), b[k:]
-		case (num == 2 || num == 4) && typ == protowire.VarintType:
-			v, k := protowire.ConsumeVarint(b)
-			if k < 0 {
-				return m, 0, fmt.Errorf("%w: v3 manifest: %v", ErrCorrupt, protowire.ParseError(k))
-			}
-			if num == 2 {
-				m.schemaVersion = v
-			} else {
-				m.encoding = v
-			}
-			b = b[k:]
-		default:
-			k := protowire.ConsumeFieldValue(num, typ, b)
-			if k < 0 {
-				return m, 0, fmt.Errorf("%w: v3 manifest field %d: %v", ErrCorrupt, num, protowire.ParseError(k))
-			}
-			b = b[k:]
-		}
+		return nil
+	})
+	if err != nil {
+		return m, 0, fmt.Errorf("%w: v3 manifest: %v", ErrCorrupt, err)
 	}
 	if m.engine == "" {
 		return m, 0, fmt.Errorf("%w: v3 manifest names no storage engine", ErrCorrupt)
@@ -284,86 +266,40 @@ func extractIndexed(f *os.File, m v3Manifest, payloadAt int64, dir string, lim L
 func parseFrameIndex(b []byte) ([]v3Frame, uint64, error) {
 	var frames []v3Frame
 	var manifestHash uint64
-	bad := func(err error) ([]v3Frame, uint64, error) {
-		return nil, 0, fmt.Errorf("%w: v3 frame index: %v", ErrCorrupt, err)
-	}
-	for len(b) > 0 {
-		num, typ, k := protowire.ConsumeTag(b)
-		if k < 0 {
-			return bad(protowire.ParseError(k))
-		}
-		b = b[k:]
-		switch {
-		case num == 1 && typ == protowire.BytesType:
-			e, k := protowire.ConsumeBytes(b)
-			if k < 0 {
-				return bad(protowire.ParseError(k))
-			}
-			b = b[k:]
-			fr, err := parseFrame(e)
-			if err != nil {
-				return bad(err)
-			}
+	err := eachField(b, func(num protowire.Number, v []byte, n uint64) error {
+		switch num {
+		case 1:
+			fr, err := parseFrame(v)
 			frames = append(frames, fr)
-		case num == 4 && typ == protowire.Fixed64Type:
-			v, k := protowire.ConsumeFixed64(b)
-			if k < 0 {
-				return bad(protowire.ParseError(k))
-			}
-			manifestHash, b = v, b[k:]
-		default:
-			k := protowire.ConsumeFieldValue(num, typ, b)
-			if k < 0 {
-				return bad(protowire.ParseError(k))
-			}
-			b = b[k:]
+			return err
+		case 4:
+			manifestHash = n
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: v3 frame index: %v", ErrCorrupt, err)
 	}
 	return frames, manifestHash, nil
 }
 
+// parseFrame decodes c1.c1z.v3.IndexedFrameEntry.
 func parseFrame(b []byte) (v3Frame, error) {
 	var fr v3Frame
-	for len(b) > 0 {
-		num, typ, k := protowire.ConsumeTag(b)
-		if k < 0 {
-			return fr, protowire.ParseError(k)
+	err := eachField(b, func(num protowire.Number, v []byte, n uint64) error {
+		switch num {
+		case 1:
+			fr.name = string(v)
+		case 2:
+			fr.offset = int64(n)
+		case 3:
+			fr.csize = int64(n)
+		case 4:
+			fr.rawSize = int64(n)
+		case 5:
+			fr.xxh = n
 		}
-		b = b[k:]
-		switch {
-		case num == 1 && typ == protowire.BytesType:
-			v, k := protowire.ConsumeBytes(b)
-			if k < 0 {
-				return fr, protowire.ParseError(k)
-			}
-			fr.name, b = string(v), b[k:]
-		case num >= 2 && num <= 4 && typ == protowire.VarintType:
-			v, k := protowire.ConsumeVarint(b)
-			if k < 0 {
-				return fr, protowire.ParseError(k)
-			}
-			switch num {
-			case 2:
-				fr.offset = int64(v)
-			case 3:
-				fr.csize = int64(v)
-			case 4:
-				fr.rawSize = int64(v)
-			}
-			b = b[k:]
-		case num == 5 && typ == protowire.Fixed64Type:
-			v, k := protowire.ConsumeFixed64(b)
-			if k < 0 {
-				return fr, protowire.ParseError(k)
-			}
-			fr.xxh, b = v, b[k:]
-		default:
-			k := protowire.ConsumeFieldValue(num, typ, b)
-			if k < 0 {
-				return fr, protowire.ParseError(k)
-			}
-			b = b[k:]
-		}
-	}
-	return fr, nil
+		return nil
+	})
+	return fr, err
 }

@@ -63,6 +63,21 @@ func eachField(b []byte, fn fieldFunc) error {
 	return nil
 }
 
+// mapEntry decodes one entry of a map field: key 1 (a string), value 2
+// (a message's bytes in v, or a number in n).
+func mapEntry(b []byte) (key string, v []byte, n uint64, err error) {
+	err = eachField(b, func(num protowire.Number, val []byte, u uint64) error {
+		switch num {
+		case 1:
+			key = string(val)
+		case 2:
+			v, n = val, u
+		}
+		return nil
+	})
+	return key, v, n, err
+}
+
 func unmarshalInto[T proto.Message](v []byte, m T) (T, error) {
 	return m, proto.Unmarshal(v, m)
 }
@@ -247,21 +262,16 @@ func v3Grant(b []byte) (*connectorv2.Grant, error) {
 			}
 		case 9:
 			var key string
+			var val []byte
 			src := &connectorv2.GrantSources_GrantSource{}
-			err = eachField(v, func(num protowire.Number, v []byte, _ uint64) error {
-				switch num {
-				case 1:
-					key = string(v)
-				case 2:
-					return eachField(v, func(num protowire.Number, _ []byte, n uint64) error {
-						if num == 4 {
-							src.IsDirect = n != 0
-						}
-						return nil
-					})
-				}
-				return nil
-			})
+			if key, val, _, err = mapEntry(v); err == nil {
+				err = eachField(val, func(num protowire.Number, _ []byte, n uint64) error {
+					if num == 4 {
+						src.IsDirect = n != 0
+					}
+					return nil
+				})
+			}
 			if g.Sources == nil {
 				g.Sources = &connectorv2.GrantSources{Sources: map[string]*connectorv2.GrantSources_GrantSource{}}
 			}
@@ -326,32 +336,18 @@ func v3SyncRun(b []byte) (SyncRun, error) {
 // v3SyncStats decodes the SyncStatsRecord of a manifest's sync-run
 // summary: the counts, and the step timings and connector call
 // statistics Baton's v3 syncer records.
-func v3SyncStats(b []byte) (string, *Stats, error) {
+func v3SyncStats(b []byte) (*Stats, error) {
 	st := &Stats{}
-	var id string
-	counts := func(m *map[string]int64) func(v []byte) error {
-		return func(v []byte) error {
-			var k string
-			var n int64
-			err := eachField(v, func(num protowire.Number, v []byte, u uint64) error {
-				if num == 1 {
-					k = string(v)
-				} else if num == 2 {
-					n = int64(u)
-				}
-				return nil
-			})
-			if *m == nil {
-				*m = map[string]int64{}
-			}
-			(*m)[k] = n
-			return err
+	counts := func(m *map[string]int64, v []byte) error {
+		k, _, n, err := mapEntry(v)
+		if *m == nil {
+			*m = map[string]int64{}
 		}
+		(*m)[k] = int64(n)
+		return err
 	}
 	err := eachField(b, func(num protowire.Number, v []byte, n uint64) error {
 		switch num {
-		case 1:
-			id = string(v)
 		case 2:
 			st.ResourceTypes = int64(n)
 		case 3:
@@ -363,39 +359,33 @@ func v3SyncStats(b []byte) (string, *Stats, error) {
 		case 6:
 			st.Assets = int64(n)
 		case 7:
-			return counts(&st.ResourcesByType)(v)
+			return counts(&st.ResourcesByType, v)
 		case 8:
-			return counts(&st.GrantsByType)(v)
+			return counts(&st.GrantsByType, v)
 		case 9:
-			return counts(&st.EntitlementsByType)(v)
+			return counts(&st.EntitlementsByType, v)
 		case 10:
-			return counts(&st.StepDurationsMs)(v)
+			return counts(&st.StepDurationsMs, v)
 		case 11:
-			var k string
+			k, val, _, err := mapEntry(v)
+			if err != nil {
+				return err
+			}
 			var cs CallStat
-			err := eachField(v, func(num protowire.Number, v []byte, _ uint64) error {
-				if num == 1 {
-					k = string(v)
-					return nil
+			err = eachField(val, func(num protowire.Number, _ []byte, u uint64) error {
+				switch num {
+				case 1:
+					cs.Count = int64(u)
+				case 2:
+					cs.TotalMs = int64(u)
+				case 3:
+					cs.MaxMs = int64(u)
+				case 4:
+					cs.Errors = int64(u)
+				case 5:
+					cs.Timeouts = int64(u)
 				}
-				if num != 2 {
-					return nil
-				}
-				return eachField(v, func(num protowire.Number, _ []byte, u uint64) error {
-					switch num {
-					case 1:
-						cs.Count = int64(u)
-					case 2:
-						cs.TotalMs = int64(u)
-					case 3:
-						cs.MaxMs = int64(u)
-					case 4:
-						cs.Errors = int64(u)
-					case 5:
-						cs.Timeouts = int64(u)
-					}
-					return nil
-				})
+				return nil
 			})
 			if st.ConnectorCallStats == nil {
 				st.ConnectorCallStats = map[string]CallStat{}
@@ -405,7 +395,7 @@ func v3SyncStats(b []byte) (string, *Stats, error) {
 		}
 		return nil
 	})
-	return id, st, err
+	return st, err
 }
 
 // v3ManifestStats reads the sync-run summaries (field 40) of a manifest:
@@ -424,7 +414,7 @@ func v3ManifestStats(raw []byte) (map[string]*Stats, error) {
 				id = string(v)
 			case 6:
 				var err error
-				_, st, err = v3SyncStats(v)
+				st, err = v3SyncStats(v)
 				return err
 			}
 			return nil
