@@ -174,37 +174,65 @@ func granteeOID(id *connectorv2.ResourceId) string {
 	return id.GetResource()
 }
 
+// change is one privilege of one role on one object, as the ACL has it now.
+type change struct {
+	o               *objects
+	priv            string // SQL keyword
+	opt             bool   // the -grant-option entitlement
+	db, oid         string
+	principal       *connectorv2.ResourceId
+	held, grantable bool
+}
+
+// change reads entitlement e (of a principal) and what the ACL holds of it.
+func (o *objects) change(ctx context.Context, e *connectorv2.Entitlement, principal *connectorv2.ResourceId) (change, error) {
+	ch := change{o: o, principal: principal}
+	var err error
+	if ch.priv, ch.opt, err = o.privilege(e.GetSlug()); err != nil {
+		return ch, err
+	}
+	if ch.db, ch.oid, err = o.c.dbOf(ctx, e.GetResource().GetId()); err != nil {
+		return ch, err
+	}
+	ch.held, ch.grantable, err = o.holds(ctx, ch.db, ch.oid, granteeOID(principal), ch.priv)
+	return ch, err
+}
+
+// run executes GRANT ... TO or REVOKE ... FROM for the change, naming the
+// object and the role only now (they may be gone when nothing is to do).
+func (ch change) run(ctx context.Context, give bool) error {
+	target, err := ch.o.name(ctx, ch.o.c, ch.db, ch.oid)
+	if err != nil {
+		return err
+	}
+	who, err := ch.o.c.grantee(ctx, ch.principal)
+	if err != nil {
+		return err
+	}
+	on := ch.priv + " on " + ch.o.keyword + " " + target
+	q := "grant " + on + " to " + who
+	switch {
+	case give && ch.opt:
+		q += " with grant option"
+	case !give && ch.opt:
+		q = "revoke grant option for " + on + " from " + who
+	case !give:
+		q = "revoke " + on + " from " + who
+	}
+	return ch.o.c.exec(ctx, ch.db, q)
+}
+
 // Grant implements connector.Provisioner: GRANT <privilege> ON <object>
 // TO <role> [WITH GRANT OPTION].
 func (o *objects) Grant(ctx context.Context, principal *connectorv2.Resource, e *connectorv2.Entitlement) ([]*connectorv2.Grant, annotations.Annotations, error) {
-	priv, opt, err := o.privilege(e.GetSlug())
+	ch, err := o.change(ctx, e, principal.GetId())
 	if err != nil {
 		return nil, nil, err
 	}
-	db, oid, err := o.c.dbOf(ctx, e.GetResource().GetId())
-	if err != nil {
-		return nil, nil, err
-	}
-	held, grantable, err := o.holds(ctx, db, oid, granteeOID(principal.GetId()), priv)
-	if err != nil {
-		return nil, nil, err
-	}
-	if held && (grantable || !opt) {
+	if ch.held && (ch.grantable || !ch.opt) {
 		return nil, annotations.New(&connectorv2.GrantAlreadyExists{}), nil
 	}
-	target, err := o.name(ctx, o.c, db, oid)
-	if err != nil {
-		return nil, nil, err
-	}
-	to, err := o.c.grantee(ctx, principal.GetId())
-	if err != nil {
-		return nil, nil, err
-	}
-	q := "grant " + priv + " on " + o.keyword + " " + target + " to " + to
-	if opt {
-		q += " with grant option"
-	}
-	if err := o.c.exec(ctx, db, q); err != nil {
+	if err := ch.run(ctx, true); err != nil {
 		return nil, nil, err
 	}
 	return []*connectorv2.Grant{grant.Of(e, principal)}, nil, nil
@@ -213,34 +241,14 @@ func (o *objects) Grant(ctx context.Context, principal *connectorv2.Resource, e 
 // Revoke implements connector.Provisioner: REVOKE [GRANT OPTION FOR]
 // <privilege> ON <object> FROM <role>.
 func (o *objects) Revoke(ctx context.Context, g *connectorv2.Grant) (annotations.Annotations, error) {
-	priv, opt, err := o.privilege(g.GetEntitlement().GetSlug())
+	ch, err := o.change(ctx, g.GetEntitlement(), g.GetPrincipal().GetId())
 	if err != nil {
 		return nil, err
 	}
-	db, oid, err := o.c.dbOf(ctx, g.GetEntitlement().GetResource().GetId())
-	if err != nil {
-		return nil, err
-	}
-	held, grantable, err := o.holds(ctx, db, oid, granteeOID(g.GetPrincipal().GetId()), priv)
-	if err != nil {
-		return nil, err
-	}
-	if !held || (opt && !grantable) {
+	if !ch.held || (ch.opt && !ch.grantable) {
 		return annotations.New(&connectorv2.GrantAlreadyRevoked{}), nil
 	}
-	target, err := o.name(ctx, o.c, db, oid)
-	if err != nil {
-		return nil, err
-	}
-	from, err := o.c.grantee(ctx, g.GetPrincipal().GetId())
-	if err != nil {
-		return nil, err
-	}
-	q := "revoke " + priv + " on " + o.keyword + " " + target + " from " + from
-	if opt {
-		q = "revoke grant option for " + priv + " on " + o.keyword + " " + target + " from " + from
-	}
-	return nil, o.c.exec(ctx, db, q)
+	return nil, ch.run(ctx, false)
 }
 
 // --- databases
