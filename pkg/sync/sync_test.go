@@ -259,6 +259,20 @@ func TestResourceTypeFilterAndResourcesOnly(t *testing.T) {
 	}
 }
 
+func TestWithoutExpansionKeepsOnlyListedGrants(t *testing.T) {
+	dir := t.TempDir()
+	full, err := syncTo(t, inProcess(t, testconnector.New(20, 6, 3)), filepath.Join(dir, "full.c1z"))
+	must(t, err)
+	res, err := syncTo(t, inProcess(t, testconnector.New(20, 6, 3)), filepath.Join(dir, "flat.c1z"), sync.WithoutExpansion())
+	must(t, err)
+	if res.Expand.Created != 0 || full.Expand.Created == 0 {
+		t.Fatalf("expanded %d grants without expansion (%d with)", res.Expand.Created, full.Expand.Created)
+	}
+	if res.Stats.Grants != full.Stats.Grants-int64(full.Expand.Created) {
+		t.Fatalf("without expansion the file holds %d grants, want the %d listed", res.Stats.Grants, full.Stats.Grants-int64(full.Expand.Created))
+	}
+}
+
 func TestTargetedSyncIsPartialOfLatestFull(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.c1z")
 	c := testconnector.New(10, 3, 1)

@@ -47,6 +47,7 @@ type options struct {
 	retry           RetryPolicy
 	notFoundBudget  int
 	maxDepth        int
+	noExpansion     bool
 	stopAfter       int
 	progress        func(Progress)
 	logger          *slog.Logger
@@ -107,6 +108,11 @@ func WithRetry(p RetryPolicy) Option { return func(o *options) { o.retry = p } }
 // WithNotFoundBudget sets how many per-resource calls may answer NotFound
 // (a resource deleted mid-sync) before the sync fails (default 100).
 func WithNotFoundBudget(n int) Option { return func(o *options) { o.notFoundBudget = n } }
+
+// WithoutExpansion leaves nested entitlements unexpanded: the file holds
+// the grants the connector listed and nothing derived from them (what a
+// control plane asks for when it expands grants itself).
+func WithoutExpansion() Option { return func(o *options) { o.noExpansion = true } }
 
 // WithMaxExpansionDepth bounds entitlement nesting (default 20).
 func WithMaxExpansionDepth(n int) Option { return func(o *options) { o.maxDepth = n } }
@@ -228,7 +234,10 @@ func (s *Syncer) initialState() *state {
 	}
 	if !s.opts.resourcesOnly {
 		if !s.opts.skipGrants {
-			st.push(action{Op: opExpand}, action{Op: opGrants})
+			if !s.opts.noExpansion {
+				st.push(action{Op: opExpand})
+			}
+			st.push(action{Op: opGrants})
 		}
 		st.push(action{Op: opEntitlements}, action{Op: opStatic})
 	}
