@@ -1,0 +1,28 @@
+// Package service runs a connector in service mode: next to its app, as a
+// worker of a ConductorOne control plane, over Baton's wire
+// (c1.connectorapi.baton.v1.BatonService), so a batonkit connector can take
+// the place of a Baton one.
+//
+// The worker authenticates as the client ConductorOne issued: the client
+// id (name@tenant-host/path) names the tenant, the v1 client secret holds
+// an Ed25519 key. Each access token is bought at https://HOST/auth/v1/token
+// with a fresh client assertion (an EdDSA-signed JWT whose issuer and
+// subject are the client id and whose audience is the tenant host, with a
+// random nonce), and rides on every RPC as a bearer token over TLS; the
+// token endpoint is never followed elsewhere by a redirect.
+//
+// Run says hello (build, OS and connector metadata), then polls GetTasks
+// as often as next_poll allows, runs up to Options.Concurrency tasks at
+// once (sync tasks one at a time), heartbeats each running task at the
+// next_heartbeat pace, cancels a task the control plane cancels, and
+// finishes each with its connector response or a gRPC status. A sync task
+// is written to a file of its own in Options.Dir, uploaded with
+// UploadAsset (started over if the stream breaks) and removed; when the
+// process shuts down mid-sync the task is left unfinished, and the file
+// resumes when the control plane offers the task again. Calls that fail
+// because the control plane is away are retried with backoff.
+//
+// Most programs reach this through the runner: a connector built with
+// pkg/runner enters service mode when started with --client-id and
+// BATON_CLIENT_SECRET.
+package service

@@ -1,0 +1,102 @@
+package service
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"unicode/utf8"
+
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	batonv1 "github.com/batonkit/batonkit/pb/c1/connectorapi/baton/v1"
+)
+
+// hello introduces the connector: at start-up (taskID empty) and when a
+// hello task asks again.
+func (w *Worker) hello(ctx context.Context, taskID string) error {
+	md, err := w.client.GetMetadata(ctx, &connectorv2.ConnectorServiceGetMetadataRequest{})
+	if err != nil {
+		return final(err)
+	}
+	req := &batonv1.BatonServiceHelloRequest{HostId: w.hostID, TaskId: taskID, BuildInfo: w.buildInfo(), OsInfo: osInfo(),
+		ConnectorMetadata: md.GetMetadata()}
+	if err := req.Validate(); err != nil {
+		return final(err)
+	}
+	_, err = w.api.Hello(ctx, req)
+	return err
+}
+
+func (w *Worker) buildInfo() *batonv1.BatonServiceHelloRequest_BuildInfo {
+	b := &batonv1.BatonServiceHelloRequest_BuildInfo{LangVersion: runtime.Version(), PackageVersion: truncate(w.opts.Version)}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		b.Package = truncate(bi.Main.Path)
+		if b.PackageVersion == "" {
+			b.PackageVersion = truncate(bi.Main.Version)
+		}
+	}
+	return b
+}
+
+// osInfo describes this machine from what the OS says about itself; any
+// part it does not say stays empty.
+func osInfo() *batonv1.BatonServiceHelloRequest_OSInfo {
+	host, _ := os.Hostname()
+	o := &batonv1.BatonServiceHelloRequest_OSInfo{Hostname: truncate(host), Os: runtime.GOOS, KernelArch: runtime.GOARCH}
+	if runtime.GOOS != "linux" {
+		return o
+	}
+	rel := osRelease("/etc/os-release")
+	o.Platform, o.PlatformVersion, o.PlatformFamily = truncate(rel["ID"]), truncate(rel["VERSION_ID"]), truncate(cmpFirst(rel["ID_LIKE"], rel["ID"]))
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		o.KernelVersion = truncate(strings.TrimSpace(string(b)))
+	}
+	switch {
+	case os.Getenv("KUBERNETES_SERVICE_HOST") != "":
+		o.VirtualizationSystem = "kubernetes"
+	case exists("/run/.containerenv"):
+		o.VirtualizationSystem = "podman"
+	case exists("/.dockerenv"):
+		o.VirtualizationSystem = "docker"
+	}
+	return o
+}
+
+// osRelease reads the KEY=value lines of an os-release file.
+func osRelease(path string) map[string]string {
+	out := map[string]string{}
+	f, err := os.Open(path)
+	if err != nil {
+		return out
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), "=")
+		if ok {
+			out[k] = strings.Trim(v, `"'`)
+		}
+	}
+	return out
+}
+
+func exists(path string) bool { _, err := os.Stat(path); return err == nil }
+
+func cmpFirst(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return strings.Fields(v)[0]
+		}
+	}
+	return ""
+}
+
+// truncate holds a string to the 256 characters the contract allows.
+func truncate(s string) string {
+	if utf8.RuneCountInString(s) <= 256 {
+		return s
+	}
+	return string([]rune(s)[:256])
+}
