@@ -19,11 +19,11 @@ import (
 	"filippo.io/age"
 	"google.golang.org/grpc/codes"
 
-	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
-	batonv1 "github.com/batonkit/batonkit/pb/c1/connectorapi/baton/v1"
 	"github.com/batonkit/batonkit/examples/sqlapp"
 	"github.com/batonkit/batonkit/internal/controlplanetest"
 	"github.com/batonkit/batonkit/internal/testconnector"
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	batonv1 "github.com/batonkit/batonkit/pb/c1/connectorapi/baton/v1"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/connector"
 	"github.com/batonkit/batonkit/pkg/contract"
@@ -526,7 +526,10 @@ func TestBadCredentials(t *testing.T) {
 	}
 	cp.CheckClean(t)
 
-	for _, c := range []struct{ id, secret string; want error }{
+	for _, c := range []struct {
+		id, secret string
+		want       error
+	}{
 		{"no-at-sign", cp.ClientSecret, service.ErrBadClientID},
 		{"name@host-without-path", cp.ClientSecret, service.ErrBadClientID},
 		{cp.ClientID, "secret-token:conductorone.com:v2:abc", service.ErrBadClientSecret},

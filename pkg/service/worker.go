@@ -14,12 +14,12 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/oauth2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
-	"golang.org/x/oauth2"
 
 	batonv1 "github.com/batonkit/batonkit/pb/c1/connectorapi/baton/v1"
 	"github.com/batonkit/batonkit/pkg/contract"
