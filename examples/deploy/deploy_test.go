@@ -60,12 +60,15 @@ func TestManifestsUseRealSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"cronjob.yaml", "deployment.yaml"} {
+	for f, needs := range map[string]string{"cronjob.yaml": "BATON_FILE", "deployment.yaml": "BATON_FILE", "service.yaml": "BATON_CLIENT_ID"} {
 		vars := env(t, f)
-		if vars["BATON_FILE"] == "" {
-			t.Errorf("%s sets no BATON_FILE", f)
+		if vars[needs] == "" {
+			t.Errorf("%s sets no %s", f, needs)
 		}
 		for name, value := range vars {
+			if strings.Contains(name, "SECRET") && value != "" {
+				t.Errorf("%s writes %s into the manifest; take it from a Secret (valueFrom)", f, name)
+			}
 			field := strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(name, "BATON_")), "_", "-")
 			if !bytes.Contains(schema, []byte(`"`+field+`"`)) {
 				t.Errorf("%s: %s is not a setting of the runner", f, name)

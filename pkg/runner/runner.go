@@ -85,9 +85,22 @@ var opsFields = []config.Field{
 	config.Int("unready-after", "in scheduled mode, /readyz fails after this many syncs in a row failed", config.Default(3)),
 }
 
+// serviceFields are the settings of service mode: taking tasks from a
+// ConductorOne control plane (see service.go). Their names and BATON_*
+// variables are Baton's.
+var serviceFields = []config.Field{
+	config.String("client-id", "the ConductorOne client id (name@tenant.conductor.one/pcc): take tasks from ConductorOne instead of syncing once"),
+	config.String("client-secret", "the client's secret (set BATON_CLIENT_SECRET)", config.Secret()),
+	config.String("c1-api-host", "host[:port] of the ConductorOne API (default: the tenant the client id names, port 443)"),
+	config.String("c1-api-ca-file", "PEM certificates to trust for the API instead of the system's (a private CA, a TLS-inspecting proxy)"),
+	config.String("host-id", "this host's name to ConductorOne (default: the hostname)"),
+	config.Int("task-concurrency", "tasks run at once, 1 to 100 (syncs still one at a time)", config.Default(1)),
+	config.String("service-dir", "where sync tasks write their files (default: the user cache directory)"),
+}
+
 func (c Command) schema() (config.Schema, error) {
 	s := c.Schema
-	s.Fields = append(append([]config.Field{}, opsFields...), c.Schema.Fields...)
+	s.Fields = append(append(append([]config.Field{}, opsFields...), serviceFields...), c.Schema.Fields...)
 	return s, s.Check()
 }
 
@@ -123,6 +136,9 @@ func Run(ctx context.Context, c Command, args []string, stdio IO) int {
 		}
 		if prov.any() {
 			return usageErr{errors.New("provisioning flags need --provisioning")}
+		}
+		if env.cfg.String("client-id") != "" {
+			return env.service(cmd.Context())
 		}
 		return env.sync(cmd.Context())
 	}
@@ -198,9 +214,12 @@ func (e *environment) capabilities(cmd *cobra.Command) (map[connectorv2.Capabili
 // --provisioning --help, leaving out those the connector does not
 // implement (caps).
 func writeHelp(root *cobra.Command, c Command, ops bool, caps map[connectorv2.Capability]bool, why string) {
-	own := map[string]bool{}
+	own, svc := map[string]bool{}, map[string]bool{}
 	for _, f := range c.Schema.Fields {
 		own[f.Name] = true
+	}
+	for _, f := range serviceFields {
+		svc[f.Name] = true
 	}
 	groups := []struct {
 		title string
@@ -209,11 +228,14 @@ func writeHelp(root *cobra.Command, c Command, ops bool, caps map[connectorv2.Ca
 		{"Settings of " + c.Name + ":", pflag.NewFlagSet("own", pflag.ContinueOnError)},
 		{"Sync settings:", pflag.NewFlagSet("sync", pflag.ContinueOnError)},
 		{"One-shot operations (with --provisioning):", pflag.NewFlagSet("ops", pflag.ContinueOnError)},
+		{"Service mode (with --client-id: take syncs, grants and more from ConductorOne):", pflag.NewFlagSet("service", pflag.ContinueOnError)},
 	}
 	add := func(f *pflag.Flag) {
 		switch {
 		case own[f.Name]:
 			groups[0].fs.AddFlag(f)
+		case svc[f.Name]:
+			groups[3].fs.AddFlag(f)
 		case root.Flags().Lookup(f.Name) != nil && root.PersistentFlags().Lookup(f.Name) == nil && f.Name != "help" && f.Name != "version":
 			if ops && offered(f.Name, caps) {
 				groups[2].fs.AddFlag(f)
@@ -302,15 +324,10 @@ func (e *environment) sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	every := e.cfg.Duration("checkpoint-interval")
-	opts := []sync.Option{sync.WithLogger(e.log), sync.WithWorkers(e.cfg.Int("workers")), sync.WithCheckpointInterval(every), sync.WithSessions(sessions),
-		sync.WithProgress(e.progress()),
-		sync.WithResourceTypes(e.cfg.StringList("sync-resource-types")...)}
+	opts := append(e.engineOptions(sessions), sync.WithProgress(e.progress()),
+		sync.WithResourceTypes(e.cfg.StringList("sync-resource-types")...))
 	if e.cfg.Bool("skip-grants") {
 		opts = append(opts, sync.WithSkipGrants())
-	}
-	if e.cfg.Bool("allow-partial") {
-		opts = append(opts, sync.WithAllowPartial())
 	}
 	if e.cfg.Bool("skip-entitlements-and-grants") {
 		opts = append(opts, sync.WithResourcesOnly())
@@ -347,6 +364,17 @@ func (e *environment) sync(ctx context.Context) error {
 		return err
 	}
 	return e.scheduled(ctx, next, once)
+}
+
+// engineOptions are the settings of how a sync runs, not of what it
+// covers: those every sync shares, in service mode too.
+func (e *environment) engineOptions(sessions *session.Server) []sync.Option {
+	opts := []sync.Option{sync.WithLogger(e.log), sync.WithWorkers(e.cfg.Int("workers")),
+		sync.WithCheckpointInterval(e.cfg.Duration("checkpoint-interval")), sync.WithSessions(sessions)}
+	if e.cfg.Bool("allow-partial") {
+		opts = append(opts, sync.WithAllowPartial())
+	}
+	return opts
 }
 
 // progress is a live line when stderr is a terminal (and --no-progress

@@ -80,8 +80,9 @@ func newMetrics() *metrics {
 	return m
 }
 
-// serveHealth starts the health server; it stops when ctx ends.
-func (e *environment) serveHealth(ctx context.Context, addr string, st *status, m *metrics, unreadyAfter int) error {
+// serveHealth starts the health server; it stops when ctx ends. ready
+// answers /readyz: a JSON body and whether the process is ready.
+func (e *environment) serveHealth(ctx context.Context, addr string, ready func() ([]byte, bool), reg *prometheus.Registry) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("--health-addr %s: %w", addr, err)
@@ -89,17 +90,14 @@ func (e *environment) serveHealth(ctx context.Context, addr string, st *status, 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		st.mu.Lock()
-		b, _ := json.Marshal(st)
-		failing := st.ConsecutiveFailures >= unreadyAfter
-		st.mu.Unlock()
+		b, ok := ready()
 		w.Header().Set("Content-Type", "application/json")
-		if failing {
+		if !ok {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
 		w.Write(append(b, '\n'))
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(l)
 	go func() {
@@ -117,7 +115,14 @@ func (e *environment) scheduled(ctx context.Context, next schedule, sync func(co
 	st := &status{State: "starting"}
 	m := newMetrics()
 	if addr := e.cfg.String("health-addr"); addr != "" {
-		if err := e.serveHealth(ctx, addr, st, m, max(1, e.cfg.Int("unready-after"))); err != nil {
+		unreadyAfter := max(1, e.cfg.Int("unready-after"))
+		ready := func() ([]byte, bool) {
+			st.mu.Lock()
+			defer st.mu.Unlock()
+			b, _ := json.Marshal(st)
+			return b, st.ConsecutiveFailures < unreadyAfter
+		}
+		if err := e.serveHealth(ctx, addr, ready, m.reg); err != nil {
 			return err
 		}
 	}
