@@ -155,6 +155,9 @@ bench: | $(BIN)
 	$(GO) test ./examples/ldap -run '^$$' -bench Sync100kEntries -benchtime 1x -timeout 30m
 	@echo "== upload and download of the H100k file to a loopback S3 server"
 	$(GO) test ./pkg/remote -run '^$$' -bench UploadH100k -benchtime 5x -benchmem
+	@echo "== service mode against the test control plane: no-op tasks, and an H100k sync task with its upload"
+	$(GO) test ./pkg/service -run '^$$' -bench NoopTasks -benchtime 2000x
+	$(GO) test ./pkg/service -run '^$$' -bench SyncUploadH100k -benchtime 1x -benchmem
 	@echo "== store benchmarks"
 	$(GO) test ./pkg/c1z -run '^$$' -bench 'Grants' -benchtime 1x -timeout 30m
 	@echo "== per-call overhead of a sync over loopback gRPC and in-process"

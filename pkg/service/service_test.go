@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -38,7 +39,7 @@ type app struct {
 	sessions *session.Server
 }
 
-func newApp(t *testing.T, c connector.Connector) app {
+func newApp(t testing.TB, c connector.Connector) app {
 	t.Helper()
 	sessions := session.NewServer()
 	srv, err := connector.NewServer(context.Background(), c, connector.WithSessions(session.LocalClient(sessions)))
@@ -48,7 +49,7 @@ func newApp(t *testing.T, c connector.Connector) app {
 	return app{connector.InProcessClient(srv), sessions}
 }
 
-func sqlApp(t *testing.T) (app, string) {
+func sqlApp(t testing.TB) (app, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "app.db")
 	db, err := sqlapp.OpenDB(context.Background(), path)
@@ -78,7 +79,7 @@ func (wk *worker) stop() error {
 }
 
 // start runs a worker against cp until the test ends (or w.stop).
-func start(t *testing.T, cp *controlplanetest.Server, a app, edit func(*service.Options)) *worker {
+func start(t testing.TB, cp *controlplanetest.Server, a app, edit func(*service.Options)) *worker {
 	t.Helper()
 	opts := service.Options{ClientID: cp.ClientID, ClientSecret: cp.ClientSecret, APIHost: cp.Addr(), TLS: cp.TLS(),
 		Dir: t.TempDir(), Version: "v0.0.0-test", SyncOptions: []bsync.Option{bsync.WithSessions(a.sessions)},
@@ -102,7 +103,7 @@ func start(t *testing.T, cp *controlplanetest.Server, a app, edit func(*service.
 	return wk
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	if testing.Verbose() {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -113,7 +114,7 @@ func syncTask() *batonv1.Task {
 	return &batonv1.Task{TaskType: &batonv1.Task_SyncFull{SyncFull: &batonv1.Task_SyncFullTask{}}}
 }
 
-func wantSuccess(t *testing.T, st controlplanetest.TaskState) *batonv1.BatonServiceFinishTaskRequest_Success {
+func wantSuccess(t testing.TB, st controlplanetest.TaskState) *batonv1.BatonServiceFinishTaskRequest_Success {
 	t.Helper()
 	if len(st.Finishes) != 1 || st.Finishes[0].GetSuccess() == nil {
 		t.Fatalf("task %s (%s): want one successful finish, got %v", st.Task.GetId(), service.TaskType(st.Task), st.Finishes)
@@ -121,7 +122,7 @@ func wantSuccess(t *testing.T, st controlplanetest.TaskState) *batonv1.BatonServ
 	return st.Finishes[0].GetSuccess()
 }
 
-func wantError(t *testing.T, st controlplanetest.TaskState, code codes.Code) *batonv1.BatonServiceFinishTaskRequest {
+func wantError(t testing.TB, st controlplanetest.TaskState, code codes.Code) *batonv1.BatonServiceFinishTaskRequest {
 	t.Helper()
 	if len(st.Finishes) != 1 || st.Finishes[0].GetError() == nil {
 		t.Fatalf("task %s: want one failed finish, got %v", st.Task.GetId(), st.Finishes)
@@ -134,7 +135,7 @@ func wantError(t *testing.T, st controlplanetest.TaskState, code codes.Code) *ba
 }
 
 // directSync syncs a straight into a file, as `baton-sqlapp` would.
-func directSync(t *testing.T, a app) string {
+func directSync(t testing.TB, a app) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "direct.c1z")
 	st, err := c1z.Open(context.Background(), path)
@@ -150,7 +151,7 @@ func directSync(t *testing.T, a app) string {
 	return path
 }
 
-func openRO(t *testing.T, path string) (*c1z.Store, string) {
+func openRO(t testing.TB, path string) (*c1z.Store, string) {
 	t.Helper()
 	st, err := c1z.Open(context.Background(), path, c1z.ReadOnly())
 	if err != nil {
@@ -448,6 +449,7 @@ func TestControlPlaneRestartMidUpload(t *testing.T) {
 // slowGranter answers grants after a pause and records how many ran at once.
 type slowGranter struct {
 	contract.UnimplementedServer
+	delay     time.Duration
 	now, peak atomic.Int32
 	calls     sync.Map
 }
@@ -464,7 +466,7 @@ func (s *slowGranter) Grant(_ context.Context, req *connectorv2.GrantManagerServ
 	if _, dup := s.calls.LoadOrStore(req.GetPrincipal().GetId().GetResource(), true); dup {
 		return nil, errors.New("granted twice: " + req.GetPrincipal().GetId().GetResource())
 	}
-	time.Sleep(20 * time.Millisecond)
+	time.Sleep(s.delay)
 	return &connectorv2.GrantManagerServiceGrantResponse{}, nil
 }
 
@@ -483,11 +485,11 @@ func TestHundredTasksAtConcurrencyFour(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			cp := controlplanetest.Start(t)
 			cp.NoGetTasks = single
-			g := &slowGranter{}
+			g := &slowGranter{delay: 20 * time.Millisecond}
 			start(t, cp, app{client: contract.NewInProcessClient(g, nil, nil)}, func(o *service.Options) { o.Concurrency = 4 })
 			var tasks []*batonv1.Task
 			for i := range 100 {
-				tasks = append(tasks, grantTask("u"+string(rune('a'+i/26))+string(rune('a'+i%26))))
+				tasks = append(tasks, grantTask(fmt.Sprintf("u%d", i)))
 			}
 			for _, id := range cp.Enqueue(tasks...) {
 				st := cp.Wait(t, id)
