@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 
 	"github.com/batonkit/batonkit/examples/sqlapp"
@@ -555,6 +556,49 @@ func TestControlPlaneAwayAtStartIsWaitedFor(t *testing.T) {
 	}
 	cp.Restart(0)
 	wantSuccess(t, cp.Wait(t, cp.Enqueue(grantTaskFor(t, a))[0]))
+	// Away while idle: polls fail, the worker turns unready, and picks up
+	// again when the control plane is back.
+	cp.Stop()
+	deadline := time.Now().Add(30 * time.Second)
+	for wk.w.Ready() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if wk.w.Ready() {
+		t.Fatal("still ready with the control plane gone")
+	}
+	cp.Restart(200 * time.Millisecond)
+	wantSuccess(t, cp.Wait(t, cp.Enqueue(grantTaskFor(t, a))[0]))
+}
+
+// overlapClient records how many ListResources calls ran at once: one
+// sync makes them one after another, so two means two syncs overlapped.
+type overlapClient struct {
+	contract.Client
+	now, peak atomic.Int32
+}
+
+func (c *overlapClient) ListResources(ctx context.Context, req *connectorv2.ResourcesServiceListResourcesRequest, opts ...grpc.CallOption) (*connectorv2.ResourcesServiceListResourcesResponse, error) {
+	n := c.now.Add(1)
+	defer c.now.Add(-1)
+	for p := c.peak.Load(); n > p && !c.peak.CompareAndSwap(p, n); p = c.peak.Load() {
+	}
+	time.Sleep(2 * time.Millisecond)
+	return c.Client.ListResources(ctx, req, opts...)
+}
+
+func TestSyncTasksTakeTurns(t *testing.T) {
+	cp := controlplanetest.Start(t)
+	a := newApp(t, testconnector.New(500, 20, 0))
+	oc := &overlapClient{Client: a.client}
+	a.client = oc
+	start(t, cp, a, func(o *service.Options) { o.Concurrency = 3 })
+	ids := cp.Enqueue(syncTask(), syncTask(), syncTask())
+	for _, id := range ids {
+		wantSuccess(t, cp.Wait(t, id))
+	}
+	if p := oc.peak.Load(); p != 1 {
+		t.Fatalf("%d syncs ran at once", p)
+	}
 }
 
 func grantTaskFor(t *testing.T, a app) *batonv1.Task {

@@ -292,6 +292,9 @@ func (w *Worker) heartbeatTask(ctx context.Context, t *batonv1.Task, cancel cont
 				return
 			}
 			misses++
+			if transient(err) {
+				w.setReady(false)
+			}
 			log.Warn("heartbeat failed", "error", err, "misses", misses)
 			if misses >= maxHeartbeatMisses {
 				cancel(ErrHeartbeatLost)

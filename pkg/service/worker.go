@@ -344,9 +344,13 @@ func clampHeartbeat(d time.Duration) time.Duration {
 func (w *Worker) retry(ctx context.Context, what string, fn func() error) error {
 	for attempt := 1; ; attempt++ {
 		err := fn()
+		if err == nil && attempt > 1 {
+			w.setReady(true)
+		}
 		if err == nil || !transient(err) || ctx.Err() != nil {
 			return err
 		}
+		w.setReady(false)
 		wait := w.backoff(attempt)
 		w.log.Warn("service mode: "+what+" failed; retrying", "error", err, "attempt", attempt, "retry_in", wait)
 		if !sleep(ctx, wait) {
