@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -37,4 +40,57 @@ func escape(s string) string {
 
 func unsafeRune(r rune) bool {
 	return r == unicode.ReplacementChar || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+}
+
+// lineEscaper passes a child's output through escape line by line, so a
+// connector's stderr cannot drive the terminal (move the cursor, retitle
+// the window, hide text).
+type lineEscaper struct {
+	mu      sync.Mutex
+	w       io.Writer
+	partial []byte
+}
+
+func (l *lineEscaper) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := len(b)
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			l.partial = append(l.partial, b...)
+			if len(l.partial) > 64<<10 { // a line without end: pass it on in parts
+				l.flushLocked()
+			}
+			return n, nil
+		}
+		l.partial = append(l.partial, b[:i]...)
+		if err := l.flushLocked(); err != nil {
+			return n, err
+		}
+		b = b[i+1:]
+	}
+	return n, nil
+}
+
+// Flush writes what is left of an unfinished line.
+func (l *lineEscaper) Flush() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.partial) == 0 {
+		return nil
+	}
+	return l.flushLocked()
+}
+
+func (l *lineEscaper) flushLocked() error {
+	// Tabs stay: log formats line columns up with them.
+	parts := strings.Split(string(l.partial), "\t")
+	for i := range parts {
+		parts[i] = escape(parts[i])
+	}
+	line := strings.Join(parts, "\t") + "\n"
+	l.partial = l.partial[:0]
+	_, err := io.WriteString(l.w, line)
+	return err
 }

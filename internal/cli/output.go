@@ -88,6 +88,15 @@ func isTerminal(f *os.File) bool {
 	return os.Getenv("TERM") != "dumb" && term.IsTerminal(int(f.Fd()))
 }
 
+// terminalWidth is the terminal's width in columns (0 when unknown).
+func terminalWidth(f *os.File) int {
+	w, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
+}
+
 // colorOK reports whether w is a terminal that wants colour: never into a
 // pipe or file, never with NO_COLOR set (https://no-color.org), never with
 // TERM=dumb.

@@ -51,7 +51,16 @@ func newSyncCmd(g *globals) *cobra.Command {
 			if verbose {
 				level = slog.LevelDebug
 			}
-			log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+			// On a terminal, the live progress lines; log lines and the
+			// connector's own stderr go above them.
+			out := g.stderr
+			var live *sync.Terminal
+			if f, ok := g.stderr.(*os.File); ok && !noProgress && isTerminal(f) && terminalWidth(f) > 0 {
+				live = sync.NewTerminal(f, colorOK(f))
+				defer live.Close()
+				out = live
+			}
+			log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
 			// Connectors that keep state outside their process (Baton's
 			// SessionStoreUsage) reach this store, kept in the sync's file.
 			// An s3:// file is synced in a local copy, uploaded after.
@@ -76,7 +85,11 @@ func newSyncCmd(g *globals) *cobra.Command {
 				return err
 			}
 			sessions := session.NewServer()
-			p, err := subprocess.Start(ctx, path, args, subprocess.Options{Stderr: g.stderr, Logger: log, Sessions: sessions})
+			// The connector's stderr is its text: escaped before it reaches
+			// a terminal.
+			childErr := &lineEscaper{w: out}
+			defer childErr.Flush()
+			p, err := subprocess.Start(ctx, path, args, subprocess.Options{Stderr: childErr, Logger: log, Sessions: sessions})
 			if err != nil {
 				return errors.Join(err, st.Close(ctx))
 			}
@@ -88,8 +101,8 @@ func newSyncCmd(g *globals) *cobra.Command {
 			if partial {
 				opts = append(opts, sync.WithAllowPartial())
 			}
-			if f, ok := g.stderr.(*os.File); ok && !noProgress && isTerminal(f) {
-				opts = append(opts, sync.WithProgress(sync.TerminalProgress(f)))
+			if live != nil {
+				opts = append(opts, sync.WithProgress(live.Update))
 			} else {
 				opts = append(opts, sync.WithProgress(sync.LogProgress(log, 5*time.Second)))
 			}

@@ -15,12 +15,13 @@ import (
 // pipes get log lines, never escape codes.
 func TestLiveProgressOnATerminal(t *testing.T) {
 	dir := t.TempDir()
-	run := func(args ...string) string {
+	run := func(env []string, args ...string) string {
 		cmd := exec.Command(bins.testapp, append([]string{"--file", "t.c1z", "--latency", "5ms"}, args...)...)
-		cmd.Dir, cmd.Env = dir, append(cleanEnv(), "TERM=xterm")
+		cmd.Dir, cmd.Env = dir, append(append(cleanEnv(), "TERM=xterm"), env...)
 		ptmx, tty, err := pty.Open()
 		must(t, err)
 		defer ptmx.Close()
+		must(t, pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 160}))
 		cmd.Stderr, cmd.Stdout = tty, tty
 		must(t, cmd.Start())
 		tty.Close()
@@ -34,11 +35,17 @@ func TestLiveProgressOnATerminal(t *testing.T) {
 		}
 		return out.String()
 	}
-	live := run()
-	if !strings.Contains(live, "\r\x1b[2K") || !strings.Contains(live, "resources") || !strings.Contains(live, "grants") {
-		t.Fatalf("no live progress line on a terminal:\n%q", live)
+	const phaseColor = "\x1b[1;36m"
+	live := run(nil)
+	for _, want := range []string{"resources", "entitlements", "grants", "/s", phaseColor, "msg=\"sync saved\""} {
+		if !strings.Contains(live, want) {
+			t.Fatalf("the live progress on a terminal lacks %q:\n%q", want, live)
+		}
 	}
-	if quiet := run("--no-progress"); strings.Contains(quiet, "\x1b[2K") || !strings.Contains(quiet, "sync progress") {
+	if plain := run([]string{"NO_COLOR=1"}); strings.Contains(plain, phaseColor) || !strings.Contains(plain, "grants") {
+		t.Fatalf("NO_COLOR on a terminal:\n%q", plain)
+	}
+	if quiet := run(nil, "--no-progress"); strings.Contains(quiet, "\x1b[") || !strings.Contains(quiet, "sync progress") {
 		t.Fatalf("--no-progress on a terminal:\n%q", quiet)
 	}
 	piped := ok(t, runIn(t, dir, nil, bins.testapp, "--file", "p.c1z")).stderr

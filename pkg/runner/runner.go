@@ -279,6 +279,7 @@ type environment struct {
 	io     IO
 	cfg    *config.Values
 	log    *slog.Logger
+	level  slog.Level
 }
 
 func (e *environment) load(cmd *cobra.Command) error {
@@ -291,12 +292,8 @@ func (e *environment) load(cmd *cobra.Command) error {
 	if err := level.UnmarshalText([]byte(cfg.String("log-level"))); err != nil {
 		return usageErr{err}
 	}
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.String("log-format") == "json" {
-		e.log = slog.New(slog.NewJSONHandler(e.io.Err, opts))
-	} else {
-		e.log = slog.New(slog.NewTextHandler(e.io.Err, opts))
-	}
+	e.level = level
+	e.log = e.logger(e.io.Err)
 	e.log.Debug("configuration", "config", cfg)
 	for _, f := range e.schema.Fields {
 		if f.Secret && cfg.Source(f.Name) == "flag" {
@@ -305,6 +302,15 @@ func (e *environment) load(cmd *cobra.Command) error {
 		}
 	}
 	return nil
+}
+
+// logger writes the configured log format at the configured level to w.
+func (e *environment) logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: e.level}
+	if e.cfg.String("log-format") == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // server builds the connector and its server.
@@ -317,6 +323,13 @@ func (e *environment) server(ctx context.Context, opts ...connector.ServerOption
 }
 
 func (e *environment) sync(ctx context.Context) error {
+	progress := sync.LogProgress(e.log, 10*time.Second)
+	if term := e.terminal(); term != nil {
+		// Log lines go above the live lines, not through them.
+		defer func(log *slog.Logger) { term.Close(); e.log = log }(e.log)
+		e.log = e.logger(term)
+		progress = term.Update
+	}
 	// The connector runs in this process: its session store is served
 	// straight from the sync's file.
 	sessions := session.NewServer()
@@ -324,7 +337,7 @@ func (e *environment) sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := append(e.engineOptions(sessions), sync.WithProgress(e.progress()),
+	opts := append(e.engineOptions(sessions), sync.WithProgress(progress),
 		sync.WithResourceTypes(e.cfg.StringList("sync-resource-types")...))
 	if e.cfg.Bool("skip-grants") {
 		opts = append(opts, sync.WithSkipGrants())
@@ -377,13 +390,20 @@ func (e *environment) engineOptions(sessions *session.Server) []sync.Option {
 	return opts
 }
 
-// progress is a live line when stderr is a terminal (and --no-progress
-// is not set), structured log lines otherwise.
-func (e *environment) progress() func(sync.Progress) {
-	if f, ok := e.io.Err.(*os.File); ok && !e.cfg.Bool("no-progress") && term.IsTerminal(int(f.Fd())) && os.Getenv("TERM") != "dumb" {
-		return sync.TerminalProgress(f)
+// terminal is the live progress display when stderr is a terminal and
+// --no-progress is not set (nil otherwise: log lines instead).
+func (e *environment) terminal() *sync.Terminal {
+	f, ok := e.io.Err.(*os.File)
+	if !ok || e.cfg.Bool("no-progress") || !term.IsTerminal(int(f.Fd())) || os.Getenv("TERM") == "dumb" {
+		return nil
 	}
-	return sync.LogProgress(e.log, 10*time.Second)
+	// A terminal that reports no width (some serial consoles, an unsized
+	// pty) would show nothing: log lines instead.
+	if w, _, err := term.GetSize(int(f.Fd())); err != nil || w == 0 {
+		return nil
+	}
+	_, noColor := os.LookupEnv("NO_COLOR")
+	return sync.NewTerminal(f, !noColor)
 }
 
 // remote sets up the s3:// file at path from the s3-* settings.

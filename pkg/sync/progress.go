@@ -1,8 +1,6 @@
 package sync
 
 import (
-	"fmt"
-	"io"
 	"log/slog"
 	"time"
 )
@@ -83,39 +81,5 @@ func LogProgress(log *slog.Logger, every time.Duration) func(Progress) {
 		last = time.Now()
 		log.Info("sync progress", "phase", p.Phase, "steps", p.Steps, "resources", p.Resources,
 			"entitlements", p.Entitlements, "grants", p.Grants, "expanded_grants", p.Expanded, "objects_per_second", int(p.Rate()), "elapsed", p.Elapsed.Round(time.Millisecond))
-	}
-}
-
-// TerminalProgress draws a live status line on a terminal: one line per
-// phase, redrawn in place (at most ten times a second), with the objects
-// so far by kind, the rate, the elapsed time and, where connectors
-// announced how much is to come, an estimate of the time left. Finished
-// phases stay on screen. Only for a terminal: into a pipe or a file, use
-// LogProgress.
-func TerminalProgress(w io.Writer) func(Progress) {
-	var last time.Time
-	phase := ""
-	return func(p Progress) {
-		if p.Phase != phase && phase != "" {
-			fmt.Fprintln(w)
-		}
-		if p.Phase == phase && !p.Done && time.Since(last) < 100*time.Millisecond {
-			return
-		}
-		phase, last = p.Phase, time.Now()
-		line := fmt.Sprintf("%-20s %9d resources %9d entitlements %10d grants  %8.0f/s  %s", p.Phase, p.Resources, p.Entitlements, p.Grants, p.Rate(),
-			p.Elapsed.Round(time.Second))
-		if p.Expanded > 0 {
-			line += fmt.Sprintf("  +%d expanded", p.Expanded)
-		}
-		if r := p.Rate(); p.Estimated > 0 && r > 0 && !p.Done {
-			line += fmt.Sprintf("  ~%s left", (time.Duration(float64(p.Estimated)/r) * time.Second).Round(time.Second))
-		}
-		// \r and "erase line" redraw in place; nothing else reaches the
-		// terminal (no text from the connector is printed here).
-		fmt.Fprint(w, "\r\x1b[2K"+line)
-		if p.Done {
-			fmt.Fprintln(w)
-		}
 	}
 }
