@@ -62,7 +62,7 @@ type TaskState struct {
 	Heartbeats int
 	Cancel     bool // the next heartbeat answers cancelled
 	Finishes   []*batonv1.BatonServiceFinishTaskRequest
-	Repeats    int // finishes sent again after a lost answer
+	Repeats    int      // finishes sent again after a lost answer
 	Assets     [][]byte // complete uploads (checksum verified)
 	Started    time.Time
 	done       chan struct{}

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	batonv1 "github.com/batonkit/batonkit/pb/c1/connectorapi/baton/v1"
 	"github.com/batonkit/batonkit/examples/synthetic"
 	"github.com/batonkit/batonkit/internal/controlplanetest"
+	batonv1 "github.com/batonkit/batonkit/pb/c1/connectorapi/baton/v1"
 	"github.com/batonkit/batonkit/pkg/contract"
 	"github.com/batonkit/batonkit/pkg/service"
 )
