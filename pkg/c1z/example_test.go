@@ -145,3 +145,58 @@ func ExampleStore_Stats() {
 	// grant to ada
 	// 2 1 1 1
 }
+
+// Grants by principal: everything one user holds directly (grants the
+// expansion derived are rows too, listed the same way).
+func ExampleStore_Grants() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "sync.c1z")
+	writeExample(path, "ada")
+
+	st, _ := c1z.Open(ctx, path, c1z.ReadOnly())
+	defer st.Close(ctx)
+	ada := &connectorv2.ResourceId{ResourceType: "user", Resource: "ada"}
+	for g, err := range st.Grants(ctx, c1z.GrantQuery{Principal: ada}) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(g.GetEntitlement().GetId())
+	}
+	r, _ := st.Resource(ctx, "", ada)
+	fmt.Println(r.GetDisplayName())
+	// Output:
+	// group:eng:member
+	// ada
+}
+
+// The Page reads return one page and the token of the next, for servers
+// and UIs that page on request; an empty token is the last page.
+func ExampleStore_ResourcesPage() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "sync.c1z")
+	writeExample(path, "ada")
+
+	st, _ := c1z.Open(ctx, path, c1z.ReadOnly())
+	defer st.Close(ctx)
+	page := c1z.Page{Size: 1}
+	for {
+		rs, next, err := st.ResourcesPage(ctx, c1z.ResourceQuery{}, page)
+		if err != nil {
+			panic(err)
+		}
+		for _, r := range rs {
+			fmt.Println(r.GetId().GetResourceType(), r.GetDisplayName())
+		}
+		if next == "" {
+			break
+		}
+		page.Token = next
+	}
+	// Output:
+	// group Engineering
+	// user ada
+}
