@@ -6,7 +6,8 @@
 //     nothing is granted on them);
 //   - groups g00000..: each has a "member" entitlement granted to Members
 //     users, picked round-robin; the first Nesting groups form a chain
-//     (g0 contains g1 contains g2 ...), as expandable grants.
+//     (g0 contains g1 contains g2 ...), as expandable grants; or, with
+//     Depth, chains of that many levels, closed into cycles with Cycles.
 package synthetic
 
 import (
@@ -35,6 +36,11 @@ type Shape struct {
 	GrantPageSize    int           // default 10
 	Latency          time.Duration // added to every listing call
 	Nesting          int           // length of the nested group chain
+	// Depth, when above 1, arranges the groups in Groups/Depth chains of
+	// Depth levels: group i contains group i+Groups/Depth. With Cycles the
+	// last level contains the first again, so every chain is a cycle.
+	Depth  int
+	Cycles bool
 }
 
 // Connector serves a Shape.
@@ -172,6 +178,26 @@ func (g groups) Entitlements(ctx context.Context, r *connectorv2.Resource, _ con
 		entitlement.NewAssignment(r, "member", entitlement.GrantableTo(userType, groupType))}}, nil
 }
 
+// child is the group that group gi contains, or -1.
+func (s Shape) child(gi int) int {
+	if s.Depth > 1 {
+		stride := s.Groups / s.Depth
+		switch {
+		case stride == 0 || gi >= stride*s.Depth:
+			return -1
+		case gi+stride < stride*s.Depth:
+			return gi + stride
+		case s.Cycles:
+			return gi % stride
+		}
+		return -1
+	}
+	if gi+1 < s.Nesting && gi+1 < s.Groups {
+		return gi + 1
+	}
+	return -1
+}
+
 func (g groups) Grants(ctx context.Context, r *connectorv2.Resource, req connector.PageRequest) (connector.Page[*connectorv2.Grant], error) {
 	var p connector.Page[*connectorv2.Grant]
 	if err := g.c.wait(ctx); err != nil {
@@ -186,7 +212,8 @@ func (g groups) Grants(ctx context.Context, r *connectorv2.Resource, req connect
 	if s.Users > 0 {
 		n = min(s.Members, s.Users)
 	}
-	nested := gi+1 < s.Nesting && gi+1 < s.Groups
+	child := s.child(gi)
+	nested := child >= 0
 	total := n
 	if nested {
 		total++
@@ -198,8 +225,8 @@ func (g groups) Grants(ctx context.Context, r *connectorv2.Resource, req connect
 	ent := &connectorv2.Entitlement{Resource: r, Id: entitlement.ID(r.GetId(), "member")}
 	for k := from; k < to; k++ {
 		if k == n { // the nested group comes last
-			child := resource.ID("group", GroupID(gi+1))
-			p.Items = append(p.Items, grant.Of(ent, &connectorv2.Resource{Id: child}, grant.Expandable(entitlement.ID(child, "member"))))
+			cid := resource.ID("group", GroupID(child))
+			p.Items = append(p.Items, grant.Of(ent, &connectorv2.Resource{Id: cid}, grant.Expandable(entitlement.ID(cid, "member"))))
 			continue
 		}
 		uid := &connectorv2.ResourceId{ResourceType: "user", Resource: UserID((gi*n + k) % s.Users)}

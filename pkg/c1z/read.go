@@ -71,6 +71,11 @@ type GrantQuery struct {
 	Principal      *connectorv2.ResourceId
 	Resource       *connectorv2.ResourceId // grants on this resource's entitlements
 	ResourceTypeID string                  // grants on resources of this type
+	// Written reads only rows the store has written: rows it still buffers
+	// are not seen, and are not written first. For a writer that knows
+	// none of its buffered rows match the query, and would otherwise pay
+	// a small transaction per read.
+	Written bool
 }
 
 // where is a conjunction of column = value conditions.
@@ -100,11 +105,18 @@ func (w *where) sql(alias string) string {
 }
 
 func (s *Store) resolveSync(ctx context.Context, id string) (string, error) {
+	return s.resolve(ctx, id, true)
+}
+
+// resolve is resolveSync, writing the buffered rows first only with flush.
+func (s *Store) resolve(ctx context.Context, id string, flush bool) (string, error) {
 	if err := s.checkOpen(); err != nil {
 		return "", err
 	}
-	if err := s.flush(ctx); err != nil {
-		return "", err
+	if flush {
+		if err := s.flush(ctx); err != nil {
+			return "", err
+		}
 	}
 	if id != "" {
 		return id, nil
@@ -144,7 +156,7 @@ func (s *Store) entitlementWhere(ctx context.Context, q EntitlementQuery) (*wher
 }
 
 func (s *Store) grantWhere(ctx context.Context, q GrantQuery) (*where, error) {
-	w, err := s.syncOnly(ctx, q.SyncID)
+	w, err := s.syncWhere(ctx, q.SyncID, !q.Written)
 	if err != nil {
 		return nil, err
 	}
@@ -310,7 +322,11 @@ func (s *Store) ResourceTypesPage(ctx context.Context, syncID string, p Page) ([
 // syncOnly starts a where clause selecting the rows of one sync (syncID
 // empty: the default sync).
 func (s *Store) syncOnly(ctx context.Context, syncID string) (*where, error) {
-	id, err := s.resolveSync(ctx, syncID)
+	return s.syncWhere(ctx, syncID, true)
+}
+
+func (s *Store) syncWhere(ctx context.Context, syncID string, flush bool) (*where, error) {
+	id, err := s.resolve(ctx, syncID, flush)
 	if err != nil {
 		return nil, err
 	}

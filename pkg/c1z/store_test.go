@@ -331,3 +331,33 @@ func TestNotFoundSaysWhatIsMissing(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A Written read sees what the store has written, not what it buffers,
+// and writes nothing out; a plain read writes the buffer out first.
+func TestWrittenGrantReadsLeaveTheBuffer(t *testing.T) {
+	ctx := context.Background()
+	s, err := c1z.Open(ctx, filepath.Join(t.TempDir(), "w.c1z"))
+	must(t, err)
+	defer s.Close(ctx)
+	run, err := s.StartSync(ctx, c1z.SyncFull, "")
+	must(t, err)
+	g := group("eng")
+	must(t, s.PutGrants(ctx, run.ID, grant(member(g), user("ada"))))
+	count := func(written bool) int {
+		n := 0
+		for _, err := range s.Grants(ctx, c1z.GrantQuery{SyncID: run.ID, EntitlementID: member(g).GetId(), Written: written}) {
+			must(t, err)
+			n++
+		}
+		return n
+	}
+	if n := count(true); n != 0 {
+		t.Fatalf("a Written read saw %d buffered grants", n)
+	}
+	if n := count(false); n != 1 {
+		t.Fatalf("a plain read saw %d grants, want the buffered one", n)
+	}
+	if n := count(true); n != 1 {
+		t.Fatalf("after the plain read wrote it out, a Written read saw %d", n)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"maps"
 	"slices"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
@@ -20,6 +21,7 @@ type Store interface {
 	Grants(ctx context.Context, q c1z.GrantQuery) iter.Seq2[*connectorv2.Grant, error]
 	Grant(ctx context.Context, syncID, id string) (*connectorv2.Grant, error)
 	Entitlement(ctx context.Context, syncID, id string) (*connectorv2.Entitlement, error)
+	Entitlements(ctx context.Context, q c1z.EntitlementQuery) iter.Seq2[*connectorv2.Entitlement, error]
 	PutGrants(ctx context.Context, syncID string, gs ...*connectorv2.Grant) error
 }
 
@@ -86,7 +88,23 @@ func Run(ctx context.Context, st Store, syncID string, opts Options) (Stats, err
 		}
 	}
 	depth := make([]int, len(comps))
-	x := &expander{st: st, syncID: syncID, g: g, log: opts.Logger, stats: &stats, ents: map[string]*connectorv2.Entitlement{}}
+	x := &expander{st: st, syncID: syncID, g: g, compOf: compOf, log: opts.Logger, stats: &stats, ents: map[string]*connectorv2.Entitlement{}, dirty: map[string]bool{}}
+	// The graph's entitlements, read in one pass before anything is
+	// written: a lookup per edge would make the store write out the
+	// grants buffered so far each time, in small transactions.
+	for ent, err := range st.Entitlements(ctx, c1z.EntitlementQuery{SyncID: syncID}) {
+		if err != nil {
+			return stats, fmt.Errorf("read entitlements: %w", err)
+		}
+		if _, ok := g.index[ent.GetId()]; ok {
+			x.ents[ent.GetId()] = ent
+		}
+	}
+	for _, id := range g.ids {
+		if _, ok := x.ents[id]; !ok {
+			x.ents[id] = nil // not in the sync
+		}
+	}
 	for ci := range comps {
 		for _, e := range external[ci] {
 			depth[ci] = max(depth[ci], depth[compOf[e.src]]+1)
@@ -98,6 +116,16 @@ func Run(ctx context.Context, st Store, syncID string, opts Options) (Stats, err
 		if depth[ci] > opts.MaxDepth {
 			return stats, fmt.Errorf("%w (%d): entitlement %q is nested %d levels deep", ErrMaxDepth, opts.MaxDepth, g.ids[comps[ci][0]], depth[ci])
 		}
+	}
+	// Level by level (every source of a component is on an earlier level):
+	// a level reads what earlier levels wrote, so the store writes its
+	// buffer out about once a level, not once a component.
+	order := make([]int, len(comps))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return depth[a] - depth[b] })
+	for _, ci := range order {
 		// What the component's entitlements are held by is cached while
 		// its edges are applied, and dropped after: memory stays at one
 		// component's grants.
@@ -115,13 +143,13 @@ func Run(ctx context.Context, st Store, syncID string, opts Options) (Stats, err
 		}
 		// Inside a cycle every member ends up with the union of the
 		// others' holders: repeat until a pass changes nothing.
+		// The sources are the component's own entitlements, whose holders
+		// are in memory with every change so far: the passes read and
+		// write nothing until the component settles.
 		for pass := 0; len(internal[ci]) > 0; pass++ {
 			changed := 0
 			for _, e := range internal[ci] {
 				n, err := x.apply(ctx, e)
-				if err == nil {
-					err = x.flush(ctx) // the next edge of the cycle reads these
-				}
 				if err != nil {
 					return stats, err
 				}
@@ -132,6 +160,11 @@ func Run(ctx context.Context, st Store, syncID string, opts Options) (Stats, err
 			}
 			if pass > len(comps[ci])+1 {
 				return stats, fmt.Errorf("grant expansion did not settle in the cycle containing %q", g.ids[comps[ci][0]])
+			}
+		}
+		if len(internal[ci]) > 0 {
+			if err := x.flush(ctx); err != nil {
+				return stats, err
 			}
 		}
 	}
@@ -156,6 +189,7 @@ type expander struct {
 	st     Store
 	syncID string
 	g      *graph
+	compOf []int // each node's component
 	log    *slog.Logger
 	stats  *Stats
 	// held maps each destination entitlement of the current component
@@ -165,6 +199,10 @@ type expander struct {
 	ents map[string]*connectorv2.Entitlement
 	// pending are grants created or changed, not yet written.
 	pending []*connectorv2.Grant
+	// dirty are the entitlements with grants written since the last read
+	// that made the store write out its buffer: only a read of one of
+	// those needs it.
+	dirty map[string]bool
 }
 
 func (x *expander) flush(ctx context.Context) error {
@@ -183,7 +221,7 @@ func (x *expander) holders(ctx context.Context, id string) (map[string]*connecto
 		return m, nil
 	}
 	m := map[string]*connectorv2.Grant{}
-	for g, err := range x.st.Grants(ctx, c1z.GrantQuery{SyncID: x.syncID, EntitlementID: id}) {
+	for g, err := range x.grants(ctx, id) {
 		if err != nil {
 			return nil, err
 		}
@@ -191,6 +229,43 @@ func (x *expander) holders(ctx context.Context, id string) (map[string]*connecto
 	}
 	x.held[id] = m
 	return m, nil
+}
+
+// sourceGrants are the grants of the edge's source: from the store for a
+// source in an earlier component (written before this one started), from
+// memory for one in the same component (a cycle), whose holders change
+// as its edges are applied; in principal order either way.
+func (x *expander) sourceGrants(ctx context.Context, e *edge, srcID string) iter.Seq2[*connectorv2.Grant, error] {
+	if x.compOf[e.src] != x.compOf[e.dst] {
+		return x.grants(ctx, srcID)
+	}
+	return func(yield func(*connectorv2.Grant, error) bool) {
+		held, err := x.holders(ctx, srcID)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		keys := slices.Sorted(maps.Keys(held))
+		for _, k := range keys {
+			if !yield(held[k], nil) {
+				return
+			}
+		}
+	}
+}
+
+// grants lists the grants of entitlement id as written, making the store
+// write out its buffer first only when some of it is id's.
+func (x *expander) grants(ctx context.Context, id string) iter.Seq2[*connectorv2.Grant, error] {
+	q := c1z.GrantQuery{SyncID: x.syncID, EntitlementID: id, Written: true}
+	if x.dirty[id] {
+		if err := x.flush(ctx); err != nil {
+			return func(yield func(*connectorv2.Grant, error) bool) { yield(nil, err) }
+		}
+		q.Written = false
+		clear(x.dirty)
+	}
+	return x.st.Grants(ctx, q)
 }
 
 func principalKey(id *connectorv2.ResourceId) string {
@@ -228,7 +303,7 @@ func (x *expander) apply(ctx context.Context, e *edge) (int, error) {
 		return 0, err
 	}
 	changed := 0
-	for sg, err := range x.st.Grants(ctx, c1z.GrantQuery{SyncID: x.syncID, EntitlementID: srcID}) {
+	for sg, err := range x.sourceGrants(ctx, e, srcID) {
 		if err != nil {
 			return changed, err
 		}
@@ -252,6 +327,7 @@ func (x *expander) apply(ctx context.Context, e *edge) (int, error) {
 			}
 			held[key] = ng
 			x.pending = append(x.pending, ng)
+			x.dirty[dstID] = true
 			x.stats.Created++
 			changed++
 		default:
@@ -273,6 +349,7 @@ func (x *expander) apply(ctx context.Context, e *edge) (int, error) {
 			if updated {
 				existing.Sources = &connectorv2.GrantSources{Sources: sources}
 				x.pending = append(x.pending, existing)
+				x.dirty[dstID] = true
 				x.stats.Updated++
 				changed++
 			}

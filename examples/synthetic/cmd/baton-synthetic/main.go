@@ -42,6 +42,8 @@ func main() {
 	fs.IntVar(&s.GrantPageSize, "grant-page-size", 10, "grants per page")
 	fs.DurationVar(&s.Latency, "latency", 0, "delay added to every call")
 	fs.IntVar(&s.Nesting, "nesting", 0, "depth of the nested group chain")
+	fs.IntVar(&s.Depth, "depth", 0, "arrange the groups in chains this deep (groups/depth chains)")
+	fs.BoolVar(&s.Cycles, "cycles", false, "with --depth: the last level of each chain contains its first")
 	file := fs.String("file", "", "sync into this file and report")
 	workers := fs.Int("workers", 4, "resources whose entitlements and grants are listed at once")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the sync here")
@@ -78,7 +80,11 @@ func main() {
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
-	r := report{Shape: fmt.Sprintf("users=%d groups=%d members=%d", s.Users, s.Groups, s.Members), WallSeconds: time.Since(start).Seconds(), Objects: objects, PeakRSSMB: peakRSSMB()}
+	shape := fmt.Sprintf("users=%d groups=%d members=%d", s.Users, s.Groups, s.Members)
+	if s.Depth > 1 {
+		shape += fmt.Sprintf(" depth=%d cycles=%t", s.Depth, s.Cycles)
+	}
+	r := report{Shape: shape, WallSeconds: time.Since(start).Seconds(), Objects: objects, PeakRSSMB: peakRSSMB()}
 	if st, err := os.Stat(*file); err == nil {
 		r.FileBytes = st.Size()
 	}
