@@ -9,8 +9,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	batonv1 "github.com/batonkit/batonkit/pb/c1/connectorapi/baton/v1"
 	"github.com/batonkit/batonkit/examples/sqlapp"
+	batonv1 "github.com/batonkit/batonkit/pb/c1/connectorapi/baton/v1"
 	"github.com/batonkit/batonkit/pkg/connector"
 	"github.com/batonkit/batonkit/pkg/service"
 )
