@@ -5,6 +5,8 @@
 #   make test      everything CI runs (lint, codegen drift, wire check, tests)
 #   make generate  regenerate pb/ from proto/
 #   make bench     whole-sync and store/CLI benchmarks
+#   make bench-compare  our H100k beside Baton's (BATON_BENCH_PEER)
+#   make bench-scale    H1M, H10M, deep cyclic expansion, the child-process link
 #   make fuzz      long fuzz runs and the syncer's differential test over DIFF_SEEDS seeds
 #   make crash     the kill-at-random-points test with many iterations
 
@@ -23,13 +25,42 @@ FUZZTIME ?= 60s
 CRASH_RUNS ?= 50
 DIFF_SEEDS ?= 5000
 
-.PHONY: image all demo test test-deps fuzz-short large-files generate proto-lint proto-format-check drift-check wirecheck vet gotest \
+.PHONY: bench-compare bench-scale image all demo test test-deps fuzz-short large-files generate proto-lint proto-format-check drift-check wirecheck vet gotest \
 	lint race bench fuzz crash vendor-validate build clean
 
 all: build
 
 build:
 	$(GO) build ./...
+
+## bench-compare: our H100k sync, and Baton's beside it when BATON_BENCH_PEER
+## names a Baton-built benchmark binary (same flags as baton-synthetic).
+bench-compare: | $(BIN)
+	$(GO) build -o $(BIN)/baton-synthetic ./examples/synthetic/cmd/baton-synthetic
+	$(GO) build -o $(BIN)/benchcompare ./internal/tools/benchcompare
+	$(BIN)/benchcompare -ours $(BIN)/baton-synthetic -runs 3
+
+## bench-scale: the long runs (about 15 minutes, a few GB of disk): H1M,
+## H10M, expansion 3/6/12 levels deep with cycles, and a sync over the
+## child-process link with one object per page (~20k calls).
+bench-scale: | $(BIN)
+	mkdir -p $(BENCH_DIR)
+	$(GO) build -o $(BIN)/baton ./cmd/baton
+	$(GO) build -o $(BIN)/baton-synthetic ./examples/synthetic/cmd/baton-synthetic
+	$(GO) build -o $(BIN)/baton-synthetic-connector ./examples/synthetic/cmd/baton-synthetic-connector
+	$(GO) build -o $(BIN)/measure ./internal/tools/measure
+	@echo "== child-process link: 10k users, 100 groups x 100 members, one object per page"
+	rm -f $(BENCH_DIR)/link.c1z
+	$(BIN)/measure -- $(BIN)/baton sync --connector $(BIN)/baton-synthetic-connector -f $(BENCH_DIR)/link.c1z -- \
+		--users 10000 --groups 100 --members 100 --resource-page-size 1 --grant-page-size 1
+	@echo "== expansion: 100k users, 10k groups x 20 in cyclic chains 3, 6 and 12 deep"
+	for d in 3 6 12; do rm -f $(BENCH_DIR)/exp.c1z; \
+		$(BIN)/measure -- $(BIN)/baton-synthetic --users 100000 --groups 10000 --members 20 --depth $$d --cycles --file $(BENCH_DIR)/exp.c1z; done
+	@echo "== H1M (1M users, 50k groups x 20) and H10M (10M users, 500k groups x 20)"
+	rm -f $(BENCH_DIR)/h1m.c1z $(BENCH_DIR)/h10m.c1z
+	$(BIN)/baton-synthetic --users 1000000 --groups 50000 --members 20 --file $(BENCH_DIR)/h1m.c1z
+	$(BIN)/baton-synthetic --users 10000000 --groups 500000 --members 20 --file $(BENCH_DIR)/h10m.c1z
+	rm -f $(BENCH_DIR)/h1m.c1z $(BENCH_DIR)/h10m.c1z $(BENCH_DIR)/exp.c1z $(BENCH_DIR)/link.c1z
 
 ## generate: regenerate pb/ (clean: true in buf.gen.yaml wipes it first).
 generate:
