@@ -447,12 +447,23 @@ func TestControlPlaneRestartMidUpload(t *testing.T) {
 	openRO(t, controlplanetest.SaveAsset(t, st, t.TempDir()))
 }
 
+// gauge records how many calls run at once, and the most ever.
+type gauge struct{ now, peak atomic.Int32 }
+
+// enter counts a call in; the returned func counts it out.
+func (g *gauge) enter() func() {
+	n := g.now.Add(1)
+	for p := g.peak.Load(); n > p && !g.peak.CompareAndSwap(p, n); p = g.peak.Load() {
+	}
+	return func() { g.now.Add(-1) }
+}
+
 // slowGranter answers grants after a pause and records how many ran at once.
 type slowGranter struct {
 	contract.UnimplementedServer
-	delay     time.Duration
-	now, peak atomic.Int32
-	calls     sync.Map
+	gauge
+	delay time.Duration
+	calls sync.Map
 }
 
 func (s *slowGranter) GetMetadata(context.Context, *connectorv2.ConnectorServiceGetMetadataRequest) (*connectorv2.ConnectorServiceGetMetadataResponse, error) {
@@ -460,10 +471,7 @@ func (s *slowGranter) GetMetadata(context.Context, *connectorv2.ConnectorService
 }
 
 func (s *slowGranter) Grant(_ context.Context, req *connectorv2.GrantManagerServiceGrantRequest) (*connectorv2.GrantManagerServiceGrantResponse, error) {
-	n := s.now.Add(1)
-	defer s.now.Add(-1)
-	for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
-	}
+	defer s.enter()()
 	if _, dup := s.calls.LoadOrStore(req.GetPrincipal().GetId().GetResource(), true); dup {
 		return nil, errors.New("granted twice: " + req.GetPrincipal().GetId().GetResource())
 	}
@@ -574,14 +582,11 @@ func TestControlPlaneAwayAtStartIsWaitedFor(t *testing.T) {
 // sync makes them one after another, so two means two syncs overlapped.
 type overlapClient struct {
 	contract.Client
-	now, peak atomic.Int32
+	gauge
 }
 
 func (c *overlapClient) ListResources(ctx context.Context, req *connectorv2.ResourcesServiceListResourcesRequest, opts ...grpc.CallOption) (*connectorv2.ResourcesServiceListResourcesResponse, error) {
-	n := c.now.Add(1)
-	defer c.now.Add(-1)
-	for p := c.peak.Load(); n > p && !c.peak.CompareAndSwap(p, n); p = c.peak.Load() {
-	}
+	defer c.enter()()
 	time.Sleep(2 * time.Millisecond)
 	return c.Client.ListResources(ctx, req, opts...)
 }
