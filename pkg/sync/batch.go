@@ -67,7 +67,11 @@ func (r *run) drain(ctx context.Context, a action, step stepFunc, q *queue) erro
 			return err
 		}
 		r.report()
-		if res.next == "" {
+		// A planner yields after each page that planned work: its leaves
+		// run before its next page is read (Baton's syncer interleaves them
+		// so too), so the stack, and the resume token saved with every
+		// commit, holds one page of leaves, not every resource's.
+		if res.next == "" || a.planner() && len(res.push) > 0 {
 			return nil
 		}
 		a.PageToken, a.Planned = res.next, a.Planned || res.planned

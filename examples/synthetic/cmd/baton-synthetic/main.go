@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -47,6 +48,7 @@ func main() {
 	file := fs.String("file", "", "sync into this file and report")
 	workers := fs.Int("workers", 4, "resources whose entitlements and grants are listed at once")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the sync here")
+	memprofile := fs.String("memprofile", "", "write a heap profile here at the sync's largest Go heap (sampled every second)")
 	fs.Parse(os.Args[1:])
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -54,6 +56,9 @@ func main() {
 			pprof.StartCPUProfile(f)
 			defer pprof.StopCPUProfile()
 		}
+	}
+	if *memprofile != "" {
+		go peakHeapProfile(*memprofile)
 	}
 	if *file == "" {
 		fmt.Fprintln(os.Stderr, "baton-synthetic: --file is required")
@@ -89,6 +94,24 @@ func main() {
 		r.FileBytes = st.Size()
 	}
 	json.NewEncoder(os.Stdout).Encode(r)
+}
+
+// peakHeapProfile writes a heap profile to path whenever the Go heap in
+// use is the largest seen so far, so the file ends up showing the peak.
+func peakHeapProfile(path string) {
+	var peak uint64
+	for range time.Tick(time.Second) {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		if m.HeapInuse <= peak {
+			continue
+		}
+		peak = m.HeapInuse
+		if f, err := os.Create(path); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 }
 
 // peakRSSMB reads the process's high-water resident set size.
