@@ -59,12 +59,19 @@ func (w *Worker) process(ctx context.Context, t *batonv1.Task) {
 	}
 	tctx, cancel := context.WithCancelCause(base)
 	defer cancel(nil)
-	go w.heartbeatTask(tctx, t, cancel, log)
+	beating := make(chan struct{})
+	go func() {
+		defer close(beating)
+		w.heartbeatTask(tctx, t, cancel, log)
+	}()
 
 	resp, err := w.run(tctx, t, log)
 	if cause := context.Cause(tctx); err != nil && (errors.Is(cause, ErrCancelled) || errors.Is(cause, ErrHeartbeatLost)) {
 		err = status.Error(codes.Canceled, cause.Error())
 	}
+	// No heartbeat may follow the finish.
+	cancel(nil)
+	<-beating
 	switch {
 	case errors.Is(err, errNoFinish):
 		w.m.task(typ, "ok", time.Since(start))
