@@ -3,6 +3,7 @@ package cli_test
 import (
 	"encoding/csv"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,5 +70,21 @@ func TestMissingConnectorExitCode(t *testing.T) {
 	_, stderr, code := run(t, "-f", filepath.Join(t.TempDir(), "s.c1z"), "sync", "--connector", "./no-such-connector")
 	if code != 7 || !strings.Contains(stderr, "no-such-connector") {
 		t.Fatalf("exit %d, %s; want 7 naming the connector", code, stderr)
+	}
+}
+
+// --cpuprofile (hidden, for benchmark work) writes a private profile of
+// the command.
+func TestCPUProfileFlag(t *testing.T) {
+	prof := filepath.Join(t.TempDir(), "cpu.prof")
+	if _, stderr, code := run(t, "-f", filepath.Join(fixtureDir(t), "demo-v1.c1z"), "grants", "-o", "json", "--cpuprofile", prof); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	st, err := os.Stat(prof)
+	if err != nil || st.Size() == 0 || st.Mode().Perm() != 0o600 {
+		t.Fatalf("profile %v (%v)", st, err)
+	}
+	if out, _, _ := run(t, "--help"); strings.Contains(out, "cpuprofile") {
+		t.Error("--cpuprofile is listed in --help")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -38,6 +39,7 @@ type globals struct {
 	syncID      string
 	skipInvalid bool
 	skipped     []*c1z.RowError // objects --skip-invalid passed over
+	cpuprofile  string          // hidden: a CPU profile of the command, for make bench work
 	stdout      io.Writer
 	stderr      io.Writer
 }
@@ -55,6 +57,7 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	pprof.StopCPUProfile() // a no-op unless --cpuprofile started one
 	if err == nil {
 		return ExitOK
 	}
@@ -128,6 +131,18 @@ Exit codes:
 	root.PersistentFlags().StringVar(&g.s3.Region, "s3-region", os.Getenv("BATON_S3_REGION"), "the region of s3:// files [BATON_S3_REGION]")
 	root.PersistentFlags().BoolVar(&g.skipInvalid, "skip-invalid", false, "skip stored objects that cannot be read (a damaged file) and count them on stderr, instead of stopping")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.PersistentFlags().StringVar(&g.cpuprofile, "cpuprofile", "", "write a CPU profile of the command to this file")
+	root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if g.cpuprofile == "" {
+			return nil
+		}
+		f, err := os.OpenFile(g.cpuprofile, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+		if err != nil {
+			return err
+		}
+		return pprof.StartCPUProfile(f)
+	}
 	root.AddCommand(
 		newResourceTypesCmd(g), newResourcesCmd(g), newEntitlementsCmd(g), newGrantsCmd(g),
 		newPrincipalsCmd(g), newAccessCmd(g), newSearchCmd(g), newSyncsCmd(g), newStatsCmd(g), newDiffCmd(g),
