@@ -325,6 +325,9 @@ func (g *groups) Grant(ctx context.Context, principal *connectorv2.Resource, e *
 	if pid.GetResourceType() != "user" && pid.GetResourceType() != "group" {
 		return nil, nil, status.Errorf(codes.InvalidArgument, "groups hold users and groups, not %q", pid.GetResourceType())
 	}
+	if err := mustExist(ctx, g.db, pid, e.GetResource().GetId()); err != nil {
+		return nil, nil, err
+	}
 	res, err := g.db.ExecContext(ctx, "insert or ignore into group_members (group_id, member_type, member_id) values (?, ?, ?)",
 		e.GetResource().GetId().GetResource(), pid.GetResourceType(), pid.GetResource())
 	if err != nil {
@@ -335,6 +338,28 @@ func (g *groups) Grant(ctx context.Context, principal *connectorv2.Resource, e *
 		return []*connectorv2.Grant{gr}, annotations.New(&connectorv2.GrantAlreadyExists{}), nil
 	}
 	return []*connectorv2.Grant{gr}, nil, nil
+}
+
+// mustExist answers NotFound, naming it, for a principal or resource the
+// app does not have: group members are not foreign keys (a member is a
+// user or a group), and a constraint error would tell the caller nothing.
+func mustExist(ctx context.Context, db *sql.DB, ids ...*connectorv2.ResourceId) error {
+	tables := map[string]string{"user": "users", "group": "groups", "role": "roles"}
+	for _, id := range ids {
+		table, ok := tables[id.GetResourceType()]
+		if !ok {
+			return status.Errorf(codes.InvalidArgument, "sqlapp has no resource type %q", id.GetResourceType())
+		}
+		var one int
+		err := db.QueryRowContext(ctx, "select 1 from "+table+" where id = ?", id.GetResource()).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return status.Errorf(codes.NotFound, "%s %s does not exist", id.GetResourceType(), id.GetResource())
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Revoke implements connector.Provisioner.
@@ -418,6 +443,9 @@ func (r *roles) Grants(ctx context.Context, res *connectorv2.Resource, req conne
 func (r *roles) Grant(ctx context.Context, principal *connectorv2.Resource, e *connectorv2.Entitlement) ([]*connectorv2.Grant, annotations.Annotations, error) {
 	if principal.GetId().GetResourceType() != "user" {
 		return nil, nil, status.Errorf(codes.InvalidArgument, "roles are assigned to users, not %q", principal.GetId().GetResourceType())
+	}
+	if err := mustExist(ctx, r.db, principal.GetId(), e.GetResource().GetId()); err != nil {
+		return nil, nil, err
 	}
 	res, err := r.db.ExecContext(ctx, "insert or ignore into role_assignments (role_id, user_id) values (?, ?)",
 		e.GetResource().GetId().GetResource(), principal.GetId().GetResource())

@@ -4,8 +4,13 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/examples/sqlapp"
 	"github.com/batonkit/batonkit/pkg/connectortest"
 )
@@ -46,5 +51,38 @@ func TestNewDatabaseIsPrivate(t *testing.T) {
 	db.Close()
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+}
+
+// A grant to a principal, or on a group or role, the app does not have is
+// NotFound, naming it, not a constraint error (and never a silent row).
+func TestGrantOfWhatDoesNotExistIsNotFound(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlapp.OpenDB(ctx, filepath.Join(t.TempDir(), "app.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	client := connectortest.Serve(t, sqlapp.New(db))
+	res := func(typ, id string) *connectorv2.Resource {
+		return &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: typ, Resource: id}, DisplayName: id}
+	}
+	ent := func(r *connectorv2.Resource, slug string) *connectorv2.Entitlement {
+		return &connectorv2.Entitlement{Id: r.GetId().GetResourceType() + ":" + r.GetId().GetResource() + ":" + slug, Resource: r, Slug: slug}
+	}
+	for _, c := range []struct {
+		e         *connectorv2.Entitlement
+		principal *connectorv2.Resource
+		missing   string
+	}{
+		{ent(res("group", "finance"), "member"), res("user", "nobody"), "user nobody"},
+		{ent(res("group", "nogroup"), "member"), res("user", "u1"), "group nogroup"},
+		{ent(res("role", "admin"), "assigned"), res("user", "nobody"), "user nobody"},
+		{ent(res("role", "norole"), "assigned"), res("user", "u1"), "role norole"},
+	} {
+		_, err := client.Grant(ctx, &connectorv2.GrantManagerServiceGrantRequest{Entitlement: c.e, Principal: c.principal})
+		if status.Code(err) != codes.NotFound || !strings.Contains(err.Error(), c.missing) {
+			t.Errorf("grant %s to %s: %v, want NotFound naming %s", c.e.GetId(), c.principal.GetId().GetResource(), err, c.missing)
+		}
 	}
 }

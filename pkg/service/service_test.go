@@ -347,8 +347,8 @@ func TestFailingTaskReportsTheConnectorsError(t *testing.T) {
 	ent, _ := grantTargets(t, directSync(t, a))
 	ghost := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "nobody"}, DisplayName: "nobody"}
 	st := cp.Wait(t, cp.Enqueue(&batonv1.Task{TaskType: &batonv1.Task_Grant{Grant: &batonv1.Task_GrantTask{Entitlement: ent, Principal: ghost}}})[0])
-	if len(st.Finishes) != 1 || st.Finishes[0].GetError() == nil || st.Finishes[0].GetStatus().GetCode() == 0 ||
-		st.Finishes[0].GetStatus().GetMessage() == "" || !st.Finishes[0].GetError().GetNonRetryable() {
+	if len(st.Finishes) != 1 || st.Finishes[0].GetError() == nil || codes.Code(st.Finishes[0].GetStatus().GetCode()) != codes.NotFound ||
+		!strings.Contains(st.Finishes[0].GetStatus().GetMessage(), "nobody") || !st.Finishes[0].GetError().GetNonRetryable() {
 		t.Fatalf("a grant to a missing user finished with %v", st.Finishes)
 	}
 	// A task missing what it needs is malformed.
