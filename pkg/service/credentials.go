@@ -102,11 +102,6 @@ func NewSecret(key ed25519.PrivateKey) (string, error) {
 	return "secret-token:conductorone.com:" + secretVersion + ":" + base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// PublicKey is the key the control plane checks assertions with.
-func (c *Credentials) PublicKey() ed25519.PublicKey {
-	return c.key.Key.(ed25519.PrivateKey).Public().(ed25519.PublicKey)
-}
-
 func (c *Credentials) String() string { return "client " + c.ClientID }
 
 // LogValue keeps the key out of structured logs.

@@ -49,7 +49,7 @@ func osInfo() *batonv1.BatonServiceHelloRequest_OSInfo {
 		return o
 	}
 	rel := osRelease("/etc/os-release")
-	o.Platform, o.PlatformVersion, o.PlatformFamily = truncate(rel["ID"]), truncate(rel["VERSION_ID"]), truncate(cmpFirst(rel["ID_LIKE"], rel["ID"]))
+	o.Platform, o.PlatformVersion, o.PlatformFamily = truncate(rel["ID"]), truncate(rel["VERSION_ID"]), truncate(firstWord(rel["ID_LIKE"], rel["ID"]))
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		o.KernelVersion = truncate(strings.TrimSpace(string(b)))
 	}
@@ -84,7 +84,9 @@ func osRelease(path string) map[string]string {
 
 func exists(path string) bool { _, err := os.Stat(path); return err == nil }
 
-func cmpFirst(s ...string) string {
+// firstWord is the first word of the first non-empty value (ID_LIKE may
+// list several families).
+func firstWord(s ...string) string {
 	for _, v := range s {
 		if v != "" {
 			return strings.Fields(v)[0]
