@@ -31,8 +31,12 @@ func encodeOrdered[T any](seq iter.Seq2[T, error], encode func(w *encoder, item 
 		go func() {
 			defer wg.Done()
 			enc := newEncoder()
+			last := 0
 			for j := range jobs {
+				// Batches are alike: start at the size of the last one
+				// rather than growing (and copying) from empty.
 				var buf bytes.Buffer
+				buf.Grow(last + last/8)
 				enc.buf = &buf
 				for _, it := range j.items {
 					if err := encode(enc, it); err != nil {
@@ -40,6 +44,7 @@ func encodeOrdered[T any](seq iter.Seq2[T, error], encode func(w *encoder, item 
 						break
 					}
 				}
+				last = buf.Len()
 				j.out <- buf.Bytes()
 			}
 		}()
@@ -122,25 +127,29 @@ func (e *encoder) field(sep, name string, m proto.Message, key cacheKey) (string
 	if m == nil || !m.ProtoReflect().IsValid() {
 		return sep, nil
 	}
-	var b []byte
-	if key.id != "" {
-		b = e.cache[key]
+	e.buf.WriteString(sep + `"` + name + `":`)
+	if key.id == "" {
+		return ",", e.marshal(m)
 	}
-	if b == nil {
-		var err error
-		if b, err = e.mo.Marshal(m); err != nil {
+	b, ok := e.cache[key]
+	if !ok {
+		start := e.buf.Len()
+		if err := e.marshal(m); err != nil {
 			return sep, err
 		}
-		if key.id != "" {
-			if len(e.cache) >= encoderCacheSize {
-				clear(e.cache)
-			}
-			e.cache[key] = b
-		}
+		e.remember(key, bytes.Clone(e.buf.Bytes()[start:]))
+		return ",", nil
 	}
-	e.buf.WriteString(sep + `"` + name + `":`)
 	e.buf.Write(b)
 	return ",", nil
+}
+
+// remember keeps an encoding, bounded so a long listing's memory stays flat.
+func (e *encoder) remember(key cacheKey, b []byte) {
+	if len(e.cache) >= encoderCacheSize {
+		clear(e.cache)
+	}
+	e.cache[key] = b
 }
 
 // close ends a JSON object opened by the first field written with sep "{".
@@ -165,7 +174,9 @@ func (e *encoder) grant(sep string, g *connectorv2.Grant) (string, error) {
 	}
 	if g.GetId() != "" {
 		e.buf.WriteString(inner + `"id":`)
-		appendJSONString(e.buf, g.GetId())
+		if err := appendJSONString(e.buf, g.GetId()); err != nil {
+			return sep, err
+		}
 		inner = ","
 	}
 	if inner, err = e.field(inner, "sources", g.GetSources(), cacheKey{}); err != nil {
@@ -177,11 +188,9 @@ func (e *encoder) grant(sep string, g *connectorv2.Grant) (string, error) {
 			if i > 0 {
 				e.buf.WriteByte(',')
 			}
-			b, err := e.mo.Marshal(a)
-			if err != nil {
+			if err := e.marshal(a); err != nil {
 				return sep, err
 			}
-			e.buf.Write(b)
 		}
 		e.buf.WriteByte(']')
 		inner = ","
@@ -191,34 +200,4 @@ func (e *encoder) grant(sep string, g *connectorv2.Grant) (string, error) {
 	}
 	e.buf.WriteByte('}')
 	return ",", nil
-}
-
-// appendJSONString writes s as a JSON string literal.
-func appendJSONString(buf *bytes.Buffer, s string) {
-	const hex = "0123456789abcdef"
-	buf.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			buf.WriteByte('\\')
-			buf.WriteByte(c)
-		case c < 0x20:
-			switch c {
-			case '\n':
-				buf.WriteString(`\n`)
-			case '\r':
-				buf.WriteString(`\r`)
-			case '\t':
-				buf.WriteString(`\t`)
-			default:
-				buf.WriteString(`\u00`)
-				buf.WriteByte(hex[c>>4])
-				buf.WriteByte(hex[c&0xf])
-			}
-		default:
-			buf.WriteByte(c)
-		}
-	}
-	buf.WriteByte('"')
 }
