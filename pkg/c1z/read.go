@@ -82,6 +82,7 @@ type GrantQuery struct {
 type where struct {
 	cols []string
 	args []any
+	raw  string // a whole condition with its arguments in args (no alias)
 }
 
 func (w *where) eq(col string, v any) {
@@ -93,6 +94,9 @@ func (w *where) eq(col string, v any) {
 func (w *where) sql(alias string) string {
 	if w == nil {
 		return "1"
+	}
+	if w.raw != "" {
+		return w.raw
 	}
 	parts := make([]string, len(w.cols))
 	for i, c := range w.cols {
