@@ -146,7 +146,7 @@ Exit codes:
 	root.AddCommand(
 		newResourceTypesCmd(g), newResourcesCmd(g), newEntitlementsCmd(g), newGrantsCmd(g),
 		newPrincipalsCmd(g), newAccessCmd(g), newSearchCmd(g), newSyncsCmd(g), newStatsCmd(g), newDiffCmd(g),
-		newExportCmd(g), newSyncCmd(g), newNewCmd(g),
+		newExportCmd(g), newSyncCmd(g), newNewCmd(g), newExplorerCmd(g),
 	)
 	// An unexpected argument (`baton resources role`, `baton nosuch`) is a
 	// bad argument, exit 2, as the help promises.

@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/exec"
+	"runtime"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/batonkit/batonkit/internal/explorer"
+	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/remote"
+)
+
+func newExplorerCmd(g *globals) *cobra.Command {
+	var addr string
+	var open, allowRemote bool
+	cmd := &cobra.Command{
+		Use:   "explorer",
+		Short: "Browse a sync file in a local web page: who can reach what, and how",
+		Long: "explorer serves a read-only web view of -f: resource types, resources (with\n" +
+			"search), each resource's entitlements and holders, a principal's access with\n" +
+			"the path behind each grant drawn as a graph, the syncs and what changed.\n" +
+			"Every page has a JSON twin under /api (see internal/explorer/API.md).\n\n" +
+			"It listens on loopback only and answers only requests that carry the token in\n" +
+			"the printed URL (the browser keeps it in a cookie; scripts send\n" +
+			"Authorization: Bearer TOKEN). The file is reopened when it changes, so a\n" +
+			"cron job's new sync shows on reload. Stop it with Ctrl-C.",
+		Example: "  baton explorer -f sync.c1z\n  baton explorer --addr 127.0.0.1:8080 --open",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if remote.IsURL(g.file) {
+				return usagef("explorer reads a local file; download %s first (baton export c1z --help)", g.file)
+			}
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				return usagef("--addr %q: want host:port, for example 127.0.0.1:0", addr)
+			}
+			if ip := net.ParseIP(host); !allowRemote && (ip == nil || !ip.IsLoopback()) && host != "localhost" {
+				return usagef("--addr %s is not a loopback address; the explorer shows who can access what, so it serves only this machine unless --allow-remote", addr)
+			}
+			return g.explore(cmd.Context(), addr, open, allowRemote)
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "where to listen (port 0: any free port)")
+	cmd.Flags().BoolVar(&open, "open", false, "open the page in the default browser")
+	cmd.Flags().BoolVar(&allowRemote, "allow-remote", false, "listen on and answer non-loopback addresses (put something that authenticates in front)")
+	return cmd
+}
+
+func (g *globals) explore(ctx context.Context, addr string, open, allowRemote bool) error {
+	srv, err := explorer.New(explorer.Config{
+		Path:        g.file,
+		Open:        func(ctx context.Context, path string) (*c1z.Store, error) { return g.openPath(ctx, path) },
+		AllowRemote: allowRemote,
+		Logger:      slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err != nil {
+		return err
+	}
+	defer srv.Close(context.WithoutCancel(ctx))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("explorer: listen: %w", err)
+	}
+	url := fmt.Sprintf("http://%s/?token=%s", ln.Addr(), srv.Token())
+	fmt.Fprintf(g.stdout, "baton explorer: serving %s at\n  %s\n(Ctrl-C stops it)\n", escape(g.file), url)
+	if open {
+		if err := openBrowser(url); err != nil {
+			fmt.Fprintf(g.stderr, "baton: --open: %v; open the URL by hand\n", err)
+		}
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func openBrowser(url string) error {
+	name := "xdg-open"
+	if runtime.GOOS == "darwin" {
+		name = "open"
+	}
+	return exec.Command(name, url).Start()
+}
