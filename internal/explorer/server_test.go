@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/internal/explorer"
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
 
