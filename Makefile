@@ -107,15 +107,17 @@ gotest:
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=2000x DIFF_SEEDS=0
 
-## test-deps: the real servers tests start (Debian's slapd and postgresql), installed
+## test-deps: the real servers tests start (Debian's slapd and postgresql) and
+## the browser the explorer's tests drive (chromium), installed
 ## when missing; tests that need one fail, never skip, without it.
 test-deps:
 	@missing=""; \
 	if ! command -v slapd >/dev/null 2>&1 && [ ! -x /usr/sbin/slapd ]; then missing="$$missing slapd"; fi; \
 	if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then missing="$$missing postgresql"; fi; \
+	if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then missing="$$missing chromium"; fi; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" != 0 ]; then echo "missing:$$missing; installing needs root: apt-get install$$missing" >&2; exit 1; fi; \
-		echo "installing$$missing (Debian) for the LDAP and PostgreSQL connectors' tests"; \
+		echo "installing$$missing (Debian) for the LDAP and PostgreSQL connectors' and the explorer's tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 	@# podman builds (and, where the machine allows, runs) the image in
@@ -153,6 +155,8 @@ demo: | $(BIN)
 	$(BIN)/baton-sqlapp --db sqlapp.db --file sync.c1z
 	$(BIN)/baton resources -f sync.c1z
 	$(BIN)/baton stats -f sync.c1z
+	@echo
+	@echo "Browse it (who can reach what, and how):  $(BIN)/baton explorer -f sync.c1z"
 
 ## bench: the H100k whole sync (DESIGN §6), the CLI on its file, and the
 ## store benchmarks. Paste the printed figures into BENCHMARKS.md.
