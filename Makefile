@@ -193,6 +193,10 @@ bench: | $(BIN)
 	@echo "== service mode against the test control plane: no-op tasks, and an H100k sync task with its upload"
 	$(GO) test ./pkg/service -run '^$$' -bench NoopTasks -benchtime 2000x
 	$(GO) test ./pkg/service -run '^$$' -bench SyncUploadH100k -benchtime 1x -benchmem
+	@echo "== baton explorer: each page's answer on the H100k file, over loopback HTTP"
+	$(GO) test ./internal/explorer -run '^$$' -bench PagesH100k -benchtime 20x
+	@echo "== baton explorer: first paint in headless Chromium on the H100k file (build/explorer-screenshots/timings.txt)"
+	$(GO) test ./internal/explorer -run TestBrowserH100k -count=1 -v | grep 'first contentful paint'
 	@echo "== store benchmarks"
 	$(GO) test ./pkg/c1z -run '^$$' -bench 'Grants' -benchtime 1x -timeout 30m
 	@echo "== per-call overhead of a sync over loopback gRPC and in-process"
