@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
@@ -195,6 +196,7 @@ func link(sync, path string, kv ...string) string {
 
 var funcs = template.FuncMap{
 	"link":  link,
+	"base":  filepath.Base,
 	"clip":  clip,
 	"name":  name,
 	"add":   func(a, b int) int { return a + b },
