@@ -60,6 +60,24 @@ func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 
+// follow clicks a link or button that loads another page and waits until
+// the browser is on it and waitSel shows there: the old page may hold
+// waitSel too, so seeing it is not enough.
+func follow(t *testing.T, ctx context.Context, sel, waitSel string) {
+	t.Helper()
+	before := get(t, ctx, chromedp.Location())
+	do(t, ctx, chromedp.Click(css(sel)))
+	for deadline := time.Now().Add(stepTimeout); ; time.Sleep(20 * time.Millisecond) {
+		if get(t, ctx, chromedp.Location()) != before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("clicking %s left the browser on %s", sel, before)
+		}
+	}
+	do(t, ctx, chromedp.WaitVisible(css(waitSel)))
+}
+
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	png := get(t, ctx, chromedp.FullScreenshot(100))
@@ -127,7 +145,7 @@ func TestBrowserWalksTheDemoFile(t *testing.T) {
 	shot(t, ctx, "overview.png")
 
 	// A type's resources, as the CLI lists them.
-	do(t, ctx, chromedp.Click(css(`#types a[href="/resources?type=user"]`)), chromedp.WaitVisible(css("#resources")))
+	follow(t, ctx, `#types a[href="/resources?type=user"]`, "#resources")
 	var cliUsers struct {
 		Resources []struct{ Resource pjRes } `json:"resources"`
 	}
@@ -141,13 +159,13 @@ func TestBrowserWalksTheDemoFile(t *testing.T) {
 	}
 
 	// Search, then open the one match.
-	do(t, ctx, chromedp.SetValue(css(`input[name=q]`), "lovelace"), chromedp.Click(css(`form.search button`)),
-		chromedp.WaitVisible(css("#resources")))
+	do(t, ctx, chromedp.SetValue(css(`input[name=q]`), "lovelace"))
+	follow(t, ctx, `form.search button`, "#resources")
 	if got := texts(t, ctx, "#resources td:first-child"); !slices.Equal(got, []string{"Ada Lovelace"}) {
 		t.Fatalf("search lovelace found %q", got)
 	}
-	do(t, ctx, chromedp.Click(css(`#resources a`)), chromedp.WaitVisible(css("#access")),
-		chromedp.Click(css("#access")), chromedp.WaitVisible(css("#graph")))
+	follow(t, ctx, `#resources a`, "#access")
+	follow(t, ctx, "#access", "#graph")
 
 	// Her access is what `baton access` says.
 	var cliAccess struct {
@@ -171,8 +189,7 @@ func TestBrowserWalksTheDemoFile(t *testing.T) {
 
 	// The path into Everyone: Platform (granted), Engineering through
 	// Platform, Everyone through Engineering.
-	do(t, ctx, chromedp.Click(css(`#grants a.path[href*="ent=group%3Aeveryone%3Amember"]`)),
-		chromedp.WaitVisible(css("#graph g.focus")))
+	follow(t, ctx, `#grants a.path[href*="ent=group%3Aeveryone%3Amember"]`, "#graph g.focus")
 	nodes := texts(t, ctx, "#graph a > g > title")
 	if len(nodes) != 4 {
 		t.Errorf("path graph has %d nodes, want the user and 3 entitlements: %q", len(nodes), nodes)
@@ -190,8 +207,8 @@ func TestBrowserWalksTheDemoFile(t *testing.T) {
 	shot(t, ctx, "access-path.png")
 
 	// From the user to a group to its entitlement and holders.
-	do(t, ctx, chromedp.Click(css(`#grants a[href="/resource?id=engineering&type=group"]`)), chromedp.WaitVisible(css("#entitlements")),
-		chromedp.Click(css(`#entitlements a[href="/entitlement?id=group%3Aengineering%3Amember"]`)), chromedp.WaitVisible(css("#holders")))
+	follow(t, ctx, `#grants a[href="/resource?id=engineering&type=group"]`, "#entitlements")
+	follow(t, ctx, `#entitlements a[href="/entitlement?id=group%3Aengineering%3Amember"]`, "#holders")
 	var cliGrants struct {
 		Grants []struct{ Principal pjRes } `json:"grants"`
 	}
@@ -317,7 +334,7 @@ func TestBrowserH100k(t *testing.T) {
 	if len(first) != 50 || first[0] != "u0000000" {
 		t.Fatalf("first page: %d rows from %q", len(first), first[:min(1, len(first))])
 	}
-	do(t, ctx, chromedp.Click(css("#next")), chromedp.WaitVisible(css("#resources")))
+	follow(t, ctx, "#next", "#resources")
 	if second := texts(t, ctx, "#resources td.id"); len(second) != 50 || second[0] != "u0000050" {
 		t.Errorf("second page starts at %q", second[:min(1, len(second))])
 	}
