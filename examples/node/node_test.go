@@ -4,38 +4,55 @@
 package node_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/batonkit/batonkit/internal/cli"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/subprocess"
-	"github.com/batonkit/batonkit/pkg/sync"
+	batonsync "github.com/batonkit/batonkit/pkg/sync"
 )
 
-func TestNodeConnectorSyncs(t *testing.T) {
+// install runs npm ci once for the package's tests and returns the
+// example's directory.
+var install = sync.OnceValues(func() (string, error) {
 	for _, tool := range []string{"node", "npm"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is not installed; the Node.js example needs Node.js 18 or newer with npm "+
+			return "", fmt.Errorf("%s is not installed; the Node.js example needs Node.js 18 or newer with npm "+
 				"(Debian/Ubuntu: apt-get install nodejs npm; elsewhere: https://nodejs.org): %v", tool, err)
 		}
 	}
 	dir, err := filepath.Abs(".")
 	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("npm ci: %v\n%s", err, out)
+	}
+	return dir, nil
+})
+
+func TestNodeConnectorSyncs(t *testing.T) {
+	dir, err := install()
+	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	install := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
-	install.Dir = dir
-	if out, err := install.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci: %v\n%s", err, out)
-	}
 
 	p, err := subprocess.Start(ctx, filepath.Join(dir, "connector.js"), nil, subprocess.Options{Stderr: os.Stderr})
 	if err != nil {
@@ -48,7 +65,7 @@ func TestNodeConnectorSyncs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := sync.New(p.Client, st, sync.WithWorkers(2)).Run(ctx)
+	res, err := batonsync.New(p.Client, st, batonsync.WithWorkers(2)).Run(ctx)
 	if err != nil {
 		t.Fatalf("sync: %v", err)
 	}
@@ -80,5 +97,34 @@ func TestNodeConnectorSyncs(t *testing.T) {
 	ada, err := r.Resource(ctx, "", &connectorv2.ResourceId{ResourceType: "person", Resource: "p1"})
 	if err != nil || ada.GetDisplayName() != "Ada" {
 		t.Fatalf("person p1: %v %v", ada, err)
+	}
+}
+
+// baton conformance judges the Node.js connector over the child-process
+// link, as it would any connector binary: every check passes.
+func TestNodeConnectorConforms(t *testing.T) {
+	dir, err := install()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := cli.Execute(context.Background(), []string{"conformance", "--connector", filepath.Join(dir, "connector.js"), "-o", "json"}, &out, &errb)
+	var rep struct {
+		Passed bool
+		Checks []struct {
+			ID, Status string
+			Problems   []string
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("exit %d, output %q: %v\n%s", code, out.String(), err, errb.String())
+	}
+	if code != cli.ExitOK || !rep.Passed {
+		t.Fatalf("exit %d: %+v\n%s", code, rep.Checks, errb.String())
+	}
+	for _, c := range rep.Checks {
+		if c.ID == "restart" && c.Status != "pass" {
+			t.Errorf("the restart check is %s over the child link", c.Status)
+		}
 	}
 }

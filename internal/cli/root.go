@@ -19,16 +19,17 @@ import (
 
 // Exit codes, documented in `baton --help`.
 const (
-	ExitOK          = 0 // success
-	ExitError       = 1 // any other failure
-	ExitUsage       = 2 // bad flags or arguments
-	ExitNoFile      = 3 // the sync file does not exist
-	ExitBadFile     = 4 // the file is not a c1z, is corrupt, too large, or of an unsupported format
-	ExitNoSync      = 5 // the file holds no matching sync
-	ExitInterrupted = 6 // a sync stopped early; running it again resumes
-	ExitNoConnector = 7 // the connector binary of baton sync cannot be run
-	ExitUnknown     = 8 // a resource type, resource or entitlement asked about is not in the sync
-	ExitChanges     = 9 // diff --exit-code found changes
+	ExitOK          = 0  // success
+	ExitError       = 1  // any other failure
+	ExitUsage       = 2  // bad flags or arguments
+	ExitNoFile      = 3  // the sync file does not exist
+	ExitBadFile     = 4  // the file is not a c1z, is corrupt, too large, or of an unsupported format
+	ExitNoSync      = 5  // the file holds no matching sync
+	ExitInterrupted = 6  // a sync stopped early; running it again resumes
+	ExitNoConnector = 7  // the connector binary of baton sync cannot be run
+	ExitUnknown     = 8  // a resource type, resource or entitlement asked about is not in the sync
+	ExitChanges     = 9  // diff --exit-code found changes
+	ExitNotConform  = 10 // conformance: a check failed
 )
 
 // globals are the flags every command shares.
@@ -81,6 +82,8 @@ func exitCode(err error) int {
 		return ExitUnknown
 	case errors.Is(err, errChanges):
 		return ExitChanges
+	case errors.Is(err, errNotConformant):
+		return ExitNotConform
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, remote.ErrNotFound):
 		return ExitNoFile
 	case errors.Is(err, c1z.ErrNotC1Z), errors.Is(err, c1z.ErrCorrupt), errors.Is(err, c1z.ErrTooLarge), errors.Is(err, c1z.ErrUnsupportedFormat):
@@ -119,7 +122,8 @@ Exit codes:
   7  the connector given to baton sync is missing or cannot be run
   8  a resource type, resource or entitlement asked about is not in the sync
      (never an empty answer: a typo must not read as "nobody has access")
-  9  diff --exit-code: the syncs differ`,
+  9  diff --exit-code: the syncs differ
+ 10  conformance: the connector failed a check`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -146,7 +150,7 @@ Exit codes:
 	root.AddCommand(
 		newResourceTypesCmd(g), newResourcesCmd(g), newEntitlementsCmd(g), newGrantsCmd(g),
 		newPrincipalsCmd(g), newAccessCmd(g), newSearchCmd(g), newSyncsCmd(g), newStatsCmd(g), newDiffCmd(g),
-		newExportCmd(g), newSyncCmd(g), newNewCmd(g), newExplorerCmd(g),
+		newExportCmd(g), newSyncCmd(g), newNewCmd(g), newExplorerCmd(g), newConformanceCmd(g),
 	)
 	// An unexpected argument (`baton resources role`, `baton nosuch`) is a
 	// bad argument, exit 2, as the help promises.

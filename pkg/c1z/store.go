@@ -395,6 +395,9 @@ func (s *Store) openDB(ctx context.Context, path string, readOnly bool) error {
 	db.SetConnMaxLifetime(0)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
+		if ctx.Err() != nil { // cancelled or out of time: the file is not to blame
+			return fmt.Errorf("open database: %w", context.Cause(ctx))
+		}
 		return fmt.Errorf("%w: open database: %v", ErrCorrupt, err)
 	}
 	s.db, s.dbPath = db, path
