@@ -97,6 +97,7 @@ type Server struct {
 	addr   string
 
 	mu         sync.Mutex
+	generation int // counts Stops: an upload begun before one is lost, as in a deploy
 	order      []string
 	tasks      map[string]*TaskState
 	hellos     []*batonv1.BatonServiceHelloRequest
@@ -148,6 +149,7 @@ func (s *Server) Stop() {
 	s.mu.Lock()
 	srv, g := s.srv, s.grpc
 	s.srv, s.grpc = nil, nil
+	s.generation++
 	s.mu.Unlock()
 	if srv != nil {
 		srv.Close()
@@ -564,6 +566,7 @@ func (a *api) UploadAsset(stream grpc.ClientStreamingServer[batonv1.BatonService
 	}
 	s.mu.Lock()
 	st, ok := s.tasks[meta.GetTaskId()]
+	gen := s.generation
 	s.mu.Unlock()
 	if !ok {
 		s.fail("upload for unknown task %s", meta.GetTaskId())
@@ -592,6 +595,12 @@ func (a *api) UploadAsset(stream grpc.ClientStreamingServer[batonv1.BatonService
 				return status.Error(codes.DataLoss, "checksum mismatch")
 			}
 			s.mu.Lock()
+			if s.generation != gen {
+				// The server stopped while this stream was open; what the
+				// transport still held is not an upload.
+				s.mu.Unlock()
+				return status.Error(codes.Unavailable, "the control plane restarted during the upload")
+			}
 			st.Assets = append(st.Assets, buf.Bytes())
 			if len(st.Assets) > 1 {
 				s.violations = append(s.violations, "second complete upload for "+meta.GetTaskId())

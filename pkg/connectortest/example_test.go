@@ -2,9 +2,13 @@ package connectortest_test
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/batonkit/batonkit/examples/sqlapp"
+	"github.com/batonkit/batonkit/pkg/connector"
 	"github.com/batonkit/batonkit/pkg/connectortest"
 )
 
@@ -36,4 +40,34 @@ func ExampleServe() {
 		}
 	}
 	_ = testMetadata
+}
+
+// Check runs the kit against any client: here the connector in process;
+// baton conformance passes the client of a child process instead.
+func ExampleCheck() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	db, err := sqlapp.OpenDB(ctx, filepath.Join(dir, "app.db"))
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	srv, err := connector.NewServer(ctx, sqlapp.New(db))
+	if err != nil {
+		panic(err)
+	}
+	rep, err := connectortest.Check(ctx, connector.InProcessClient(srv), connectortest.WithChecks("pagination", "ids", "references"))
+	if err != nil {
+		panic(err)
+	}
+	for _, c := range rep.Checks {
+		fmt.Println(c.ID, c.Status)
+	}
+	fmt.Println("passed:", rep.Passed())
+	// Output:
+	// pagination pass
+	// ids pass
+	// references pass
+	// passed: true
 }

@@ -432,9 +432,14 @@ func TestShutdownMidSyncLeavesTheTaskToResume(t *testing.T) {
 func TestControlPlaneRestartMidUpload(t *testing.T) {
 	cp := controlplanetest.Start(t)
 	var once sync.Once
+	// Stop while the upload's handler waits here, so the stream cannot
+	// finish before the restart; serve again in the background.
 	cp.OnUploadData = func(_ string, received int) {
 		if received >= 1<<20 {
-			once.Do(func() { go cp.Restart(300 * time.Millisecond) })
+			once.Do(func() {
+				cp.Stop()
+				go cp.Restart(300 * time.Millisecond)
+			})
 		}
 	}
 	start(t, cp, newApp(t, testconnector.New(30000, 300, 0)), nil)
