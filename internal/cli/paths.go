@@ -2,33 +2,27 @@ package cli
 
 import (
 	"context"
-	"maps"
 	"slices"
 	"strings"
 
+	"github.com/batonkit/batonkit/internal/explorer"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
 
 // paths says every way a grant gives its principal entitlement entID, as
-// the file records it: "granted by the connector" when the connector
-// listed the grant (with no sources, or with the entitlement itself among
-// them), and "through X" for each entitlement it was expanded from. One
-// grant may be both, and revoking what the connector granted then leaves
-// the rest.
+// the file records it (explorer.ViaOf reads the sources): "granted by the
+// connector", and "through X" for each entitlement it was expanded from.
+// One grant may be both, and revoking what the connector granted then
+// leaves the rest.
 func paths(g *connectorv2.Grant, entID string) string {
-	srcs := g.GetSources().GetSources()
-	if len(srcs) == 0 {
-		return "granted by the connector"
-	}
+	v := explorer.ViaOf(g, entID)
 	var out []string
-	if srcs[entID] != nil {
+	if v.Direct {
 		out = append(out, "granted by the connector")
 	}
-	for _, k := range slices.Sorted(maps.Keys(srcs)) {
-		if k != entID {
-			out = append(out, "through "+k)
-		}
+	for _, k := range v.Through {
+		out = append(out, "through "+k)
 	}
 	return strings.Join(out, "; ")
 }
