@@ -87,3 +87,17 @@ func TestWithChecks(t *testing.T) {
 		t.Fatal("an unknown check id was accepted")
 	}
 }
+
+// Provisioning: grant, grant again, revoke, revoke again. A repeat that
+// succeeds without saying so passes with a note.
+func TestProvisioningCheck(t *testing.T) {
+	rep := check(t, "", connectortest.WithProvisioning())
+	c := rep.Check("provisioning")
+	if c.Status != connectortest.Pass || len(c.Notes) != 0 || c.Seen != 1 {
+		t.Fatalf("provisioning: %+v", c)
+	}
+	c = check(t, planted.SilentRepeat, connectortest.WithProvisioning()).Check("provisioning")
+	if c.Status != connectortest.Pass || len(c.Notes) != 2 || !strings.Contains(c.Notes[0], "GrantAlreadyExists") {
+		t.Fatalf("silent repeats: %+v", c)
+	}
+}

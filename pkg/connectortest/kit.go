@@ -26,7 +26,8 @@ var checks = []check{
 	{"resources", "ListResources of every type and child type answers, with objects of that type under that parent", []string{"resource-types"}, (*kit).checkResources},
 	{"entitlements", "ListStaticEntitlements and ListEntitlements answer, each entitlement on the resource listed", []string{"resources"}, (*kit).checkEntitlements},
 	{"grants", "ListGrants answers for every resource, each grant on an entitlement of that resource", []string{"resources"}, (*kit).checkGrants},
-	{"pagination", "at every page size, each listing ends, never returns a token twice, and lists no id twice", []string{"resources"}, (*kit).checkPagination},
+	{"pagination", "at every page size, each listing ends, never returns a token twice, and never goes back to a page it gave", []string{"resources"}, (*kit).checkPagination},
+	{"unique-ids", "no listing returns an object twice", []string{"resources"}, (*kit).checkUniqueIDs},
 	{"page-sizes", "each listing walked at small page sizes lists exactly what the default size lists", []string{"resources"}, (*kit).checkPageSizes},
 	{"validate", "every object passes the contract's validation rules", []string{"entitlements", "grants"}, (*kit).checkValidate},
 	{"ids", "entitlement ids are <type>:<id>:<slug>, grant ids <entitlement id>:<principal type>:<principal id>", []string{"entitlements", "grants"}, (*kit).checkIDs},
@@ -35,7 +36,7 @@ var checks = []check{
 	{"capabilities", "every capability the metadata advertises has a service that answers", []string{"resources"}, (*kit).checkCapabilities},
 	{"get-matches-list", "GetResource returns what ListResources returned, for types that advertise targeted sync", []string{"resources"}, (*kit).checkGetMatchesList},
 	{"restart", "a fresh process answers entitlement and grant listings alone, as a resumed sync asks it to", []string{"entitlements", "grants"}, (*kit).checkRestart},
-	{"provisioning", "grant then revoke leaves the grants as they were; a repeated grant or revoke says so", []string{"entitlements", "grants"}, (*kit).checkProvisioning},
+	{"provisioning", "grant then revoke leaves the grants as they were; a repeated grant or revoke succeeds and says it changed nothing", []string{"entitlements", "grants"}, (*kit).checkProvisioning},
 }
 
 // Checks lists the ids and titles of the kit's checks, in the order they

@@ -41,9 +41,35 @@ func (k *kit) checkPagination(ctx context.Context, r *CheckResult) {
 			case w.repeatedToken != "":
 				r.failf("%s at %s: next page token %q came back a second time; paging would never end", l, at, w.repeatedToken)
 			}
-			if dup := repeated(w.ids); len(dup) > 0 {
-				r.failf("%s at %s lists %s more than once", l, at, list(dup))
+			for _, i := range w.repeatedPages() {
+				r.failf("%s at %s: page %d lists again %s, all listed on earlier pages", l, at, i+1, list(w.pages[i].ids))
 			}
+		}
+	}
+}
+
+// checkUniqueIDs looks for objects a listing returns twice other than on
+// a repeated page (the pagination check's): the syncer keeps one copy, so
+// two that differ lose one silently.
+func (k *kit) checkUniqueIDs(ctx context.Context, r *CheckResult) {
+	for _, l := range k.allListings() {
+		w := k.walkOf(ctx, l, 0)
+		if w.err != nil {
+			continue
+		}
+		r.saw(l.String())
+		skip := map[int]bool{}
+		for _, i := range w.repeatedPages() {
+			skip[i] = true
+		}
+		var ids []string
+		for i, p := range w.pages {
+			if !skip[i] {
+				ids = append(ids, p.ids...)
+			}
+		}
+		if dup := repeated(ids); len(dup) > 0 {
+			r.failf("%s lists %s more than once (the syncer keeps one copy)", l, list(dup))
 		}
 	}
 }

@@ -14,7 +14,10 @@ import (
 
 // checkProvisioning grants one grantable entitlement to the first
 // principal (in id order) that lacks it, grants it again, revokes it and
-// revokes it again, reading the entitlement's grants between steps.
+// revokes it again, reading the entitlement's grants between steps. A
+// repeat must not fail; one that succeeds without saying it changed
+// nothing (GrantAlreadyExists, GrantAlreadyRevoked) is noted, as Baton's
+// own connectors differ there.
 func (k *kit) checkProvisioning(ctx context.Context, r *CheckResult) {
 	if !k.opts.provisioning {
 		skip(r, "changes the app: run with --provisioning (WithProvisioning) against a test instance")
@@ -60,7 +63,7 @@ func (k *kit) checkProvisioning(ctx context.Context, r *CheckResult) {
 	if err != nil && status.Code(err) != codes.AlreadyExists {
 		r.failf("a repeated Grant(%s to %s): %v", e.GetId(), key(p.GetId()), err)
 	} else if err == nil && !anyIs(again.GetAnnotations(), &connectorv2.GrantAlreadyExists{}) {
-		r.failf("a repeated Grant(%s to %s) answered without GrantAlreadyExists", e.GetId(), key(p.GetId()))
+		r.notef("a repeated Grant(%s to %s) succeeded without the GrantAlreadyExists annotation: idempotent, but a control plane cannot tell the no-op from a change", e.GetId(), key(p.GetId()))
 	}
 
 	g := grant.Of(e, p)
@@ -75,7 +78,7 @@ func (k *kit) checkProvisioning(ctx context.Context, r *CheckResult) {
 	if err != nil && status.Code(err) != codes.NotFound {
 		r.failf("a repeated Revoke(%s): %v", g.GetId(), err)
 	} else if err == nil && !anyIs(twice.GetAnnotations(), &connectorv2.GrantAlreadyRevoked{}) {
-		r.failf("a repeated Revoke(%s) answered without GrantAlreadyRevoked", g.GetId())
+		r.notef("a repeated Revoke(%s) succeeded without the GrantAlreadyRevoked annotation: idempotent, but a control plane cannot tell the no-op from a change", g.GetId())
 	}
 	if after := holders(); !slices.Equal(after, before) {
 		r.failf("after grant and revoke, the holders of %s are %s; before they were %s", e.GetId(), list(after), list(before))

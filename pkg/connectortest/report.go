@@ -25,7 +25,10 @@ type CheckResult struct {
 	Title    string   `json:"title"`
 	Status   Status   `json:"status"`
 	Problems []string `json:"problems,omitempty"`
-	Reason   string   `json:"reason,omitempty"` // why it was skipped
+	// Notes are what the check advises without failing: behaviour that
+	// works with the syncer but loses something (a no-op not reported).
+	Notes  []string `json:"notes,omitempty"`
+	Reason string   `json:"reason,omitempty"` // why it was skipped
 	// Seen counts what the check looked at; Sample names the first of
 	// them (ids as listings print them: type:id for resources).
 	Seen   int      `json:"seen"`
@@ -47,6 +50,12 @@ func (r *CheckResult) failf(format string, args ...any) {
 		return
 	}
 	r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+}
+
+func (r *CheckResult) notef(format string, args ...any) {
+	if len(r.Notes) < maxProblems {
+		r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+	}
 }
 
 func (r *CheckResult) saw(ids ...string) {
@@ -113,6 +122,9 @@ func (r *Report) WriteText(w io.Writer, escape func(string) string) error {
 		}
 		for _, p := range c.Problems {
 			fmt.Fprintf(tw, "\t\t\t  - %s\n", escape(p))
+		}
+		for _, n := range c.Notes {
+			fmt.Fprintf(tw, "\t\t\t  note: %s\n", escape(n))
 		}
 	}
 	if err := tw.Flush(); err != nil {

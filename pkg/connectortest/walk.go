@@ -177,3 +177,25 @@ func (w *walk) items() []proto.Message {
 }
 
 func anyIs(as []*anypb.Any, m proto.Message) bool { return annotations.Annotations(as).Contains(m) }
+
+// repeatedPages are the pages (by index) that list only ids an earlier
+// page of the walk listed: a cursor that went back.
+func (w *walk) repeatedPages() []int {
+	var out []int
+	seen := map[string]bool{}
+	for i, p := range w.pages {
+		again := len(p.ids) > 0
+		for _, id := range p.ids {
+			if !seen[id] {
+				again = false
+			}
+		}
+		if again && i > 0 {
+			out = append(out, i)
+		}
+		for _, id := range p.ids {
+			seen[id] = true
+		}
+	}
+	return out
+}

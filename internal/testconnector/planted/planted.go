@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -24,6 +25,7 @@ import (
 var Defects = map[string]string{
 	"skipped-page":             "page-sizes",   // the user listing's next token skips an item
 	"repeated-page":            "pagination",   // the user listing serves its first page twice
+	"duplicate-object":         "unique-ids",   // the group listing returns one group twice
 	"dangling-grant":           "references",   // a group grants membership to a user nobody lists
 	"wrong-id":                 "ids",          // grant ids that do not follow <entitlement>:<type>:<id>
 	"unimplemented-capability": "capabilities", // targeted sync advertised, GetResource unimplemented
@@ -35,15 +37,23 @@ const (
 	defaultSize = 50 // every listing fits one page unless a smaller size is asked for
 )
 
+// SilentRepeat is a behaviour that passes every check with a note: a
+// repeated grant or revoke succeeds without saying it changed nothing.
+const SilentRepeat = "silent-repeat"
+
 // New returns the connector with defect planted ("" for none).
 func New(defect string) (connector.Connector, error) {
-	if _, ok := Defects[defect]; !ok && defect != "" {
+	if _, ok := Defects[defect]; !ok && defect != "" && defect != SilentRepeat {
 		return nil, fmt.Errorf("no defect %q", defect)
 	}
-	return &app{defect: defect}, nil
+	return &app{defect: defect, granted: map[string]bool{}}, nil
 }
 
-type app struct{ defect string }
+type app struct {
+	defect  string
+	mu      sync.Mutex
+	granted map[string]bool // grant ids added by Grant
+}
 
 func (a *app) Metadata(context.Context) (*connectorv2.ConnectorMetadata, error) {
 	return &connectorv2.ConnectorMetadata{DisplayName: "Planted (" + name(a.defect) + ")", Description: "a connector with a planted conformance defect"}, nil
@@ -157,6 +167,9 @@ func (g *groups) List(_ context.Context, _ *connectorv2.ResourceId, req connecto
 	for i := from; i < to; i++ {
 		p.Items = append(p.Items, groupOf(i))
 	}
+	if g.a.defect == "duplicate-object" && from == 0 {
+		p.Items = append(p.Items, groupOf(0))
+	}
 	p.NextToken = next
 	return p, nil
 }
@@ -167,15 +180,70 @@ func (g *groups) Entitlements(_ context.Context, r *connectorv2.Resource, _ conn
 	}}, nil
 }
 
-// members of group i: every user whose number is i modulo nGroups.
-func (g *groups) Grants(_ context.Context, r *connectorv2.Resource, req connector.PageRequest) (connector.Page[*connectorv2.Grant], error) {
-	var p connector.Page[*connectorv2.Grant]
+// Grant adds a member (in memory, for the provisioning check).
+func (g *groups) Grant(_ context.Context, principal *connectorv2.Resource, e *connectorv2.Entitlement) ([]*connectorv2.Grant, annotations.Annotations, error) {
+	gr := grant.Of(e, principal)
+	g.a.mu.Lock()
+	defer g.a.mu.Unlock()
+	if g.a.granted[gr.GetId()] || g.member(e.GetResource(), principal.GetId()) {
+		if g.a.defect == SilentRepeat {
+			return []*connectorv2.Grant{gr}, nil, nil
+		}
+		return []*connectorv2.Grant{gr}, annotations.New(&connectorv2.GrantAlreadyExists{}), nil
+	}
+	g.a.granted[gr.GetId()] = true
+	return []*connectorv2.Grant{gr}, nil, nil
+}
+
+// Revoke takes a member Grant added away; the seeded members stay.
+func (g *groups) Revoke(_ context.Context, gr *connectorv2.Grant) (annotations.Annotations, error) {
+	g.a.mu.Lock()
+	defer g.a.mu.Unlock()
+	if !g.a.granted[gr.GetId()] {
+		if g.member(gr.GetEntitlement().GetResource(), gr.GetPrincipal().GetId()) {
+			return nil, status.Error(codes.FailedPrecondition, "seeded members cannot be revoked")
+		}
+		if g.a.defect == SilentRepeat {
+			return nil, nil
+		}
+		return annotations.New(&connectorv2.GrantAlreadyRevoked{}), nil
+	}
+	delete(g.a.granted, gr.GetId())
+	return nil, nil
+}
+
+func (g *groups) member(group *connectorv2.Resource, p *connectorv2.ResourceId) bool {
+	for _, m := range g.seeded(group) {
+		if m.GetId().GetResource() == p.GetResource() && m.GetId().GetResourceType() == p.GetResourceType() {
+			return true
+		}
+	}
+	return false
+}
+
+// seeded members of group i: every user whose number is i modulo nGroups.
+func (g *groups) seeded(r *connectorv2.Resource) []*connectorv2.Resource {
 	gi, _ := strconv.Atoi(strings.TrimPrefix(r.GetId().GetResource(), "g"))
 	var members []*connectorv2.Resource
 	for i := gi; i < nUsers; i += nGroups {
 		members = append(members, userOf(i))
 	}
-	if g.a.defect == "dangling-grant" && gi == 0 {
+	return members
+}
+
+// Grants lists the seeded members and those Grant added.
+func (g *groups) Grants(_ context.Context, r *connectorv2.Resource, req connector.PageRequest) (connector.Page[*connectorv2.Grant], error) {
+	var p connector.Page[*connectorv2.Grant]
+	members := g.seeded(r)
+	e := entitlement.NewAssignment(r, "member", entitlement.GrantableTo(userType))
+	g.a.mu.Lock()
+	for i := range nUsers {
+		if u := userOf(i); g.a.granted[grant.ID(e.GetId(), u.GetId())] {
+			members = append(members, u)
+		}
+	}
+	g.a.mu.Unlock()
+	if g.a.defect == "dangling-grant" && r.GetId().GetResource() == "g0" {
 		ghost, _ := resource.New("user", "ghost", "Nobody lists me")
 		members = append(members, ghost)
 	}
@@ -183,7 +251,6 @@ func (g *groups) Grants(_ context.Context, r *connectorv2.Resource, req connecto
 	if err != nil {
 		return p, err
 	}
-	e := entitlement.NewAssignment(r, "member", entitlement.GrantableTo(userType))
 	for i := from; i < to; i++ {
 		gr := grant.Of(e, members[i])
 		if g.a.defect == "wrong-id" {
