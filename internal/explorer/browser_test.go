@@ -225,6 +225,29 @@ func TestBrowserWalksTheDemoFile(t *testing.T) {
 	}
 	shot(t, ctx, "entitlement.png")
 
+	// The entitlements and syncs pages, from the header, against the CLI.
+	follow(t, ctx, `header a[href="/entitlements"]`, "#entitlements")
+	var cliEnts struct {
+		Entitlements []struct {
+			Entitlement struct{ ID string } `json:"entitlement"`
+		} `json:"entitlements"`
+	}
+	cliJSON(t, &cliEnts, "-f", path, "entitlements")
+	var wantAll []string
+	for _, e := range cliEnts.Entitlements {
+		wantAll = append(wantAll, e.Entitlement.ID)
+	}
+	gotAll := texts(t, ctx, "#entitlements td.id")
+	slices.Sort(wantAll)
+	slices.Sort(gotAll)
+	if !slices.Equal(gotAll, wantAll) {
+		t.Errorf("entitlements page %q, baton entitlements %q", gotAll, wantAll)
+	}
+	follow(t, ctx, `header a[href="/syncs"]`, "#syncs")
+	if rows := texts(t, ctx, "#syncs td:first-child a"); len(rows) != 1 {
+		t.Errorf("syncs page lists %q, want the demo's one sync", rows)
+	}
+
 	// Unknown ids are a 404 page naming what was asked for.
 	for _, tc := range []struct{ path, want string }{
 		{"/resource?type=user&id=nosuch", "no resource user:nosuch"},
