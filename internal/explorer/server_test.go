@@ -3,7 +3,9 @@ package explorer_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -224,5 +226,42 @@ func TestAPI(t *testing.T) {
 		if e.Error == "" || e.Status != code {
 			t.Errorf("%s: %+v", path, e)
 		}
+	}
+}
+
+// The same over a real socket: a server told to listen on every address
+// still refuses a client that reaches it through the machine's network
+// address.
+func TestRefusesAClientOnTheNetworkAddress(t *testing.T) {
+	var ip net.IP
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil && n.IP.IsGlobalUnicast() {
+			ip = n.IP
+			break
+		}
+	}
+	if ip == nil {
+		t.Fatalf("this machine has no non-loopback IPv4 address to connect from (addresses: %v)", addrs)
+	}
+	srv, err := explorer.New(explorer.Config{Path: demoFile(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close(context.Background())
+	ln, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv}
+	go hs.Serve(ln)
+	defer hs.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	resp, body := fetch(t, request(t, fmt.Sprintf("http://%s:%d/api/", ip, port), srv.Token()))
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a client at %s: %d %s", ip, resp.StatusCode, body)
 	}
 }
