@@ -128,6 +128,7 @@ type Access struct {
 	Principal Ref         `json:"principal"`
 	Focus     string      `json:"focus,omitempty"` // the entitlement the graph is drawn for
 	Grants    []AccessRow `json:"grants"`
+	More      bool        `json:"more"` // more grants than the 5,000 read
 	Graph     *Graph      `json:"graph"`
 }
 

@@ -158,6 +158,7 @@ func access(r *request) (any, error) {
 			return nil, err
 		}
 		if len(a.Grants) == maxAccess {
+			a.More = true
 			break
 		}
 		e := v.Entitlement
