@@ -130,7 +130,7 @@ func (s *Store) resolve(ctx context.Context, id string, flush bool) (string, err
 }
 
 func (s *Store) resourceWhere(ctx context.Context, q ResourceQuery) (*where, error) {
-	w, err := s.syncOnly(ctx, q.SyncID)
+	w, err := s.syncWhere(ctx, q.SyncID, !s.written(resourcesTable))
 	if err != nil {
 		return nil, err
 	}
@@ -310,7 +310,7 @@ func newGrant() *connectorv2.Grant               { return &connectorv2.Grant{} }
 // ResourceTypes streams the resource types of a sync (syncID empty: the
 // default sync).
 func (s *Store) ResourceTypes(ctx context.Context, syncID string) iter.Seq2[*connectorv2.ResourceType, error] {
-	w, err := s.syncOnly(ctx, syncID)
+	w, err := s.syncWhere(ctx, syncID, !s.written(resourceTypesTable))
 	return stream(ctx, s, tResourceTypes, w, err, newResourceType)
 }
 

@@ -47,7 +47,8 @@ type Store struct {
 	stmtCache   map[string]*sql.Stmt
 	pendMu      sync.Mutex
 	pend        pending
-	kick        chan struct{} // wakes the background writer
+	inflight    map[*table]int // tables with rows in an uncommitted write transaction (pendMu)
+	kick        chan struct{}  // wakes the background writer
 	stopWriter  chan struct{}
 	writerDone  chan struct{}
 	bgErrMu     sync.Mutex

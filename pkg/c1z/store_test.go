@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 	"google.golang.org/protobuf/proto"
@@ -359,5 +360,41 @@ func TestWrittenGrantReadsLeaveTheBuffer(t *testing.T) {
 	}
 	if n := count(true); n != 1 {
 		t.Fatalf("after the plain read wrote it out, a Written read saw %d", n)
+	}
+}
+
+// A read of a table sees every row put before it, also while the
+// background writer is committing some of them: reads skip the flush only
+// when no row of their table is buffered or in an open transaction.
+func TestReadsSeeRowsTheWriterIsCommitting(t *testing.T) {
+	ctx := context.Background()
+	s, err := c1z.Open(ctx, filepath.Join(t.TempDir(), "w.c1z"))
+	must(t, err)
+	defer s.Close(ctx)
+	run, err := s.StartSync(ctx, c1z.SyncFull, "")
+	must(t, err)
+	e := member(group("g"))
+	total := 0
+	for batch := range 12 {
+		rs := make([]*connectorv2.Resource, 3000)
+		gs := make([]*connectorv2.Grant, 0, len(rs))
+		for i := range rs {
+			rs[i] = user(fmt.Sprintf("b%02d-%04d", batch, i))
+			gs = append(gs, grant(e, rs[i]))
+		}
+		must(t, s.PutResources(ctx, run.ID, rs...))
+		must(t, s.PutGrants(ctx, run.ID, gs...)) // keeps the writer busy with another table
+		total += len(rs)
+		// Give the writer, kicked by the Puts, time to take the rows and
+		// start committing them: the read then lands mid-commit.
+		time.Sleep(time.Duration(batch%3) * time.Millisecond)
+		n := 0
+		for _, err := range s.Resources(ctx, c1z.ResourceQuery{SyncID: run.ID, ResourceTypeID: "user"}) {
+			must(t, err)
+			n++
+		}
+		if n != total {
+			t.Fatalf("after batch %d: read %d users of the %d put", batch, n, total)
+		}
 	}
 }

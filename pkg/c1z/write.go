@@ -86,7 +86,7 @@ type pending struct {
 // at maxPendingRows a Put waits for the writer instead, so memory stays
 // bounded when the connector outruns the disk.
 const (
-	flushRows      = 4096
+	flushRows      = 2048
 	maxPendingRows = 4 * flushRows
 )
 
@@ -176,6 +176,7 @@ func (s *Store) flushLocked(ctx context.Context, tx *sql.Tx) (p pending, err err
 	s.pendMu.Lock()
 	p = s.pend
 	s.pend = pending{}
+	s.markInflight(p, 1)
 	s.pendMu.Unlock()
 	if p.rows == 0 {
 		return p, nil
@@ -186,6 +187,7 @@ func (s *Store) flushLocked(ctx context.Context, tx *sql.Tx) (p pending, err err
 			if err != nil {
 				s.restorePending(p)
 			}
+			s.settled(p)
 		}()
 		if tx, err = s.db.BeginTx(ctx, nil); err != nil {
 			return p, err
@@ -216,6 +218,37 @@ func (s *Store) flushLocked(ctx context.Context, tx *sql.Tx) (p pending, err err
 		err = tx.Commit()
 	}
 	return p, err
+}
+
+// markInflight counts the tables of p's rows in (delta 1) or out of (-1) an
+// open write transaction. pendMu must be held.
+func (s *Store) markInflight(p pending, delta int) {
+	if s.inflight == nil {
+		s.inflight = map[*table]int{}
+	}
+	for t, v := range p.vals {
+		if len(v) > 0 {
+			s.inflight[t] += delta
+		}
+	}
+}
+
+// settled marks p's rows as no longer in an open transaction: committed,
+// or back in the buffer.
+func (s *Store) settled(p pending) {
+	s.pendMu.Lock()
+	s.markInflight(p, -1)
+	s.pendMu.Unlock()
+}
+
+// written reports whether every row of t put so far is committed: none is
+// buffered or in an open transaction. A read of t alone then sees them all
+// without waiting for the writer (which, while a syncer lists grants, is
+// busy with rows of other tables).
+func (s *Store) written(t *table) bool {
+	s.pendMu.Lock()
+	defer s.pendMu.Unlock()
+	return len(s.pend.vals[t]) == 0 && s.inflight[t] == 0
 }
 
 // restorePending puts rows a failed transaction took back in front of the
@@ -267,6 +300,7 @@ func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) (err erro
 		if err != nil {
 			s.restorePending(taken)
 		}
+		s.settled(taken)
 	}()
 	if err != nil {
 		return err
