@@ -62,7 +62,7 @@ func newConformanceCmd(g *globals) *cobra.Command {
 			}
 			for _, id := range only {
 				if !knownCheck(id) {
-					return usageError{connectortest.ErrUnknownCheck{ID: id}}
+					return usageError{connectortest.UnknownCheckError{ID: id}}
 				}
 			}
 			ctx := cmd.Context()

@@ -49,11 +49,11 @@ func Checks() [][2]string {
 	return out
 }
 
-// ErrUnknownCheck is returned by Check for a WithChecks id the kit does
+// UnknownCheckError is returned by Check for a WithChecks id the kit does
 // not have.
-type ErrUnknownCheck struct{ ID string }
+type UnknownCheckError struct{ ID string }
 
-func (e ErrUnknownCheck) Error() string {
+func (e UnknownCheckError) Error() string {
 	var ids []string
 	for _, c := range checks {
 		ids = append(ids, c.id)
@@ -85,7 +85,7 @@ func Check(ctx context.Context, client contract.Client, opts ...Option) (*Report
 	want := map[string]bool{}
 	for _, id := range o.only {
 		if !slices.ContainsFunc(checks, func(c check) bool { return c.id == id }) {
-			return nil, ErrUnknownCheck{id}
+			return nil, UnknownCheckError{id}
 		}
 		want[id] = true
 	}
