@@ -108,7 +108,7 @@ func Check(ctx context.Context, client contract.Client, opts ...Option) (*Report
 	k := &kit{c: client, opts: o, inserted: map[string]bool{}, walks: map[walkKey]*walk{},
 		scopedEnts: map[string]bool{}, scopedGrants: map[string]bool{},
 		rep: &Report{Client: client, Resources: map[string]*connectorv2.Resource{}, Entitlements: map[string]*connectorv2.Entitlement{}}}
-	status := map[string]Status{}
+	results := map[string]*CheckResult{}
 	for _, c := range checks {
 		if len(want) > 0 && !run[c.id] {
 			continue
@@ -117,20 +117,27 @@ func Check(ctx context.Context, client contract.Client, opts ...Option) (*Report
 		start := time.Now()
 		var blocked []string
 		for _, n := range c.needs {
-			if status[n] == Fail {
+			if p := results[n]; p != nil && p.Status == Fail {
 				blocked = append(blocked, n)
 			}
 		}
 		switch {
 		case len(blocked) > 0:
 			r.failf("not run: it builds on %v, which failed", blocked)
+			if len(want) > 0 { // the failed check is not in the report: say why here
+				for _, n := range blocked {
+					for _, p := range results[n].Problems {
+						r.failf("%s: %s", n, p)
+					}
+				}
+			}
 		case ctx.Err() != nil:
 			r.failf("not run: %v (the --timeout ran out)", context.Cause(ctx))
 		default:
 			c.run(k, ctx, r)
 		}
 		r.Millis = time.Since(start).Milliseconds()
-		status[c.id] = r.Status
+		results[c.id] = r
 		if len(want) == 0 || want[c.id] {
 			k.rep.Checks = append(k.rep.Checks, r)
 		}
