@@ -79,6 +79,20 @@ func (k *kit) checkCapabilities(ctx context.Context, r *CheckResult) {
 			probe("targeted sync of "+typeID+" (GetResource)", err)
 		}
 	}
+	// The other way round, read-only: a type whose GetResource answers
+	// without the capability advertised is noted (a syncer will not ask).
+	targeted := k.typesWith(connectorv2.Capability_CAPABILITY_TARGETED_SYNC)
+	for _, rt := range k.rep.Types {
+		if targeted[rt.GetId()] {
+			continue
+		}
+		for _, res := range k.resourcesOfType(rt.GetId(), 1) {
+			resp, err := k.c.GetResource(ctx, &connectorv2.ResourceGetterServiceGetResourceRequest{ResourceId: res.GetId(), ParentResourceId: res.GetParentResourceId()})
+			if err == nil && resp.GetResource() != nil {
+				r.notef("GetResource answers for %s, but the metadata does not advertise targeted sync for it", rt.GetId())
+			}
+		}
+	}
 	if k.hasConnectorCap(connectorv2.Capability_CAPABILITY_TICKETING) {
 		_, err := k.c.ListTicketSchemas(ctx, &connectorv2.TicketsServiceListTicketSchemasRequest{})
 		probe("ticketing (ListTicketSchemas)", err)

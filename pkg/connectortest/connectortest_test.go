@@ -3,12 +3,18 @@ package connectortest_test
 import (
 	"context"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"google.golang.org/grpc"
+
+	"github.com/batonkit/batonkit/examples/sqlapp"
 	"github.com/batonkit/batonkit/internal/testconnector/planted"
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/connectortest"
+	"github.com/batonkit/batonkit/pkg/contract"
 )
 
 func check(t *testing.T, defect string, opts ...connectortest.Option) *connectortest.Report {
@@ -99,5 +105,38 @@ func TestProvisioningCheck(t *testing.T) {
 	c = check(t, planted.SilentRepeat, connectortest.WithProvisioning()).Check("provisioning")
 	if c.Status != connectortest.Pass || len(c.Notes) != 2 || !strings.Contains(c.Notes[0], "GrantAlreadyExists") {
 		t.Fatalf("silent repeats: %+v", c)
+	}
+}
+
+// hideTargeted is a client whose metadata leaves out targeted sync,
+// though the connector behind it answers GetResource.
+type hideTargeted struct{ contract.Client }
+
+func (h hideTargeted) GetMetadata(ctx context.Context, in *connectorv2.ConnectorServiceGetMetadataRequest, opts ...grpc.CallOption) (*connectorv2.ConnectorServiceGetMetadataResponse, error) {
+	resp, err := h.Client.GetMetadata(ctx, in, opts...)
+	for _, rtc := range resp.GetMetadata().GetCapabilities().GetResourceTypeCapabilities() {
+		rtc.Capabilities = slices.DeleteFunc(rtc.Capabilities, func(c connectorv2.Capability) bool { return c == connectorv2.Capability_CAPABILITY_TARGETED_SYNC })
+	}
+	return resp, err
+}
+
+// A service that answers without its capability advertised is noted, not
+// failed: a syncer will simply not ask it.
+func TestUnadvertisedGetResourceIsNoted(t *testing.T) {
+	db, err := sqlapp.OpenDB(context.Background(), filepath.Join(t.TempDir(), "app.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rep, err := connectortest.Check(context.Background(), hideTargeted{connectortest.Serve(t, sqlapp.New(db))}, connectortest.WithChecks("capabilities", "get-matches-list"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rep.Check("capabilities")
+	if c.Status != connectortest.Pass || len(c.Notes) == 0 || !strings.Contains(c.Notes[0], "does not advertise targeted sync") {
+		t.Fatalf("capabilities: %+v", c)
+	}
+	if g := rep.Check("get-matches-list"); g.Status != connectortest.Skip {
+		t.Fatalf("get-matches-list: %+v", g)
 	}
 }
