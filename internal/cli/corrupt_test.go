@@ -1,62 +1,18 @@
 package cli_test
 
 import (
-	"bytes"
-	"database/sql"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/klauspost/compress/zstd"
-	_ "modernc.org/sqlite"
+	"github.com/batonkit/batonkit/internal/c1ztest"
 )
 
 // corruptRow rewrites a c1z with the data of one grant row replaced by
 // bytes that are not a protobuf message.
 func corruptRow(t *testing.T, src string, row int) string {
 	t.Helper()
-	return rewriteDB(t, src, fmt.Sprintf("update v1_grants set data = x'ffffffffff' where id = %d", row))
-}
-
-// rewriteDB returns a copy of a c1z with SQL statements run on its
-// database: files no honest writer makes, for tests of hostile input.
-func rewriteDB(t *testing.T, src string, stmts ...string) string {
-	t.Helper()
-	raw, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec, err := zstd.NewReader(bytes.NewReader(raw[5:]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dec.Close()
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "db")
-	f, _ := os.Create(dbPath)
-	if _, err := dec.WriteTo(f); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	db, err := sql.Open("sqlite", dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range stmts {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	db.Close()
-	plain, _ := os.ReadFile(dbPath)
-	enc, _ := zstd.NewWriter(nil)
-	out := filepath.Join(dir, "corrupt.c1z")
-	if err := os.WriteFile(out, append([]byte("C1ZF\x00"), enc.EncodeAll(plain, nil)...), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return c1ztest.RewriteDB(t, src, fmt.Sprintf("update v1_grants set data = x'ffffffffff' where id = %d", row))
 }
 
 // A corrupt row in the middle of a listing is named (table, row, id);

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/batonkit/batonkit/internal/c1ztest"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
@@ -29,7 +30,7 @@ func TestExportsEncodeHostileText(t *testing.T) {
 			st.PutResources(ctx, id, team, user), st.PutEntitlements(ctx, id, e), st.PutGrants(ctx, id, g))
 	})
 	evil := `x","injected":true,"y":"`
-	hostile := rewriteDB(t, path,
+	hostile := c1ztest.RewriteDB(t, path,
 		"update v1_sync_runs set sync_id = '"+evil+"'",
 		"update v1_resource_types set sync_id = '"+evil+"'", "update v1_resources set sync_id = '"+evil+"'",
 		"update v1_entitlements set sync_id = '"+evil+"'", "update v1_grants set sync_id = '"+evil+"'")

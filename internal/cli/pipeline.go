@@ -95,27 +95,24 @@ func encodeOrdered[T any](seq iter.Seq2[T, error], encode func(w *encoder, item 
 // encoder writes protojson, remembering the encoding of objects that
 // repeat across rows (the entitlement and resource of every grant of one
 // entitlement) so each is encoded once per worker. An object read by id
-// from its own table is keyed by id; an object embedded in a row (a
-// grant's entitlement) is keyed by its content, because rows of one id
-// may embed it differently and each must print what it holds.
+// from its own table is keyed by id. An object embedded in a row (a
+// grant's entitlement) cannot be: rows of one id may embed it differently
+// and each must print what it holds. The views share one decoded message
+// among consecutive rows that embed the same bytes, so the last such
+// message's encoding is kept (embedded).
 type encoder struct {
-	buf   *bytes.Buffer
-	mo    protojson.MarshalOptions
-	cache map[cacheKey][]byte
+	buf      *bytes.Buffer
+	mo       protojson.MarshalOptions
+	cache    map[cacheKey][]byte
+	embedded struct {
+		msg proto.Message
+		b   []byte
+	}
 }
 
 type cacheKey struct {
 	kind string
 	id   string
-}
-
-// contentKey keys an embedded object by its deterministic encoding.
-func contentKey(kind string, m proto.Message) cacheKey {
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
-	if err != nil {
-		return cacheKey{}
-	}
-	return cacheKey{kind, string(b)}
 }
 
 const encoderCacheSize = 4096
@@ -144,6 +141,25 @@ func (e *encoder) field(sep, name string, m proto.Message, key cacheKey) (string
 	return ",", nil
 }
 
+// embeddedField is field for an object embedded in a row, reusing the
+// encoding of the last one when the row shares its message.
+func (e *encoder) embeddedField(sep, name string, m proto.Message) (string, error) {
+	if m == nil || !m.ProtoReflect().IsValid() {
+		return sep, nil
+	}
+	e.buf.WriteString(sep + `"` + name + `":`)
+	if m == e.embedded.msg {
+		e.buf.Write(e.embedded.b)
+		return ",", nil
+	}
+	start := e.buf.Len()
+	if err := e.marshal(m); err != nil {
+		return sep, err
+	}
+	e.embedded.msg, e.embedded.b = m, append(e.embedded.b[:0], e.buf.Bytes()[start:]...)
+	return ",", nil
+}
+
 // remember keeps an encoding, bounded so a long listing's memory stays flat.
 func (e *encoder) remember(key cacheKey, b []byte) {
 	if len(e.cache) >= encoderCacheSize {
@@ -166,7 +182,7 @@ func (e *encoder) grant(sep string, g *connectorv2.Grant) (string, error) {
 	e.buf.WriteString(sep + `"grant":`)
 	inner := "{"
 	var err error
-	if inner, err = e.field(inner, "entitlement", g.GetEntitlement(), contentKey("ge", g.GetEntitlement())); err != nil {
+	if inner, err = e.embeddedField(inner, "entitlement", g.GetEntitlement()); err != nil {
 		return sep, err
 	}
 	if inner, err = e.field(inner, "principal", g.GetPrincipal(), cacheKey{}); err != nil {

@@ -90,6 +90,17 @@ func (w *where) eq(col string, v any) {
 	w.args = append(w.args, v)
 }
 
+// value is the argument of the condition on col, or "" without one.
+func (w *where) value(col string) string {
+	for i, c := range w.cols {
+		if c == col {
+			v, _ := w.args[i].(string)
+			return v
+		}
+	}
+	return ""
+}
+
 // sql renders the conditions, qualifying columns with alias if given.
 func (w *where) sql(alias string) string {
 	if w == nil {

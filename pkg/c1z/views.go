@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"sync"
 
 	"google.golang.org/protobuf/proto"
 
@@ -42,7 +43,8 @@ func (s *Store) ResourceViews(ctx context.Context, q ResourceQuery) iter.Seq2[Re
 	query := `select a.id, a.external_id, a.data, p.data from v1_resources a
 		left join v1_resources p on p.sync_id = a.sync_id and p.external_id = a.parent_resource_type_id || ':' || a.parent_resource_id
 		where ` + w.sql("a") + ` and a.id > ? order by a.id limit ?`
-	return joined(ctx, s, tResources, query, w, err, func(cols [][]byte) (ResourceView, error) {
+	return joined(ctx, s, tResources, query, w, err, func(row joinedRow) (ResourceView, error) {
+		cols := row.cols
 		var v ResourceView
 		var err error
 		if v.Resource, err = decodeAs[*connectorv2.Resource](cols[0], true); err == nil {
@@ -58,7 +60,8 @@ func (s *Store) EntitlementViews(ctx context.Context, q EntitlementQuery) iter.S
 	query := `select a.id, a.external_id, a.data, r.data from v1_entitlements a
 		left join v1_resources r on r.sync_id = a.sync_id and r.external_id = a.resource_type_id || ':' || a.resource_id
 		where ` + w.sql("a") + ` and a.id > ? order by a.id limit ?`
-	return joined(ctx, s, tEntitlements, query, w, err, func(cols [][]byte) (EntitlementView, error) {
+	return joined(ctx, s, tEntitlements, query, w, err, func(row joinedRow) (EntitlementView, error) {
+		cols := row.cols
 		var v EntitlementView
 		var err error
 		if v.Entitlement, err = decodeAs[*connectorv2.Entitlement](cols[0], true); err == nil {
@@ -71,28 +74,37 @@ func (s *Store) EntitlementViews(ctx context.Context, q EntitlementQuery) iter.S
 // GrantViews streams the grants q selects with what they refer to.
 func (s *Store) GrantViews(ctx context.Context, q GrantQuery) iter.Seq2[GrantView, error] {
 	w, err := s.grantWhere(ctx, q)
-	query := `select a.id, a.external_id, a.data, e.data, r.data, p.data from v1_grants a
-		left join v1_entitlements e on e.sync_id = a.sync_id and e.external_id = a.entitlement_id
-		left join v1_resources r on r.sync_id = a.sync_id and r.external_id = a.resource_type_id || ':' || a.resource_id
+	// Only the principal is joined: grants come in entitlement order, so
+	// the entitlement and its resource repeat down a run of rows, and
+	// joining them would copy the same bytes out of SQLite for every row.
+	// They are read once per chunk instead, on the goroutine reading the
+	// rows and with its connection, and handed to the rows (refs).
+	query := `select a.id, a.external_id, a.data, a.entitlement_id, a.resource_type_id || ':' || a.resource_id, p.data from v1_grants a
 		left join v1_resources p on p.sync_id = a.sync_id and p.external_id = a.principal_resource_type_id || ':' || a.principal_resource_id
 		where ` + w.sql("a") + ` and a.id > ? order by a.id limit ?`
-	// Grants come in entitlement order, so runs of rows share their
-	// entitlement and resource: each is decoded once per run.
-	var ents memo[connectorv2.Entitlement, *connectorv2.Entitlement]
-	var res memo[connectorv2.Resource, *connectorv2.Resource]
-	return joined(ctx, s, tGrants, query, w, err, func(cols [][]byte) (GrantView, error) {
+	syncID := w.value("sync_id")
+	ents := newRefs(s, tEntitlements, syncID, newEntitlement)
+	res := newRefs(s, tResources, syncID, newResource)
+	var embedded lastEntitlement
+	prepare := func(ctx context.Context, rows []joinedRow) error {
+		if err := ents.load(ctx, rows, 1); err != nil {
+			return err
+		}
+		return res.load(ctx, rows, 2)
+	}
+	return joinedWith(ctx, s, tGrants, query, w, err, prepare, func(row joinedRow) (GrantView, error) {
 		var v GrantView
 		var err error
-		if v.Grant, err = decodeAs[*connectorv2.Grant](cols[0], true); err != nil {
+		if v.Grant, err = embedded.decodeGrant(row.cols[0]); err != nil {
 			return v, err
 		}
-		if v.Entitlement, err = ents.decode(cols[1]); err != nil {
+		if v.Entitlement, err = refAt[*connectorv2.Entitlement](row, 0); err != nil {
 			return v, err
 		}
-		if v.Resource, err = res.decode(cols[2]); err != nil {
+		if v.Resource, err = refAt[*connectorv2.Resource](row, 1); err != nil {
 			return v, err
 		}
-		v.Principal, err = decodeAs[*connectorv2.Resource](cols[3], false)
+		v.Principal, err = decodeAs[*connectorv2.Resource](row.cols[3], false)
 		return v, err
 	})
 }
@@ -143,14 +155,26 @@ func decodeAs[T interface {
 // decoding them each take about half the time of a large listing, so
 // they run on two goroutines, a chunk apart, and the caller's own work
 // (printing) overlaps both.
-func joined[V any](ctx context.Context, s *Store, table, query string, w *where, werr error, decode func([][]byte) (V, error)) iter.Seq2[V, error] {
+func joined[V any](ctx context.Context, s *Store, table, query string, w *where, werr error, decode func(joinedRow) (V, error)) iter.Seq2[V, error] {
+	return joinedWith(ctx, s, table, query, w, werr, nil, decode)
+}
+
+// joinedWith is joined with prepare, when set, called with each chunk
+// as it is read, on the reading goroutine: it may read more for the rows
+// (their refs) before they go to be decoded.
+func joinedWith[V any](ctx context.Context, s *Store, table, query string, w *where, werr error,
+	prepare func(context.Context, []joinedRow) error, decode func(joinedRow) (V, error)) iter.Seq2[V, error] {
 	return func(yield func(V, error) bool) {
 		var zero V
 		if werr != nil {
 			yield(zero, werr)
 			return
 		}
+		// Both goroutines are done when the loop over the listing ends,
+		// however it ends: the caller may close the store next.
 		ctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		defer wg.Wait()
 		defer cancel()
 		type chunk struct {
 			rows []joinedRow
@@ -162,11 +186,14 @@ func joined[V any](ctx context.Context, s *Store, table, query string, w *where,
 		}
 		raw := make(chan chunk, 1)
 		out := make(chan decoded, 1)
-		go func() {
+		wg.Go(func() {
 			defer close(raw)
 			var after int64
 			for {
 				rows, err := s.fetchJoined(ctx, table, query, append(append([]any{}, w.args...), after, streamChunk))
+				if err == nil && prepare != nil {
+					err = prepare(ctx, rows)
+				}
 				select {
 				case raw <- chunk{rows, err}:
 				case <-ctx.Done():
@@ -177,13 +204,16 @@ func joined[V any](ctx context.Context, s *Store, table, query string, w *where,
 				}
 				after = rows[len(rows)-1].id
 			}
-		}()
-		go func() {
+		})
+		wg.Go(func() {
 			defer close(out)
 			for c := range raw {
 				d := decoded{err: c.err}
 				for _, r := range c.rows {
-					v, err := decode(r.cols)
+					if d.err != nil {
+						break
+					}
+					v, err := decode(r)
 					if err == nil {
 						d.views = append(d.views, v)
 						continue
@@ -202,7 +232,7 @@ func joined[V any](ctx context.Context, s *Store, table, query string, w *where,
 					return
 				}
 			}
-		}()
+		})
 		for d := range out {
 			for _, v := range d.views {
 				if !yield(v, nil) {
@@ -218,11 +248,13 @@ func joined[V any](ctx context.Context, s *Store, table, query string, w *where,
 }
 
 // joinedRow is one row of a view query: its id, external id and the
-// encoded objects (nil where a join found nothing).
+// encoded objects (nil where a join found nothing), and the objects a
+// prepare step read for it (ref values, see refs).
 type joinedRow struct {
 	id   int64
 	ext  string
 	cols [][]byte
+	refs []any
 }
 
 func (s *Store) fetchJoined(ctx context.Context, table, query string, args []any) ([]joinedRow, error) {

@@ -1,0 +1,54 @@
+package c1ztest
+
+import (
+	"database/sql"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+	_ "modernc.org/sqlite" // the database/sql driver RewriteDB opens
+)
+
+// RewriteDB returns a copy of a v1 c1z with SQL statements run on its
+// database: files no honest writer makes, for tests of hostile input.
+func RewriteDB(t testing.TB, src string, stmts ...string) string {
+	t.Helper()
+	raw, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := zstd.NewReader(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "db")
+	plain, err := dec.DecodeAll(raw[5:], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dbPath, plain, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range stmts {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	if plain, err = os.ReadFile(dbPath); err != nil {
+		t.Fatal(err)
+	}
+	enc, _ := zstd.NewWriter(nil)
+	out := filepath.Join(dir, "rewritten.c1z")
+	if err := os.WriteFile(out, append([]byte("C1ZF\x00"), enc.EncodeAll(plain, nil)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
