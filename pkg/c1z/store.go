@@ -45,6 +45,7 @@ type Store struct {
 	lookupLive  atomic.Bool // lookup indexes exist
 	stmtCacheMu sync.Mutex
 	stmtCache   map[string]*sql.Stmt
+	upserts     map[upsertKey]*sql.Stmt // the same statements, by table and rows, without building the text
 	pendMu      sync.Mutex
 	pend        pending
 	inflight    map[*table]int // tables with rows in an uncommitted write transaction (pendMu)
@@ -472,6 +473,7 @@ func (s *Store) closeStmts() {
 		st.Close()
 		delete(s.stmtCache, k)
 	}
+	clear(s.upserts)
 }
 
 func (s *Store) closeDB() {
@@ -494,6 +496,34 @@ func (s *Store) abandon() {
 		s.removeWork()
 	}
 	s.lock.release()
+}
+
+type upsertKey struct {
+	t    *table
+	rows int
+}
+
+// upsertStmt is stmt for t.upsertSQL(rows): the writer asks for one per
+// statement it runs, and building the text each time showed in profiles.
+func (s *Store) upsertStmt(ctx context.Context, t *table, rows int) (*sql.Stmt, error) {
+	k := upsertKey{t, rows}
+	s.stmtCacheMu.Lock()
+	st, ok := s.upserts[k]
+	s.stmtCacheMu.Unlock()
+	if ok {
+		return st, nil
+	}
+	st, err := s.stmt(ctx, t.upsertSQL(rows))
+	if err != nil {
+		return nil, err
+	}
+	s.stmtCacheMu.Lock()
+	defer s.stmtCacheMu.Unlock()
+	if s.upserts == nil {
+		s.upserts = map[upsertKey]*sql.Stmt{}
+	}
+	s.upserts[k] = st
+	return st, nil
 }
 
 // stmt returns a prepared statement for query, prepared once per store.

@@ -199,7 +199,7 @@ func (s *Store) flushLocked(ctx context.Context, tx *sql.Tx) (p pending, err err
 		width := len(t.cols)
 		for len(vals) > 0 {
 			n := min(len(vals)/width, rowsPerStatement)
-			st, serr := s.stmt(ctx, t.upsertSQL(n))
+			st, serr := s.upsertStmt(ctx, t, n)
 			if serr != nil {
 				return p, fmt.Errorf("prepare upsert into %s: %w", t.name, serr)
 			}
