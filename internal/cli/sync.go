@@ -36,7 +36,12 @@ func newSyncCmd(g *globals) *cobra.Command {
 		Short: "Run a connector binary as a child process and sync it into a c1z",
 		Long: "sync starts any connector that speaks Baton's child-process protocol (one built\n" +
 			"with batonkit or with Baton's SDK) with the arguments after --, and syncs it into\n" +
-			"the file. An interrupted sync resumes when the same command runs again.",
+			"the file. An interrupted sync resumes when the same command runs again.\n\n" +
+			"Each call is a round trip over the link, so a connector that answers at once is\n" +
+			"bound by latency, not CPU: --workers N lists N resources' entitlements and grants\n" +
+			"at once (Baton's syncer makes one call at a time), and on a machine with few cores\n" +
+			"GOMAXPROCS=1 in the environment (which a Go connector inherits) spares both\n" +
+			"processes the Go scheduler's spinning: a third less time in BENCHMARKS.md.",
 		Example: "  baton sync --connector ./bin/baton-sqlapp -f sync.c1z -- --db sqlapp.db\n" +
 			"  BATON_TOKEN=\"$GITHUB_TOKEN\" baton sync --connector ./baton-github    # secrets by environment, never on the command line",
 		RunE: func(cmd *cobra.Command, args []string) error {
