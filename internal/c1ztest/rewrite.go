@@ -10,11 +10,10 @@ import (
 	_ "modernc.org/sqlite" // the database/sql driver RewriteDB opens
 )
 
-// RewriteDB returns a copy of a v1 c1z with SQL statements run on its
-// database: files no honest writer makes, for tests of hostile input.
-func RewriteDB(t testing.TB, src string, stmts ...string) string {
+// Decompress returns the SQLite database inside a v1 c1z.
+func Decompress(t testing.TB, path string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(src)
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,13 +22,20 @@ func RewriteDB(t testing.TB, src string, stmts ...string) string {
 		t.Fatal(err)
 	}
 	defer dec.Close()
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "db")
-	plain, err := dec.DecodeAll(raw[5:], nil)
+	db, err := dec.DecodeAll(raw[5:], nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(dbPath, plain, 0o600); err != nil {
+	return db
+}
+
+// RewriteDB returns a copy of a v1 c1z with SQL statements run on its
+// database: files no honest writer makes, for tests of hostile input.
+func RewriteDB(t testing.TB, src string, stmts ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "db")
+	if err := os.WriteFile(dbPath, Decompress(t, src), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	db, err := sql.Open("sqlite", dbPath)
@@ -42,7 +48,8 @@ func RewriteDB(t testing.TB, src string, stmts ...string) string {
 		}
 	}
 	db.Close()
-	if plain, err = os.ReadFile(dbPath); err != nil {
+	plain, err := os.ReadFile(dbPath)
+	if err != nil {
 		t.Fatal(err)
 	}
 	enc, _ := zstd.NewWriter(nil)

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/klauspost/compress/zstd"
-
 	"github.com/batonkit/batonkit/internal/c1ztest"
 	"github.com/batonkit/batonkit/internal/s3test"
 	"github.com/batonkit/batonkit/pkg/c1z"
@@ -97,7 +95,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 			}
 		}
 	}
-	db := decompress(t, filepath.Join(dir, "s.c1z"))
+	db := c1ztest.Decompress(t, filepath.Join(dir, "s.c1z"))
 	for _, l := range leaks {
 		if bytes.Contains(db, []byte(l)) {
 			t.Fatalf("a secret (%q) is in the sync file", l)
@@ -111,25 +109,6 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	if !strings.Contains(help.stdout, "--api-key") || !strings.Contains(help.stdout, "BATON_API_KEY") {
 		t.Fatalf("--help does not document the field and its env var:\n%s", help.stdout)
 	}
-}
-
-// decompress returns the SQLite database inside a c1z.
-func decompress(t *testing.T, path string) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec, err := zstd.NewReader(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dec.Close()
-	db, err := dec.DecodeAll(raw[5:], nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db
 }
 
 func TestConfigAndCapabilitiesSubcommands(t *testing.T) {
