@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/bits"
 	"strings"
 	"time"
 
@@ -34,6 +35,17 @@ var (
 
 // rowsPerStatement bounds multi-row inserts well under SQLite's variable limit.
 const rowsPerStatement = 128
+
+// statementRows is how many of n buffered rows the next statement takes:
+// rowsPerStatement, or the largest power of two below n. A store then
+// prepares a few statements per table (each with its own program, large
+// for many rows) rather than one for every remainder a batch leaves.
+func statementRows(n int) int {
+	if n >= rowsPerStatement {
+		return rowsPerStatement
+	}
+	return 1 << (bits.Len(uint(n)) - 1)
+}
 
 // upsertSQL is "insert ... values (...),(...) on conflict do update" for n rows.
 func (t *table) upsertSQL(n int) string {
@@ -198,7 +210,7 @@ func (s *Store) flushLocked(ctx context.Context, tx *sql.Tx) (p pending, err err
 		vals := p.vals[t]
 		width := len(t.cols)
 		for len(vals) > 0 {
-			n := min(len(vals)/width, rowsPerStatement)
+			n := statementRows(len(vals) / width)
 			st, serr := s.upsertStmt(ctx, t, n)
 			if serr != nil {
 				return p, fmt.Errorf("prepare upsert into %s: %w", t.name, serr)
