@@ -1,7 +1,6 @@
 package c1z
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"iter"
@@ -29,7 +28,10 @@ type EntitlementView struct {
 }
 
 // GrantView is a grant with its entitlement, the entitlement's resource
-// and the principal, as stored in the same sync.
+// and the principal, as stored in the same sync. Views of one listing
+// share messages (the entitlement and resource of a run of grants, and
+// the entitlement grants embed alike): treat them as read-only, and
+// clone one before changing it.
 type GrantView struct {
 	Grant       *connectorv2.Grant
 	Entitlement *connectorv2.Entitlement
@@ -78,7 +80,9 @@ func (s *Store) GrantViews(ctx context.Context, q GrantQuery) iter.Seq2[GrantVie
 	// the entitlement and its resource repeat down a run of rows, and
 	// joining them would copy the same bytes out of SQLite for every row.
 	// They are read once per chunk instead, on the goroutine reading the
-	// rows and with its connection, and handed to the rows (refs).
+	// rows, and handed to the rows (refs). Views hand out the same
+	// message for rows that refer to (or embed) the same object: readers
+	// must not modify referenced objects.
 	query := `select a.id, a.external_id, a.data, a.entitlement_id, a.resource_type_id || ':' || a.resource_id, p.data from v1_grants a
 		left join v1_resources p on p.sync_id = a.sync_id and p.external_id = a.principal_resource_type_id || ':' || a.principal_resource_id
 		where ` + w.sql("a") + ` and a.id > ? order by a.id limit ?`
@@ -107,31 +111,6 @@ func (s *Store) GrantViews(ctx context.Context, q GrantQuery) iter.Seq2[GrantVie
 		v.Principal, err = decodeAs[*connectorv2.Resource](row.cols[3], false)
 		return v, err
 	})
-}
-
-// memo decodes a column, reusing the last message when the bytes repeat.
-// Views hand out the same message for such rows: readers must not
-// modify referenced objects.
-type memo[E any, T interface {
-	proto.Message
-	*E
-}] struct {
-	raw []byte
-	msg T
-	set bool
-}
-
-func (m *memo[E, T]) decode(data []byte) (T, error) {
-	if m.set && bytes.Equal(data, m.raw) && data != nil {
-		return m.msg, nil
-	}
-	msg, err := decodeAs[T, E](data, false)
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	m.raw, m.msg, m.set = append(m.raw[:0], data...), msg, true
-	return msg, nil
 }
 
 func decodeAs[T interface {
