@@ -24,6 +24,7 @@ import (
 
 type run struct {
 	wall  time.Duration
+	cpu   time.Duration // user and system: steadier than wall time on a shared machine
 	rssMB float64
 	file  int64
 }
@@ -36,6 +37,25 @@ func main() {
 	members := flag.Int("members", 20, "members per group")
 	flag.Parse()
 	peer := os.Getenv("BATON_BENCH_PEER")
+	// Both run from copies: a binary fresh from the linker showed 10 MB
+	// more peak RSS here, all of it the executable's own file pages.
+	bins, err := os.MkdirTemp("", "benchcompare-bin-*")
+	if err != nil {
+		fail(err)
+	}
+	defer os.RemoveAll(bins)
+	fail := func(err error) {
+		os.RemoveAll(bins)
+		fail(err)
+	}
+	if *ours, err = copyExecutable(*ours, bins, "ours"); err != nil {
+		fail(err)
+	}
+	if peer != "" {
+		if peer, err = copyExecutable(peer, bins, "peer"); err != nil {
+			fail(err)
+		}
+	}
 	shape := []string{"--users", strconv.Itoa(*users), "--groups", strconv.Itoa(*groups), "--members", strconv.Itoa(*members)}
 	var a, b []run
 	for range *runs {
@@ -59,8 +79,8 @@ func main() {
 		return
 	}
 	report("peer", b)
-	fmt.Printf("ratio (peer / batonkit, medians): time %.2fx, peak RSS %.2fx, file %.2fx\n",
-		median(b, wall)/median(a, wall), median(b, rss)/median(a, rss), median(b, size)/median(a, size))
+	fmt.Printf("ratio (peer / batonkit, medians): time %.2fx, CPU %.2fx, peak RSS %.2fx, file %.2fx\n",
+		median(b, wall)/median(a, wall), median(b, cpu)/median(a, cpu), median(b, rss)/median(a, rss), median(b, size)/median(a, size))
 }
 
 func once(bin string, shape []string) (run, error) {
@@ -76,7 +96,7 @@ func once(bin string, shape []string) (run, error) {
 	if err := cmd.Run(); err != nil {
 		return run{}, fmt.Errorf("%s: %w", bin, err)
 	}
-	r := run{wall: time.Since(start)}
+	r := run{wall: time.Since(start), cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.rssMB = float64(ru.Maxrss) / 1024
 	}
@@ -87,6 +107,7 @@ func once(bin string, shape []string) (run, error) {
 }
 
 func wall(r run) float64 { return r.wall.Seconds() }
+func cpu(r run) float64  { return r.cpu.Seconds() }
 func rss(r run) float64  { return r.rssMB }
 func size(r run) float64 { return float64(r.file) / 1e6 }
 
@@ -99,7 +120,8 @@ func median(rs []run, f func(run) float64) float64 {
 func report(name string, rs []run) {
 	lo := func(f func(run) float64) float64 { return slices.Min(values(rs, f)) }
 	hi := func(f func(run) float64) float64 { return slices.Max(values(rs, f)) }
-	fmt.Printf("%-9s %.2f - %.2f s   %.0f - %.0f MB peak RSS   %.2f MB file\n", name, lo(wall), hi(wall), lo(rss), hi(rss), median(rs, size))
+	fmt.Printf("%-9s %.2f - %.2f s (median %.2f)   %.2f - %.2f s CPU   %.0f - %.0f MB peak RSS   %.2f MB file\n",
+		name, lo(wall), hi(wall), median(rs, wall), lo(cpu), hi(cpu), lo(rss), hi(rss), median(rs, size))
 }
 
 func values(rs []run, f func(run) float64) []float64 {
@@ -113,4 +135,14 @@ func values(rs []run, f func(run) float64) []float64 {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "benchcompare:", err)
 	os.Exit(1)
+}
+
+// copyExecutable copies the binary at path into dir as name.
+func copyExecutable(path, dir, name string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	dst := filepath.Join(dir, name)
+	return dst, os.WriteFile(dst, b, 0o700)
 }
