@@ -37,25 +37,6 @@ func main() {
 	members := flag.Int("members", 20, "members per group")
 	flag.Parse()
 	peer := os.Getenv("BATON_BENCH_PEER")
-	// Both run from copies: a binary fresh from the linker showed 10 MB
-	// more peak RSS here, all of it the executable's own file pages.
-	bins, err := os.MkdirTemp("", "benchcompare-bin-*")
-	if err != nil {
-		fail(err)
-	}
-	defer os.RemoveAll(bins)
-	fail := func(err error) {
-		os.RemoveAll(bins)
-		fail(err)
-	}
-	if *ours, err = copyExecutable(*ours, bins, "ours"); err != nil {
-		fail(err)
-	}
-	if peer != "" {
-		if peer, err = copyExecutable(peer, bins, "peer"); err != nil {
-			fail(err)
-		}
-	}
 	shape := []string{"--users", strconv.Itoa(*users), "--groups", strconv.Itoa(*groups), "--members", strconv.Itoa(*members)}
 	var a, b []run
 	for range *runs {
@@ -135,14 +116,4 @@ func values(rs []run, f func(run) float64) []float64 {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "benchcompare:", err)
 	os.Exit(1)
-}
-
-// copyExecutable copies the binary at path into dir as name.
-func copyExecutable(path, dir, name string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	dst := filepath.Join(dir, name)
-	return dst, os.WriteFile(dst, b, 0o700)
 }
