@@ -201,6 +201,8 @@ bench: | $(BIN)
 	$(GO) test ./pkg/c1z -run '^$$' -bench 'Grants' -benchtime 1x -timeout 30m
 	@echo "== per-call overhead of a sync over loopback gRPC and in-process"
 	$(GO) test ./pkg/sync -run '^$$' -bench 'PerCall' -benchtime 2000x
+	@echo "== one call over the real child link (Baton's handshake, mutual TLS)"
+	$(GO) test ./pkg/subprocess -run '^$$' -bench 'LinkCall' -benchtime 3000x
 
 ## fuzz: run every fuzz target for FUZZTIME each.
 # Every parser of outside input has a fuzz target: package, target.

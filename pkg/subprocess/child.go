@@ -87,7 +87,8 @@ func inheritedListener() (net.Listener, error) {
 
 // Env is what the parent's ServerConfig gives the child's server.
 type Env struct {
-	// Options serve with the parent's TLS credentials and rate limits.
+	// Options serve with the parent's TLS credentials and rate limits, and
+	// the link's flow-control windows.
 	Options []grpc.ServerOption
 	// Sessions reaches the parent's session store, or is nil when the
 	// parent offers none (connector.WithSessions takes it).
@@ -112,7 +113,7 @@ func Serve(ctx context.Context, stdin io.Reader, log *slog.Logger, newServer fun
 		if err != nil {
 			return fmt.Errorf("session store credential: %w", err)
 		}
-		conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", port), grpc.WithTransportCredentials(credentials.NewTLS(ctls)))
+		conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", port), append(linkDialOptions(), grpc.WithTransportCredentials(credentials.NewTLS(ctls)))...)
 		if err != nil {
 			return fmt.Errorf("session store: %w", err)
 		}
@@ -129,7 +130,7 @@ func Serve(ctx context.Context, stdin io.Reader, log *slog.Logger, newServer fun
 	}
 	// A caller must finish its TLS handshake quickly: one that connects and
 	// waits holds nothing open for long.
-	opts := []grpc.ServerOption{grpc.Creds(credentials.NewTLS(tlsCfg)), grpc.ConnectionTimeout(handshakeTimeout)}
+	opts := append(linkServerOptions(), grpc.Creds(credentials.NewTLS(tlsCfg)), grpc.ConnectionTimeout(handshakeTimeout))
 	if lim := limiterFor(cfg.GetRateLimiterConfig()); lim != nil {
 		opts = append(opts, grpc.ChainUnaryInterceptor(lim))
 	}

@@ -148,7 +148,7 @@ func Start(ctx context.Context, path string, args []string, opts Options) (*Proc
 		return nil, fmt.Errorf("send server config to connector: %w", err)
 	}
 
-	p.conn, err = grpc.NewClient(p.addr, grpc.WithTransportCredentials(credentials.NewTLS(clientTLS)))
+	p.conn, err = grpc.NewClient(p.addr, append(linkDialOptions(), grpc.WithTransportCredentials(credentials.NewTLS(clientTLS)))...)
 	if err != nil {
 		p.Close()
 		return nil, err
@@ -173,7 +173,7 @@ func serveSessions(srv batonv1.BatonSessionServiceServer, cred *utlsv1.Credentia
 	if err != nil {
 		return nil, 0, fmt.Errorf("session store: listen on loopback: %w", err)
 	}
-	gs := grpc.NewServer(grpc.Creds(credentials.NewTLS(tlsCfg)), grpc.ChainUnaryInterceptor(session.UnaryValidator))
+	gs := grpc.NewServer(append(linkServerOptions(), grpc.Creds(credentials.NewTLS(tlsCfg)), grpc.ChainUnaryInterceptor(session.UnaryValidator))...)
 	batonv1.RegisterBatonSessionServiceServer(gs, srv)
 	go gs.Serve(lis)
 	return gs, lis.Addr().(*net.TCPAddr).Port, nil

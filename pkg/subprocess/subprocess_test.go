@@ -218,3 +218,43 @@ func TestSilentConnectionIsDropped(t *testing.T) {
 		t.Fatalf("the silent connection stayed open %v (read err %v)", time.Since(start), err)
 	}
 }
+
+// BenchmarkLinkCall measures one call over the real child link: a
+// helper-process connector behind Baton's handshake and mutual TLS.
+func BenchmarkLinkCall(b *testing.B) {
+	p, err := startChild(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	req := &connectorv2.ResourcesServiceListResourcesRequest{ResourceTypeId: "user"}
+	for b.Loop() {
+		if _, err := p.Client.ListResources(b.Context(), req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// Messages larger than the link's flow-control window cross it both ways:
+// the windows are fixed (no probing), so a 3 MiB request and its echo
+// need several window updates each.
+func TestMessagesLargerThanTheWindowCrossTheLink(t *testing.T) {
+	p, err := startChild(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	sc, err := p.Client.GetTicketSchema(t.Context(), &connectorv2.TicketsServiceGetTicketSchemaRequest{Id: "it"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("access to the prod database, please; ", 3<<20/37)
+	tk, err := p.Client.CreateTicket(t.Context(), &connectorv2.TicketsServiceCreateTicketRequest{
+		Request: &connectorv2.TicketRequest{DisplayName: "Access to prod", Description: long}, Schema: sc.GetSchema()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tk.GetTicket().GetDescription(); got != long {
+		t.Fatalf("the ticket came back with a %d-byte description, want %d bytes", len(got), len(long))
+	}
+}
