@@ -1,14 +1,11 @@
 package ldap_test
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/batonkit/batonkit/internal/cli"
+	"github.com/batonkit/batonkit/internal/clitest"
 )
 
 // baton conformance, run on this connector as a child process against a
@@ -22,24 +19,5 @@ func TestConformanceAgainstSlapd(t *testing.T) {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}
-	var out, errb bytes.Buffer
-	code := cli.Execute(context.Background(), []string{"conformance", "-o", "json", "--connector", os.Args[0], "--", "-test.run=^TestLDAPHelper$", "--"}, &out, &errb)
-	var rep struct {
-		Passed bool
-		Checks []struct {
-			ID, Status string
-			Problems   []string
-		}
-	}
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatalf("exit %d: %q: %v\n%s", code, out.String(), err, errb.String())
-	}
-	if code != cli.ExitOK || !rep.Passed {
-		t.Fatalf("exit %d: %+v\n%s", code, rep.Checks, errb.String())
-	}
-	for _, c := range rep.Checks {
-		if c.ID == "restart" && c.Status != "pass" {
-			t.Errorf("restart: %s", c.Status)
-		}
-	}
+	clitest.Conforms(t, "--connector", os.Args[0], "--", "-test.run=^TestLDAPHelper$", "--")
 }

@@ -4,9 +4,7 @@
 package node_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batonkit/batonkit/internal/cli"
+	"github.com/batonkit/batonkit/internal/clitest"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/subprocess"
@@ -107,24 +105,5 @@ func TestNodeConnectorConforms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out, errb bytes.Buffer
-	code := cli.Execute(context.Background(), []string{"conformance", "--connector", filepath.Join(dir, "connector.js"), "-o", "json"}, &out, &errb)
-	var rep struct {
-		Passed bool
-		Checks []struct {
-			ID, Status string
-			Problems   []string
-		}
-	}
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatalf("exit %d, output %q: %v\n%s", code, out.String(), err, errb.String())
-	}
-	if code != cli.ExitOK || !rep.Passed {
-		t.Fatalf("exit %d: %+v\n%s", code, rep.Checks, errb.String())
-	}
-	for _, c := range rep.Checks {
-		if c.ID == "restart" && c.Status != "pass" {
-			t.Errorf("the restart check is %s over the child link", c.Status)
-		}
-	}
+	clitest.Conforms(t, "--connector", filepath.Join(dir, "connector.js"))
 }
