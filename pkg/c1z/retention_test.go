@@ -60,11 +60,7 @@ func TestRetainKeepsTheNewestFullSyncs(t *testing.T) {
 
 func TestSessionStore(t *testing.T) {
 	ctx := context.Background()
-	s, err := c1z.Open(ctx, filepath.Join(t.TempDir(), "s.c1z"))
-	must(t, err)
-	defer s.Close(ctx)
-	run, err := s.StartSync(ctx, c1z.SyncFull, "")
-	must(t, err)
+	s, run := newSync(t)
 	must(t, s.SessionSet(ctx, run.ID, "cursor/users", []byte("42")))
 	must(t, s.SessionSet(ctx, run.ID, "cursor/groups", []byte("7")))
 	must(t, s.SessionSet(ctx, run.ID, "other", []byte("x")))

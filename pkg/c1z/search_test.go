@@ -3,7 +3,6 @@ package c1z_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -13,11 +12,7 @@ import (
 
 func TestSearchResources(t *testing.T) {
 	ctx := context.Background()
-	s, err := c1z.Open(ctx, filepath.Join(t.TempDir(), "s.c1z"))
-	must(t, err)
-	defer s.Close(ctx)
-	run, err := s.StartSync(ctx, c1z.SyncFull, "")
-	must(t, err)
+	s, run := newSync(t)
 	for i := range 1500 {
 		must(t, s.PutResources(ctx, run.ID, user(fmt.Sprintf("u%04d", i))))
 	}

@@ -73,6 +73,19 @@ func writeSmall(t *testing.T, path string) string {
 	return run.ID
 }
 
+// newSync opens a new file in the test's directory and starts a full sync
+// in it; the store is closed when the test ends.
+func newSync(t *testing.T) (*c1z.Store, c1z.SyncRun) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := c1z.Open(ctx, filepath.Join(t.TempDir(), "s.c1z"))
+	must(t, err)
+	t.Cleanup(func() { s.Close(ctx) })
+	run, err := s.StartSync(ctx, c1z.SyncFull, "")
+	must(t, err)
+	return s, run
+}
+
 func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
@@ -142,11 +155,7 @@ func TestWriteThenReadBack(t *testing.T) {
 
 func TestPagesCoverEverythingOnce(t *testing.T) {
 	ctx := context.Background()
-	s, err := c1z.Open(ctx, filepath.Join(t.TempDir(), "p.c1z"))
-	must(t, err)
-	defer s.Close(ctx)
-	run, err := s.StartSync(ctx, c1z.SyncFull, "")
-	must(t, err)
+	s, run := newSync(t)
 	for i := 0; i < 1234; i++ {
 		must(t, s.PutResources(ctx, run.ID, user(fmt.Sprintf("u%04d", i))))
 	}
@@ -337,11 +346,7 @@ func TestNotFoundSaysWhatIsMissing(t *testing.T) {
 // and writes nothing out; a plain read writes the buffer out first.
 func TestWrittenGrantReadsLeaveTheBuffer(t *testing.T) {
 	ctx := context.Background()
-	s, err := c1z.Open(ctx, filepath.Join(t.TempDir(), "w.c1z"))
-	must(t, err)
-	defer s.Close(ctx)
-	run, err := s.StartSync(ctx, c1z.SyncFull, "")
-	must(t, err)
+	s, run := newSync(t)
 	g := group("eng")
 	must(t, s.PutGrants(ctx, run.ID, grant(member(g), user("ada"))))
 	count := func(written bool) int {
@@ -368,11 +373,7 @@ func TestWrittenGrantReadsLeaveTheBuffer(t *testing.T) {
 // when no row of their table is buffered or in an open transaction.
 func TestReadsSeeRowsTheWriterIsCommitting(t *testing.T) {
 	ctx := context.Background()
-	s, err := c1z.Open(ctx, filepath.Join(t.TempDir(), "w.c1z"))
-	must(t, err)
-	defer s.Close(ctx)
-	run, err := s.StartSync(ctx, c1z.SyncFull, "")
-	must(t, err)
+	s, run := newSync(t)
 	e := member(group("g"))
 	total := 0
 	for batch := range 12 {
