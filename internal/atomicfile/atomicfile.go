@@ -3,7 +3,9 @@
 //
 // The recipe: write to a temporary file in the destination's directory,
 // fsync it, rename it over the destination, then fsync the directory so the
-// rename itself survives a power cut.
+// rename itself survives a power cut. The destination and its directory
+// pass internal/safefs's rule first: a link, another user's file or one
+// others can write is refused, never replaced or followed.
 package atomicfile
 
 import (
@@ -11,12 +13,24 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/batonkit/batonkit/internal/safefs"
 )
 
-// Write creates or replaces path with whatever fill writes. If fill or any
-// step fails, path is left untouched and the temporary file is removed.
-func Write(path string, perm os.FileMode, fill func(w io.Writer) error) (err error) {
+// Write creates or replaces path with whatever fill writes. A new file is
+// private (0600); a replaced one keeps its owner's mode, never wider than
+// 0644. If fill or any step fails, path is left untouched and the
+// temporary file is removed.
+func Write(path string, fill func(w io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
+	if err := safefs.CheckDir(dir); err != nil {
+		return err
+	}
+	old, err := safefs.CheckFile(path)
+	if err != nil {
+		return err
+	}
+	perm := safefs.Mode(old)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("create temp file beside %s: %w", path, err)
@@ -56,13 +70,4 @@ func SyncDir(dir string) error {
 		return fmt.Errorf("fsync dir %s: %w", dir, err)
 	}
 	return nil
-}
-
-// Mode is the mode to replace path with: the one its owner gave it, or
-// private (0600) for a new file. Nothing we write widens a mode.
-func Mode(path string) os.FileMode {
-	if st, err := os.Stat(path); err == nil {
-		return st.Mode().Perm()
-	}
-	return 0o600
 }

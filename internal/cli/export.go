@@ -53,7 +53,7 @@ func newExportCmd(g *globals) *cobra.Command {
 				if out == "" || out == "-" {
 					return write(g.stdout)
 				}
-				return atomicfile.Write(out, atomicfile.Mode(out), write)
+				return atomicfile.Write(out, write)
 			})
 		},
 	}

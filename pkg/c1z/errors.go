@@ -24,9 +24,10 @@ var (
 	// ErrUnsupportedFormat: a real c1z in a format this version cannot read
 	// (for example Baton's newer "v3" Pebble format).
 	ErrUnsupportedFormat = errors.New("unsupported c1z format")
-	// ErrUnsafeFile: a lock or working file beside the c1z is a symlink,
-	// another user's, or writable by others, so it is not trusted.
-	ErrUnsafeFile = errors.New("unsafe file beside the c1z")
+	// ErrUnsafeFile: the c1z to write, its directory, or a lock or working
+	// file beside it is a symlink, another user's, or writable by others,
+	// so it is not trusted. It also wraps safefs.ErrUnsafe.
+	ErrUnsafeFile = errors.New("unsafe sync file")
 	// ErrInUse: another process holds the file open for writing.
 	ErrInUse = errors.New("c1z file is in use by another process")
 	// ErrReadOnly: a write was attempted on a store opened read-only.

@@ -20,7 +20,7 @@ func (s *Store) Export(ctx context.Context, syncID, dest string, opts ...Option)
 	if _, err := s.SyncRun(ctx, id); err != nil {
 		return err
 	}
-	if _, err := os.Stat(dest); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(dest); !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("export to %s: the file exists; choose a new name", dest)
 	}
 	if !s.readOnly {

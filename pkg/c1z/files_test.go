@@ -1,6 +1,7 @@
 package c1z_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -40,38 +41,34 @@ func TestStaleTempFilesAreRemoved(t *testing.T) {
 	}
 }
 
-// The lock is on the file, not the path: a symlink to a file in use is in
-// use, and a save through a symlink replaces the file and keeps the link.
-func TestLockAndSaveFollowSymlinks(t *testing.T) {
+// A link where a sync file should be is refused for writing, whoever
+// planted it: following it would replace the file it points to (here the
+// user's own other sync file). Reading through a link is fine.
+func TestSymlinkedSyncFileIsRefused(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	real := filepath.Join(dir, "real.c1z")
 	writeSmall(t, real)
+	before, err := os.ReadFile(real)
+	must(t, err)
 	link := filepath.Join(dir, "link.c1z")
 	must(t, os.Symlink("real.c1z", link))
-	st, err := c1z.Open(ctx, real)
-	must(t, err)
-	if _, err := c1z.Open(ctx, link); !errors.Is(err, c1z.ErrInUse) {
-		t.Fatalf("second writer through a symlink: err = %v, want ErrInUse", err)
+	dangling := filepath.Join(dir, "dangling.c1z")
+	must(t, os.Symlink("new.c1z", dangling))
+	for _, path := range []string{link, dangling} {
+		if _, err := c1z.Open(ctx, path); !errors.Is(err, c1z.ErrUnsafeFile) || !strings.Contains(err.Error(), "symbolic link") {
+			t.Fatalf("open %s for writing: err = %v, want the link refused", filepath.Base(path), err)
+		}
 	}
-	must(t, st.Close(ctx))
-
-	st, err = c1z.Open(ctx, link)
-	must(t, err)
-	run, err := st.StartSync(ctx, c1z.SyncFull, "")
-	must(t, err)
-	_, err = st.EndSync(ctx, run.ID)
-	must(t, err)
-	must(t, st.Close(ctx))
-	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
-		t.Fatalf("the save replaced the symlink: %v %v", fi, err)
+	if after, _ := os.ReadFile(real); !bytes.Equal(before, after) {
+		t.Fatal("the file behind the link changed")
 	}
-	ro, err := c1z.Open(ctx, real, c1z.ReadOnly())
-	must(t, err)
-	defer ro.Close(ctx)
-	if runs, _ := ro.Syncs(ctx); len(runs) != 2 {
-		t.Fatalf("the real file holds %d syncs, want the 2 saved through the link", len(runs))
+	if _, err := os.Lstat(filepath.Join(dir, "new.c1z")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("a file was created where the dangling link points")
 	}
+	ro, err := c1z.Open(ctx, link, c1z.ReadOnly())
+	must(t, err)
+	must(t, ro.Close(ctx))
 }
 
 // Files we create are private whatever the umask; a mode the owner set is

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+
+	"github.com/batonkit/batonkit/internal/safefs"
 )
 
 // fileLock is an exclusive advisory lock on "<c1z>.lock" that keeps two
@@ -17,16 +19,12 @@ func acquireLock(path string) (*fileLock, error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		// Never through a symlink, and only a file that is ours alone: in
 		// a shared directory another user could plant one to block us.
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
-		if errors.Is(err, syscall.ELOOP) {
-			return nil, fmt.Errorf("%w: lock file %s is a symlink; remove it", ErrUnsafeFile, path)
+		f, err := safefs.OpenOwned(path, os.O_RDWR|os.O_CREATE)
+		if errors.Is(err, safefs.ErrUnsafe) {
+			return nil, fmt.Errorf("%w: lock file: %w (remove it if it is stale)", ErrUnsafeFile, err)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("open lock file %s: %w", path, err)
-		}
-		if fi, err := f.Stat(); err != nil || !private(fi) {
-			f.Close()
-			return nil, fmt.Errorf("%w: lock file %s is not this user's own file (owned by another user or writable by others); remove it if it is stale", ErrUnsafeFile, path)
 		}
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			f.Close()
@@ -57,10 +55,4 @@ func (l *fileLock) release() error {
 	}
 	l.f = nil
 	return err
-}
-
-// private reports whether fi is a regular file owned by this process's
-// user that no one else may write.
-func private(fi os.FileInfo) bool {
-	return fi.Mode().IsRegular() && ownedByMe(fi) && fi.Mode().Perm()&0o022 == 0
 }

@@ -2,10 +2,7 @@
 
 package c1z
 
-import (
-	"os"
-	"syscall"
-)
+import "syscall"
 
 // diskFree is how many bytes an unprivileged writer may still put in dir's
 // file system.
@@ -15,10 +12,4 @@ func diskFree(dir string) (int64, error) {
 		return 0, err
 	}
 	return int64(st.Bavail) * int64(st.Bsize), nil
-}
-
-// ownedByMe reports whether this process's user owns the file.
-func ownedByMe(fi os.FileInfo) bool {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	return ok && int(st.Uid) == os.Geteuid()
 }

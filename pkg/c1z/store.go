@@ -18,6 +18,7 @@ import (
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 
 	"github.com/batonkit/batonkit/internal/atomicfile"
+	"github.com/batonkit/batonkit/internal/safefs"
 )
 
 // Store is an open c1z file. A writable store keeps its working SQLite
@@ -124,7 +125,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if o.logger == nil {
 		o.logger = slog.New(slog.DiscardHandler)
 	}
-	abs, err := resolve(path)
+	abs, err := filepath.Abs(path)
+	if err == nil && !o.readOnly {
+		abs, err = resolve(path)
+	}
 	if err != nil {
 		return nil, fileErr("open", path, err)
 	}
@@ -141,32 +145,29 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
-// resolve is the file a path names, through symlinks: two paths to one
-// file share its lock, its working database and its saves (a save
-// through a symlink must replace the file, not the link).
+// resolve makes path absolute with its directory resolved through
+// symlinks (the user named those), so two spellings of one directory
+// share a lock, a working database and saves. The file itself is never
+// followed: a writable store refuses a link where its file should be
+// (internal/safefs), so a planted link cannot send a save elsewhere.
 func resolve(path string) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", err
-	}
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		return real, nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return "", err
-	}
-	// A new file (or a dangling link): resolve the directory, and follow a
-	// dangling link to where it points.
-	if target, err := os.Readlink(abs); err == nil {
-		if !filepath.IsAbs(target) {
-			target = filepath.Join(filepath.Dir(abs), target)
-		}
-		return resolve(target)
 	}
 	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
 	if err != nil {
 		return "", err
 	}
 	return filepath.Join(dir, filepath.Base(abs)), nil
+}
+
+// unsafeErr classifies safefs's refusals as ErrUnsafeFile.
+func unsafeErr(err error) error {
+	if errors.Is(err, safefs.ErrUnsafe) {
+		return fmt.Errorf("%w: %w", ErrUnsafeFile, err)
+	}
+	return err
 }
 
 // removeStaleTemps deletes the temporary files a killed run of ours left
@@ -177,7 +178,7 @@ func (s *Store) removeStaleTemps() {
 	for _, pattern := range []string{"." + base + ".tmp-*", "." + base + ".work.tmp-*"} {
 		matches, _ := filepath.Glob(filepath.Join(dir, pattern))
 		for _, m := range matches {
-			if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() && ownedByMe(fi) {
+			if fi, err := os.Lstat(m); err == nil && safefs.Private(fi) {
 				if os.Remove(m) == nil {
 					s.log.Info("c1z: removed a temporary file an interrupted run left", "file", m, "bytes", fi.Size())
 				}
@@ -219,6 +220,15 @@ func (s *Store) openReadOnly(ctx context.Context) error {
 }
 
 func (s *Store) openWritable(ctx context.Context) error {
+	// A sync file is adopted whole (its unfinished sync resumed, its
+	// grants carried into the next save): only the user's own, in a
+	// directory no one else can rearrange.
+	if err := safefs.CheckDir(filepath.Dir(s.path)); err != nil {
+		return unsafeErr(err)
+	}
+	if _, err := safefs.CheckFile(s.path); err != nil {
+		return unsafeErr(err)
+	}
 	var err error
 	if s.lock, err = acquireLock(s.path + ".lock"); err != nil {
 		return err
@@ -236,13 +246,6 @@ func (s *Store) openWritable(ctx context.Context) error {
 		// it holds nothing the .c1z does not.
 		s.freshWork = true
 		if err := s.prepareWorkFile(); err != nil {
-			return err
-		}
-		// SQLite gives its -wal and -shm files the database file's mode:
-		// create it private before SQLite creates it with the umask's.
-		if f, err := os.OpenFile(s.workPath, os.O_CREATE|os.O_WRONLY, 0o600); err != nil {
-			return err
-		} else if err := f.Close(); err != nil {
 			return err
 		}
 		if err := s.openDB(ctx, s.workPath, false); err != nil {
@@ -279,23 +282,14 @@ func (s *Store) stopBackground() {
 // did not close the store (a crash or a kill). A working file that cannot
 // be opened is moved aside, never deleted, and the .c1z is used instead.
 func (s *Store) recoverWorkFile(ctx context.Context) (bool, error) {
-	for _, suffix := range []string{"-wal", "-shm"} {
-		// SQLite would replay a planted write-ahead log into our database.
-		if fi, err := os.Lstat(s.workPath + suffix); err == nil && !private(fi) {
-			return false, fmt.Errorf("%w: %s is a symlink, another user's, or writable by others; it is not used (move it away)", ErrUnsafeFile, s.workPath+suffix)
-		}
-	}
-	st, err := os.Lstat(s.workPath)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
 	// Adopting a working file means adopting its content into this sync:
 	// only one of ours, never a link, never one others could have written.
-	if !private(st) {
-		return false, fmt.Errorf("%w: working file %s is a symlink, another user's, or writable by others; it is not used (move it away to start fresh)", ErrUnsafeFile, s.workPath)
+	st, err := safefs.CheckFile(s.workPath)
+	if err != nil {
+		return false, unsafeErr(fmt.Errorf("working file: %w (move it away to start fresh)", err))
+	}
+	if st == nil {
+		return false, nil
 	}
 	if st.Size() == 0 {
 		return false, nil
@@ -360,13 +354,18 @@ func decodeFile(src *os.File, dst string, lim Limits) error {
 		compressed = st.Size() - headerSize
 	}
 	dir := filepath.Dir(dst)
-	return atomicfile.Write(dst, 0o600, func(w io.Writer) error {
+	return atomicfile.Write(dst, func(w io.Writer) error {
 		_, err := decode(src, w, lim, compressed, func() (int64, error) { return diskFree(dir) })
 		return err
 	})
 }
 
 func (s *Store) openDB(ctx context.Context, path string, readOnly bool) error {
+	if !readOnly {
+		if err := claimDB(path); err != nil {
+			return err
+		}
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -s.opts.cacheBytes/1024))
@@ -403,6 +402,22 @@ func (s *Store) openDB(ctx context.Context, path string, readOnly bool) error {
 		return fmt.Errorf("%w: open database: %v", ErrCorrupt, err)
 	}
 	s.db, s.dbPath = db, path
+	return nil
+}
+
+// claimDB makes a writable database and its -wal and -shm files ours
+// before SQLite opens them by name (following links, with the umask's
+// mode): each is created private without following a link, or, when a
+// crashed run left it, must pass safefs's rule. SQLite would replay a
+// planted write-ahead log into our database.
+func claimDB(path string) error {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		f, err := safefs.OpenOwned(p, os.O_RDWR|os.O_CREATE)
+		if err != nil {
+			return unsafeErr(err)
+		}
+		f.Close()
+	}
 	return nil
 }
 
@@ -461,7 +476,7 @@ func (s *Store) save(ctx context.Context) error {
 		return fmt.Errorf("leave WAL mode: %w", err)
 	}
 	s.closeDB()
-	return atomicfile.Write(s.path, atomicfile.Mode(s.path), func(w io.Writer) error {
+	return atomicfile.Write(s.path, func(w io.Writer) error {
 		return encode(w, s.workPath, s.opts.encoder)
 	})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/batonkit/batonkit/internal/atomicfile"
+	"github.com/batonkit/batonkit/internal/safefs"
 )
 
 // Errors callers test with errors.Is.
@@ -99,23 +100,26 @@ func Open(ctx context.Context, rawURL string, o Options) (*File, error) {
 		}
 		so.UsePathStyle = o.PathStyle
 	})
-	dir := o.CacheDir
-	if dir == "" {
-		if dir, err = os.UserCacheDir(); err != nil {
-			dir = os.TempDir()
-		}
-		dir = filepath.Join(dir, "baton")
-	}
 	// One copy per bucket and key; keys are paths, kept as such under a
 	// directory per bucket, never outside it.
 	key := filepath.FromSlash(f.Key)
 	if !filepath.IsLocal(key) {
 		return nil, fmt.Errorf("%w: key %q leaves its directory", ErrBadURL, f.Key)
 	}
-	f.Local = filepath.Join(dir, "s3", f.Bucket, key)
-	if err := os.MkdirAll(filepath.Dir(f.Local), 0o700); err != nil {
-		return nil, fmt.Errorf("make the local cache for %s: %w", rawURL, err)
+	// The copy is synced, resumed and uploaded: every directory on the way
+	// to it is ours alone, never one another user made under a shared
+	// $TMPDIR (with HOME unset, as in a system unit).
+	sub := []string{"s3", f.Bucket, filepath.Dir(key)}
+	var dir string
+	if o.CacheDir == "" {
+		dir, err = safefs.UserCache(append([]string{"baton"}, sub...)...)
+	} else if err = safefs.EnsurePrivateDir(o.CacheDir); err == nil {
+		dir, err = safefs.PrivateDir(o.CacheDir, sub...)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("the local cache for %s: %w", rawURL, err)
+	}
+	f.Local = filepath.Join(dir, filepath.Base(key))
 	return f, nil
 }
 
@@ -140,14 +144,18 @@ func (f *File) Sync(ctx context.Context, sync func(local string) error) error {
 // local copy, the object is downloaded if it exists, so the file keeps
 // its history of syncs.
 func (f *File) Prepare(ctx context.Context) error {
-	if _, err := os.Stat(f.pending()); err == nil {
+	if fi, err := safefs.CheckFile(f.pending()); err != nil {
+		return err
+	} else if fi != nil {
 		f.o.Logger.Info("uploading the sync file a previous run could not", "file", f.Local, "to", f.URL)
 		if err := f.Upload(ctx); err != nil {
 			return err
 		}
 		return nil
 	}
-	if _, err := os.Stat(f.Local); err == nil {
+	if fi, err := safefs.CheckFile(f.Local); err != nil {
+		return err
+	} else if fi != nil {
 		return nil
 	}
 	err := f.Download(ctx, f.Local)
@@ -166,7 +174,9 @@ func (f *File) bucketMissing(ctx context.Context) bool {
 // failure the copy is kept and marked, and the error (ErrUpload) says
 // where it is.
 func (f *File) Upload(ctx context.Context) error {
-	in, err := os.Open(f.Local)
+	// Only the user's own copy goes to the bucket, never what a link
+	// planted in its place points to.
+	in, err := safefs.OpenOwned(f.Local, os.O_RDONLY)
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", f.URL, err)
 	}
@@ -186,12 +196,21 @@ func (f *File) Upload(ctx context.Context) error {
 	}
 	up := manager.NewUploader(f.c, func(u *manager.Uploader) { u.PartSize = f.o.PartSize })
 	if _, err := up.Upload(ctx, put); err != nil {
-		mark := os.WriteFile(f.pending(), nil, 0o600)
+		mark := f.markPending()
 		return fmt.Errorf("%w: %s: %v; the sync is kept in %s and the next run uploads it first%s", ErrUpload, f.URL, describe(err), f.Local, markNote(mark))
 	}
 	os.Remove(f.pending())
 	f.o.Logger.Info("sync file uploaded", "to", f.URL)
 	return nil
+}
+
+// markPending leaves the marker that makes the next run upload first.
+func (f *File) markPending() error {
+	m, err := safefs.OpenOwned(f.pending(), os.O_WRONLY|os.O_CREATE)
+	if err != nil {
+		return err
+	}
+	return errors.Join(m.Sync(), m.Close())
 }
 
 func markNote(err error) string {
@@ -212,7 +231,7 @@ func (f *File) Download(ctx context.Context, dst string) error {
 	if n := aws.ToInt64(out.ContentLength); n > f.o.MaxSize {
 		return fmt.Errorf("download %s: %w (%d bytes, limit %d)", f.URL, ErrTooLarge, n, f.o.MaxSize)
 	}
-	return atomicfile.Write(dst, 0o600, func(w io.Writer) error {
+	return atomicfile.Write(dst, func(w io.Writer) error {
 		n, err := io.Copy(w, io.LimitReader(out.Body, f.o.MaxSize+1))
 		if err == nil && n > f.o.MaxSize {
 			err = fmt.Errorf("%w (limit %d)", ErrTooLarge, f.o.MaxSize)

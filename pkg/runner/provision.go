@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/batonkit/batonkit/internal/safefs"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
 	"github.com/batonkit/batonkit/pkg/c1z"
@@ -169,6 +170,11 @@ func (e *environment) provision(ctx context.Context, p *provisioning) error {
 		if err != nil {
 			return err
 		}
+		secrets, err := newSecretsFile(p.credentialsFile)
+		if err != nil {
+			return err
+		}
+		defer secrets.discard()
 		resp, err := c.CreateAccount(ctx, &connectorv2.CreateAccountRequest{AccountInfo: info, EncryptionConfigs: []*connectorv2.EncryptionConfig{cfg},
 			CredentialOptions: &connectorv2.CredentialOptions{Options: &connectorv2.CredentialOptions_RandomPassword_{
 				RandomPassword: &connectorv2.CredentialOptions_RandomPassword{Length: 20}}}})
@@ -178,7 +184,7 @@ func (e *environment) provision(ctx context.Context, p *provisioning) error {
 		if err := out(resp); err != nil {
 			return err
 		}
-		return e.saveSecrets(p.credentialsFile, id, resp.GetEncryptedData())
+		return e.saveSecrets(secrets, id, resp.GetEncryptedData())
 	case p.deleteResource != "":
 		if p.deleteResourceType == "" {
 			return usageErr{errors.New("--delete-resource needs --delete-resource-type")}
@@ -202,6 +208,11 @@ func (e *environment) provision(ctx context.Context, p *provisioning) error {
 		if err != nil {
 			return err
 		}
+		secrets, err := newSecretsFile(p.credentialsFile)
+		if err != nil {
+			return err
+		}
+		defer secrets.discard()
 		resp, err := c.RotateCredential(ctx, &connectorv2.RotateCredentialRequest{ResourceId: resourceID(p.rotateType, p.rotate),
 			EncryptionConfigs: []*connectorv2.EncryptionConfig{cfg},
 			CredentialOptions: &connectorv2.CredentialOptions{Options: &connectorv2.CredentialOptions_RandomPassword_{
@@ -212,7 +223,7 @@ func (e *environment) provision(ctx context.Context, p *provisioning) error {
 		if err := out(resp); err != nil {
 			return err
 		}
-		return e.saveSecrets(p.credentialsFile, id, resp.GetEncryptedData())
+		return e.saveSecrets(secrets, id, resp.GetEncryptedData())
 	case p.createTicket:
 		return e.createTicket(ctx, c, p.ticketTemplate, out)
 	case p.getTicket != "":
@@ -335,10 +346,35 @@ func ephemeralRecipient() (*age.X25519Identity, *connectorv2.EncryptionConfig, e
 			Recipient: id.Recipient().String()}}}, nil
 }
 
+// secretsFile is the new private file created or rotated credentials go
+// to. It is claimed before the change is asked for, so a path another
+// user planted (a link, their file) stops the run before anything
+// changes in the app, and the secrets cannot be left with nowhere to go.
+type secretsFile struct {
+	f    *os.File
+	kept bool
+}
+
+func newSecretsFile(path string) (*secretsFile, error) {
+	f, err := safefs.CreateNew(path)
+	if err != nil {
+		return nil, usageErr{fmt.Errorf("--credentials-file: %w; pass a new path in a directory of your own (nothing was changed)", err)}
+	}
+	return &secretsFile{f: f}, nil
+}
+
+// discard removes the file unless secrets were saved in it.
+func (s *secretsFile) discard() {
+	if !s.kept {
+		s.f.Close()
+		os.Remove(s.f.Name())
+	}
+}
+
 // saveSecrets decrypts the secrets a connector returned (for this run's
-// own key) into a new private file, never onto stdout, a log or an error,
-// where terminal scrollback and cron mail would keep them.
-func (e *environment) saveSecrets(path string, id *age.X25519Identity, data []*connectorv2.EncryptedData) error {
+// own key) into the new private file, never onto stdout, a log or an
+// error, where terminal scrollback and cron mail would keep them.
+func (e *environment) saveSecrets(out *secretsFile, id *age.X25519Identity, data []*connectorv2.EncryptedData) error {
 	if len(data) == 0 {
 		return nil
 	}
@@ -354,18 +390,15 @@ func (e *environment) saveSecrets(path string, id *age.X25519Identity, data []*c
 		}
 		fmt.Fprintf(&buf, "%s: %s\n", d.GetName(), secret)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("write the new credentials (the change was made; they are not shown anywhere else): %w; pass --credentials-file with a path that does not exist", err)
+	out.kept = true
+	if _, err := out.f.Write(buf.Bytes()); err != nil {
+		out.f.Close()
+		return fmt.Errorf("write the new credentials to %s (the change was made): %w", out.f.Name(), err)
 	}
-	if _, err := f.Write(buf.Bytes()); err != nil {
-		f.Close()
+	if err := errors.Join(out.f.Sync(), out.f.Close()); err != nil {
 		return err
 	}
-	if err := errors.Join(f.Sync(), f.Close()); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.io.Out, "credentials written to %s (mode 0600): read them, then delete the file\n", path)
+	fmt.Fprintf(e.io.Out, "credentials written to %s (mode 0600): read them, then delete the file\n", out.f.Name())
 	return nil
 }
 

@@ -9,11 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/batonkit/batonkit/internal/safefs"
 	"github.com/batonkit/batonkit/pkg/connector"
 	"github.com/batonkit/batonkit/pkg/service"
 	"github.com/batonkit/batonkit/pkg/session"
@@ -98,10 +98,6 @@ func (e *environment) serviceDir() (string, error) {
 	if dir := e.cfg.String("service-dir"); dir != "" {
 		return dir, nil
 	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
-	}
 	sum := sha256.Sum256([]byte(e.cfg.String("client-id")))
-	return filepath.Join(base, "batonkit", fmt.Sprintf("%s-%x", e.cmd.Name, sum[:6])), nil
+	return safefs.UserCache("batonkit", fmt.Sprintf("%s-%x", e.cmd.Name, sum[:6]))
 }

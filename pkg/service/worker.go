@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 
+	"github.com/batonkit/batonkit/internal/safefs"
 	batonv1 "github.com/batonkit/batonkit/pb/c1/connectorapi/baton/v1"
 	"github.com/batonkit/batonkit/pkg/contract"
 	bsync "github.com/batonkit/batonkit/pkg/sync"
@@ -104,7 +105,7 @@ func New(client contract.Client, opts Options) (*Worker, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("service mode needs a directory for sync files")
 	}
-	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+	if err := safefs.EnsurePrivateDir(opts.Dir); err != nil {
 		return nil, fmt.Errorf("service mode directory: %w", err)
 	}
 	opts.Concurrency = max(1, opts.Concurrency)
