@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"time"
 
@@ -69,12 +72,14 @@ func (g *globals) explore(ctx context.Context, addr string, open, allowRemote bo
 	if err != nil {
 		return fmt.Errorf("explorer: listen: %w", err)
 	}
-	url := fmt.Sprintf("http://%s/?token=%s", ln.Addr(), srv.Token())
+	url := srv.URL(ln.Addr().String())
 	fmt.Fprintf(g.stdout, "baton explorer: serving %s at\n  %s\n(Ctrl-C stops it)\n", escape(g.file), url)
 	if open {
-		if err := openBrowser(url); err != nil {
+		cleanup, err := openBrowser(url)
+		if err != nil {
 			fmt.Fprintf(g.stderr, "baton: --open: %v; open the URL by hand\n", err)
 		}
+		defer cleanup()
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
@@ -92,10 +97,25 @@ func (g *globals) explore(ctx context.Context, addr string, open, allowRemote bo
 	return nil
 }
 
-func openBrowser(url string) error {
+// openBrowser opens url in the user's browser without putting its token
+// on a command line, where any user of the machine reads it (ps): the
+// browser is handed a private page (0600, in a 0700 directory) that
+// forwards to the URL. cleanup removes it.
+func openBrowser(url string) (cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", "baton-explorer-*")
+	if err != nil {
+		return func() {}, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	page := filepath.Join(dir, "open.html")
+	u := html.EscapeString(url)
+	body := `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=` + u + `"><title>baton explorer</title><a href="` + u + `">baton explorer</a>` + "\n"
+	if err := os.WriteFile(page, []byte(body), 0o600); err != nil {
+		return cleanup, err
+	}
 	name := "xdg-open"
 	if runtime.GOOS == "darwin" {
 		name = "open"
 	}
-	return exec.Command(name, url).Start()
+	return cleanup, exec.Command(name, "file://"+page).Start()
 }

@@ -145,7 +145,7 @@ func TestBrowserWalksTheDemoFile(t *testing.T) {
 	shot(t, ctx, "overview.png")
 
 	// A type's resources, as the CLI lists them.
-	follow(t, ctx, `#types a[href="/resources?type=user"]`, "#resources")
+	follow(t, ctx, `#types a[href="./resources?type=user"]`, "#resources")
 	var cliUsers struct {
 		Resources []struct{ Resource pjRes } `json:"resources"`
 	}
@@ -207,8 +207,8 @@ func TestBrowserWalksTheDemoFile(t *testing.T) {
 	shot(t, ctx, "access-path.png")
 
 	// From the user to a group to its entitlement and holders.
-	follow(t, ctx, `#grants a[href="/resource?id=engineering&type=group"]`, "#entitlements")
-	follow(t, ctx, `#entitlements a[href="/entitlement?id=group%3Aengineering%3Amember"]`, "#holders")
+	follow(t, ctx, `#grants a[href="./resource?id=engineering&type=group"]`, "#entitlements")
+	follow(t, ctx, `#entitlements a[href="./entitlement?id=group%3Aengineering%3Amember"]`, "#holders")
 	var cliGrants struct {
 		Grants []struct{ Principal pjRes } `json:"grants"`
 	}
@@ -226,7 +226,7 @@ func TestBrowserWalksTheDemoFile(t *testing.T) {
 	shot(t, ctx, "entitlement.png")
 
 	// The entitlements and syncs pages, from the header, against the CLI.
-	follow(t, ctx, `header a[href="/entitlements"]`, "#entitlements")
+	follow(t, ctx, `header a[href="./entitlements"]`, "#entitlements")
 	var cliEnts struct {
 		Entitlements []struct {
 			Entitlement struct{ ID string } `json:"entitlement"`
@@ -243,7 +243,7 @@ func TestBrowserWalksTheDemoFile(t *testing.T) {
 	if !slices.Equal(gotAll, wantAll) {
 		t.Errorf("entitlements page %q, baton entitlements %q", gotAll, wantAll)
 	}
-	follow(t, ctx, `header a[href="/syncs"]`, "#syncs")
+	follow(t, ctx, `header a[href="./syncs"]`, "#syncs")
 	if rows := texts(t, ctx, "#syncs td:first-child a"); len(rows) != 1 {
 		t.Errorf("syncs page lists %q, want the demo's one sync", rows)
 	}
@@ -368,7 +368,7 @@ func TestBrowserH100k(t *testing.T) {
 	}
 	do(t, ctx, chromedp.Navigate(base+"/resource?type=group&id=g00001"), chromedp.WaitVisible(css("#entitlements")))
 	paint("/resource?type=group&id=g00001")
-	if links := texts(t, ctx, `#entitlements a[href^="/entitlement"]`); !slices.Contains(links, "all holders →") {
+	if links := texts(t, ctx, `#entitlements a[href^="./entitlement"]`); !slices.Contains(links, "all holders →") {
 		t.Errorf("a group of 20 members shows no link to all holders: %q", links)
 	}
 	do(t, ctx, chromedp.Navigate(base+"/access?type=user&id=u0000020"), chromedp.WaitVisible(css("#graph")))

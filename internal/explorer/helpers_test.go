@@ -79,7 +79,7 @@ func serve(t testing.TB, path string) (base, token string) {
 		hs.Close()
 		srv.Close(context.Background())
 	})
-	return "http://" + ln.Addr().String(), srv.Token()
+	return "http://" + ln.Addr().String() + strings.TrimSuffix(srv.Prefix(), "/"), srv.Token()
 }
 
 // baton runs the CLI in process and returns its stdout.

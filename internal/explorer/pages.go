@@ -188,6 +188,9 @@ func link(sync, path string, kv ...string) string {
 	if sync != "" {
 		q.Set("sync", sync)
 	}
+	// Relative ("./resources"): every page sits one level below the
+	// run's prefix, so links stay under it without knowing it.
+	path = "./" + strings.TrimPrefix(path, "/")
 	if len(q) == 0 {
 		return path
 	}

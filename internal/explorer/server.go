@@ -40,9 +40,20 @@ type Config struct {
 }
 
 // Server is the explorer's http.Handler.
+//
+// A browser keeps cookies per host, not per port, so a page of any other
+// local server would receive a cookie scoped to "/". Each run therefore
+// serves below a path of its own (Prefix) and names its cookie after it;
+// the cookie holds a session secret of this process (not the URL's
+// token), and counts only on requests the browser says come from the
+// explorer itself (Sec-Fetch-Site, Origin). Scripts send the token as a
+// bearer header.
 type Server struct {
-	cfg   Config
-	token string
+	cfg     Config
+	token   string
+	prefix  string // "/<run id>/": every page lives below it
+	cookie  string // the session cookie's name, with the run id
+	session string // the cookie's value
 	pages map[string]*template.Template // by page, each with the layout
 	mux   *http.ServeMux
 	log   *slog.Logger
@@ -52,9 +63,6 @@ type Server struct {
 	stamp  fileStamp // of the file st was opened from
 	openMu sync.Mutex
 }
-
-// cookieName holds the token after the first request.
-const cookieName = "baton_explorer"
 
 // New prepares a server; the file is opened on the first request.
 func New(cfg Config) (*Server, error) {
@@ -71,12 +79,10 @@ func New(cfg Config) (*Server, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.token == "" {
-		b := make([]byte, 16)
-		if _, err := rand.Read(b); err != nil {
-			return nil, fmt.Errorf("explorer: token: %w", err)
-		}
-		s.token = hex.EncodeToString(b)
+		s.token = randomHex(16)
 	}
+	run := randomHex(8)
+	s.prefix, s.cookie, s.session = "/"+run+"/", "baton_explorer_"+run, randomHex(16)
 	s.pages = map[string]*template.Template{}
 	names, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
@@ -99,6 +105,21 @@ func New(cfg Config) (*Server, error) {
 
 // Token is the secret to put in the first URL (?token=).
 func (s *Server) Token() string { return s.token }
+
+// Prefix is the path every page of this run lives below ("/<id>/").
+func (s *Server) Prefix() string { return s.prefix }
+
+// URL is the address to print for a listener at hostport: the run's
+// path, with the token that the first request trades for a cookie.
+func (s *Server) URL(hostport string) string {
+	return "http://" + hostport + s.prefix + "?token=" + s.token
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails (crypto/rand panics rather than return an error)
+	return hex.EncodeToString(b)
+}
 
 // Close closes the open sync file.
 func (s *Server) Close(ctx context.Context) error {
@@ -129,6 +150,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &httpError{http.StatusMethodNotAllowed, "the explorer is read-only"})
 		return
 	}
+	rest, ok := strings.CutPrefix(r.URL.Path, s.prefix)
+	if !ok {
+		// Not this run's path: say nothing of what is here.
+		http.Error(w, "not found: open the URL baton explorer printed", http.StatusNotFound)
+		return
+	}
+	// Below here the handlers see paths as if the explorer were at "/".
+	r2 := *r
+	u := *r.URL
+	u.Path, u.RawPath = "/"+rest, ""
+	r2.URL = &u
+	r = &r2
 	if strings.HasPrefix(r.URL.Path, "/static/") {
 		s.mux.ServeHTTP(w, r) // the stylesheet: no data in it
 		return
@@ -138,17 +171,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, &httpError{http.StatusUnauthorized, "wrong token: use the URL baton explorer printed"})
 			return
 		}
-		http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
-		// Drop the token from the address bar and the history.
+		http.SetCookie(w, &http.Cookie{Name: s.cookie, Value: s.session, Path: s.prefix, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+		// Drop the token from the address bar and the history. The
+		// target is built from this run's prefix, so it stays here
+		// whatever the path held ("//elsewhere" included).
 		q := r.URL.Query()
 		q.Del("token")
-		u := *r.URL
-		u.RawQuery = q.Encode()
-		http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+		target := s.prefix + strings.TrimLeft(r.URL.Path, "/")
+		if len(q) > 0 {
+			target += "?" + q.Encode()
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
 		return
 	}
-	if !s.authorized(r) {
-		s.fail(w, r, &httpError{http.StatusUnauthorized, "no token: open the URL baton explorer printed (it carries ?token=), or send Authorization: Bearer <token>"})
+	if err := s.authorize(r); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	s.mux.ServeHTTP(w, r)
@@ -158,12 +195,28 @@ func (s *Server) tokenOK(t string) bool {
 	return subtle.ConstantTimeCompare([]byte(t), []byte(s.token)) == 1
 }
 
-func (s *Server) authorized(r *http.Request) bool {
+// authorize accepts the bearer token, or the session cookie on a request
+// the browser made from the explorer's own pages or the address bar.
+func (s *Server) authorize(r *http.Request) *httpError {
 	if auth, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		return s.tokenOK(auth)
+		if s.tokenOK(auth) {
+			return nil
+		}
+		return &httpError{http.StatusUnauthorized, "wrong bearer token"}
 	}
-	c, err := r.Cookie(cookieName)
-	return err == nil && s.tokenOK(c.Value)
+	c, err := r.Cookie(s.cookie)
+	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(s.session)) != 1 {
+		return &httpError{http.StatusUnauthorized, "no token: open the URL baton explorer printed (it carries ?token=), or send Authorization: Bearer <token>"}
+	}
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none": // the explorer's own pages; the address bar or a bookmark
+	default: // another site or port, or a script replaying the cookie
+		return &httpError{http.StatusForbidden, "the session cookie counts only in the explorer's own pages; scripts send Authorization: Bearer <token>"}
+	}
+	if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host {
+		return &httpError{http.StatusForbidden, "a request from another origin"}
+	}
+	return nil
 }
 
 func loopbackAddr(hostport string) bool {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,7 +60,7 @@ func TestOnlyLoopbackWithTheToken(t *testing.T) {
 	// The URL's token becomes a strict, script-proof cookie and leaves
 	// the address.
 	resp, _ = fetch(t, request(t, base+"/resources?type=user&token="+token, ""))
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/resources?type=user" {
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != prefix(base)+"resources?type=user" {
 		t.Fatalf("token URL: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	var cookie *http.Cookie
@@ -69,8 +70,14 @@ func TestOnlyLoopbackWithTheToken(t *testing.T) {
 	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode {
 		t.Fatalf("cookie %+v", cookie)
 	}
+	// The cookie is this run's alone: its own name and path, and not the
+	// token itself.
+	if cookie.Path != prefix(base) || !strings.Contains(cookie.Name, strings.Trim(prefix(base), "/")) || cookie.Value == token {
+		t.Fatalf("cookie %+v is not scoped to the run at %s", cookie, prefix(base))
+	}
 	req := request(t, base+"/resources?type=user", "")
 	req.AddCookie(cookie)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	if resp, body := fetch(t, req); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Ada Lovelace") {
 		t.Errorf("with the cookie: %d", resp.StatusCode)
 	}
@@ -98,6 +105,64 @@ func TestOnlyLoopbackWithTheToken(t *testing.T) {
 	resp, _ = fetch(t, request(t, base+"/", token))
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
 		t.Errorf("Content-Security-Policy %q", csp)
+	}
+}
+
+func prefix(base string) string {
+	u, _ := url.Parse(base)
+	return u.Path + "/"
+}
+
+// A page another local server shows (another port is the same site to a
+// browser) or a script that got hold of the cookie reads nothing: the
+// cookie counts only on the explorer's own requests, scripts need the
+// token, and nothing outside the run's path answers or receives it.
+func TestCookieStaysWithItsExplorer(t *testing.T) {
+	base, token := serve(t, demoFile(t))
+	resp, _ := fetch(t, request(t, base+"/?token="+token, ""))
+	cookies := resp.Cookies()
+	if len(cookies) != 1 {
+		t.Fatalf("cookies %v", cookies)
+	}
+	withCookie := func(path string, headers ...string) int {
+		req := request(t, base+path, "")
+		req.AddCookie(cookies[0])
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		resp, _ := fetch(t, req)
+		return resp.StatusCode
+	}
+	for _, tc := range []struct {
+		name    string
+		headers []string
+		want    int
+	}{
+		{"the explorer's own page", []string{"Sec-Fetch-Site", "same-origin"}, http.StatusOK},
+		{"the address bar", []string{"Sec-Fetch-Site", "none"}, http.StatusOK},
+		{"a page on another port", []string{"Sec-Fetch-Site", "same-site", "Origin", "http://127.0.0.1:3000"}, http.StatusForbidden},
+		{"another site", []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
+		{"a script replaying the cookie", nil, http.StatusForbidden},
+		{"a foreign Origin", []string{"Sec-Fetch-Site", "same-origin", "Origin", "http://127.0.0.1:3000"}, http.StatusForbidden},
+	} {
+		if got := withCookie("/api/resources?type=user", tc.headers...); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	// Outside the run's path there is nothing, with any credential.
+	u, _ := url.Parse(base)
+	root := u.Scheme + "://" + u.Host
+	if resp, _ := fetch(t, request(t, root+"/api/", token)); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("outside the prefix: %d", resp.StatusCode)
+	}
+	// The redirect that drops the token stays on the explorer, whatever
+	// the path says.
+	for _, path := range []string{"//evil.example/x", "/%2F%2Fevil.example", "/\\evil.example"} {
+		resp, _ := fetch(t, request(t, base+path+"?token="+token, ""))
+		loc := resp.Header.Get("Location")
+		if !strings.HasPrefix(loc, prefix(base)) || strings.HasPrefix(loc, "//") {
+			t.Errorf("%s: redirect to %q", path, loc)
+		}
 	}
 }
 
@@ -260,7 +325,7 @@ func TestRefusesAClientOnTheNetworkAddress(t *testing.T) {
 	go hs.Serve(ln)
 	defer hs.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
-	resp, body := fetch(t, request(t, fmt.Sprintf("http://%s:%d/api/", ip, port), srv.Token()))
+	resp, body := fetch(t, request(t, fmt.Sprintf("http://%s:%d%sapi/", ip, port, srv.Prefix()), srv.Token()))
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("a client at %s: %d %s", ip, resp.StatusCode, body)
 	}
