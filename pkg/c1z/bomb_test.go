@@ -31,14 +31,26 @@ func sqliteHead(pages uint32) []byte {
 // streamed through the encoder (no frame size), and returns its path.
 func bombFile(t *testing.T, head []byte, n int64) string {
 	t.Helper()
+	return bombFileSized(t, head, n, false)
+}
+
+// bombFileSized is bombFile with, when declare is set, the payload's size
+// in the zstd frame header.
+func bombFileSized(t *testing.T, head []byte, n int64, declare bool) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "bomb.c1z")
 	f, err := os.Create(path)
 	must(t, err)
 	defer f.Close()
 	_, err = f.WriteString("C1ZF\x00")
 	must(t, err)
-	enc, err := zstd.NewWriter(f)
+	enc, err := zstd.NewWriter(nil)
 	must(t, err)
+	if declare {
+		enc.ResetContentSize(f, int64(len(head))+n)
+	} else {
+		enc.Reset(f)
+	}
 	_, err = enc.Write(head)
 	must(t, err)
 	_, err = io.CopyN(enc, zeros{}, n)
@@ -93,6 +105,35 @@ func TestDecompressionBombs(t *testing.T) {
 	}
 	if n := dirBytes(t, tmp); n != 0 {
 		t.Fatalf("lying header left %d bytes in the temp dir", n)
+	}
+}
+
+// A small file of zeros whose sizes say nothing trustworthy (no frame
+// size, a SQLite header without a current page count) costs less than
+// 64 MB of disk before it is refused, and the error names the bound; one
+// whose frame declares its size is refused before anything is written.
+func TestSmallBombsCostLittleDisk(t *testing.T) {
+	ctx := context.Background()
+	tmp := smallFS(t, 64<<20) // writing past 64 MB would fail with ENOSPC, not ErrTooLarge
+	blind := bombFile(t, sqliteHead(0), 512<<20)
+	_, err := c1z.Open(ctx, blind, c1z.ReadOnly(), c1z.WithTempDir(tmp))
+	var se *c1z.SizeError
+	if !errors.Is(err, c1z.ErrTooLarge) || !errors.As(err, &se) || se.Limit >= 64<<20 || !strings.Contains(err.Error(), "compressed bytes") {
+		t.Fatalf("err = %v, want ErrTooLarge under 64 MB naming the compressed-size bound", err)
+	}
+	if n := dirBytes(t, tmp); n != 0 {
+		t.Fatalf("the refusal left %d bytes", n)
+	}
+	declared := bombFileSized(t, sqliteHead(0), 512<<20, true)
+	_, err = c1z.Open(ctx, declared, c1z.ReadOnly(), c1z.WithTempDir(tmp))
+	if !errors.As(err, &se) || se.What != "the zstd frame" {
+		t.Fatalf("err = %v, want the frame's declared size refused before writing", err)
+	}
+	// The real files stay well inside the bound.
+	for _, name := range []string{"demo-v1.c1z", "harness-3k-v1.c1z", "unfinished-v1.c1z", "demo-v3-pebble.c1z", "harness-3k-v3.c1z"} {
+		st, err := c1z.Open(ctx, filepath.Join(fixtureDir(t), name), c1z.ReadOnly())
+		must(t, err)
+		must(t, st.Close(ctx))
 	}
 }
 

@@ -31,7 +31,7 @@ type Limits struct {
 	// MaxWindow is the largest zstd window (memory per stream) accepted.
 	MaxWindow uint64
 	// NoRatio turns off the bound by compressed size (a file may decode to
-	// at most 1024 times its size, and always to 1 GiB), for databases
+	// at most 64 times its size, and always to 32 MiB), for databases
 	// that are mostly empty pages.
 	NoRatio bool
 }
@@ -79,7 +79,8 @@ func sniff(r io.Reader) (v3 bool, err error) {
 // compressed size, and the free space at the destination.
 func decode(src io.Reader, dst io.Writer, lim Limits, compressed int64, space func() (int64, error)) (int64, error) {
 	br := bufio.NewReaderSize(src, 64<<10)
-	g := &decodeGuard{w: dst, max: lim.limitFor(compressed), space: space, fcs: -1}
+	g := &decodeGuard{w: dst, space: space, fcs: -1}
+	g.max, g.bound = lim.limitFor(compressed)
 	// Refuse early when the frame announces a size over the limit.
 	if peek, _ := br.Peek(zstd.HeaderMaxSize); len(peek) > 0 {
 		var h zstd.Header
@@ -139,6 +140,7 @@ type SizeError struct {
 	What  string // what declares or reached the size
 	Size  int64  // bytes the database would need
 	Limit int64  // bytes allowed, or free at the destination
+	Bound string // which limit Limit is
 	Err   error  // ErrTooLarge or ErrNoSpace
 }
 
@@ -146,26 +148,31 @@ func (e *SizeError) Error() string {
 	if errors.Is(e.Err, ErrNoSpace) {
 		return fmt.Sprintf("%v: %s needs %d bytes, %d are free where it is unpacked", e.Err, e.What, e.Size, e.Limit)
 	}
-	return fmt.Sprintf("%v: %s is %d bytes, the limit is %d", e.Err, e.What, e.Size, e.Limit)
+	return fmt.Sprintf("%v: %s is %d bytes, the limit is %d (%s)", e.Err, e.What, e.Size, e.Limit, e.Bound)
 }
 
 func (e *SizeError) Unwrap() error { return e.Err }
 
 // Decoded sizes a c1z may claim per byte of compressed data, and the size
-// every file may decode to whatever its size: a SQLite database of real
-// objects compresses 10-30x, one that is mostly free pages far more.
+// every file may decode to whatever its size. A SQLite database of real
+// objects compresses 10-20x (Baton's fixtures and ours: 11-19x); a bomb
+// of a few hundred kilobytes may cost at most tens of megabytes of disk.
+// A genuine file of mostly empty pages can be opened with NoRatio.
 const (
-	maxRatio   = 1024
-	ratioFloor = 1 << 30
+	maxRatio   = 64
+	ratioFloor = 32 << 20
 )
 
-// limitFor is the most a file of compressed bytes may decode to.
-func (l Limits) limitFor(compressed int64) int64 {
-	limit := l.MaxDecodedSize
+// limitFor is the most a file of compressed bytes may decode to, and
+// which bound that is.
+func (l Limits) limitFor(compressed int64) (int64, string) {
+	limit, bound := l.MaxDecodedSize, "the configured maximum"
 	if compressed > 0 && l.MaxDecodedSize > 0 && !l.NoRatio {
-		limit = min(limit, max(ratioFloor, compressed*maxRatio))
+		if r := max(ratioFloor, compressed*maxRatio); r < limit {
+			limit, bound = r, fmt.Sprintf("%dx the file's %d compressed bytes, at least 32 MiB: genuine files decode 10-20x", maxRatio, compressed)
+		}
 	}
-	return limit
+	return limit, bound
 }
 
 var (
@@ -180,6 +187,7 @@ type decodeGuard struct {
 	w     io.Writer
 	n     int64
 	max   int64 // configured limit (0: none)
+	bound string // which limit max is
 	fcs   int64 // the frame's declared content size, -1 if none
 	db    int64 // the SQLite header's declared size, 0 until known or if not trustworthy
 	head  []byte
@@ -199,7 +207,7 @@ func (g *decodeGuard) declared() int64 {
 // admit checks a declared size against the limit and the free space.
 func (g *decodeGuard) admit(what string, size int64) error {
 	if g.max > 0 && size > g.max {
-		return &SizeError{What: what, Size: size, Limit: g.max, Err: ErrTooLarge}
+		return &SizeError{What: what, Size: size, Limit: g.max, Bound: g.bound, Err: ErrTooLarge}
 	}
 	if g.space != nil {
 		if free, err := g.space(); err == nil && size > free {
@@ -229,7 +237,7 @@ func (g *decodeGuard) Write(p []byte) (int, error) {
 	end := g.n + int64(len(p))
 	switch {
 	case g.max > 0 && end > g.max:
-		return 0, &SizeError{What: "the decoded database", Size: end, Limit: g.max, Err: ErrTooLarge}
+		return 0, &SizeError{What: "the decoded database", Size: end, Limit: g.max, Bound: g.bound, Err: ErrTooLarge}
 	case (g.db > 0 && end > g.db) || (g.fcs >= 0 && end > g.fcs):
 		return 0, errOverDeclared
 	}

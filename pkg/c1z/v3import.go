@@ -48,7 +48,7 @@ func (s *Store) openV3(ctx context.Context, f *os.File) (err error) {
 	if err != nil {
 		return err
 	}
-	budget := s.opts.limits.limitFor(fi.Size() - payloadAt)
+	budget, _ := s.opts.limits.limitFor(fi.Size() - payloadAt)
 	if budget <= 0 {
 		budget = 1 << 62
 	}
