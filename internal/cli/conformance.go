@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/batonkit/batonkit/internal/safetext"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/connectortest"
 	"github.com/batonkit/batonkit/pkg/contract"
@@ -92,7 +93,7 @@ func knownCheck(id string) bool {
 }
 
 func (g *globals) conformance(ctx context.Context, path string, args, only []string, provisioning bool) error {
-	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn, ReplaceAttr: safetext.ReplaceAttr}))
 	// A connector that keeps state in Baton's session store gets one, in a
 	// scratch file, shared by both processes as a resumed sync shares it.
 	dir, err := os.MkdirTemp("", "baton-conformance-*")
@@ -111,7 +112,7 @@ func (g *globals) conformance(ctx context.Context, path string, args, only []str
 	}
 	sessions := session.NewServer()
 	sessions.Bind(st, run.ID)
-	childErr := &lineEscaper{w: g.stderr}
+	childErr := &safetext.LineWriter{W: g.stderr}
 	defer childErr.Flush()
 	start := func(ctx context.Context) (*subprocess.Process, error) {
 		p, err := subprocess.Start(ctx, path, args, subprocess.Options{Stderr: childErr, Logger: log, Sessions: sessions})
@@ -156,7 +157,7 @@ func (g *globals) conformance(ctx context.Context, path string, args, only []str
 		if _, err := g.stdout.Write(append(b, '\n')); err != nil {
 			return err
 		}
-	} else if err := rep.WriteText(g.stdout, escape); err != nil {
+	} else if err := rep.WriteText(g.stdout, safetext.Escape); err != nil {
 		return err
 	}
 	if !rep.Passed() {

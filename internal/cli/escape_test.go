@@ -1,10 +1,16 @@
 package cli_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
 	"strings"
 	"testing"
 
+	"github.com/creack/pty"
+
+	"github.com/batonkit/batonkit/internal/cli"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
@@ -37,5 +43,48 @@ func TestConsoleOutputEscapesControlCharacters(t *testing.T) {
 	out, _, _ := run(t, "-f", path, "-o", "json", "resources")
 	if !strings.Contains(out, `\u001b]0;pwned`) {
 		t.Fatalf("JSON output changed: %q", out)
+	}
+}
+
+// An export read on a terminal shows names escaped; piped to a program or
+// a file it stays exactly as stored.
+func TestExportToATerminalIsEscaped(t *testing.T) {
+	evil := "ad\x1b]0;pwned\x07min\u009b\u202eeman"
+	path := syncFile(t, func(ctx context.Context, st *c1z.Store, id string) error {
+		g := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "group", Resource: "g1"}, DisplayName: evil}
+		ent := &connectorv2.Entitlement{Id: "group:g1:member", Resource: g, Slug: "member", DisplayName: evil}
+		u := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}, DisplayName: evil}
+		return errors.Join(
+			st.PutResourceTypes(ctx, id, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}),
+			st.PutResources(ctx, id, g, u), st.PutEntitlements(ctx, id, ent),
+			st.PutGrants(ctx, id, &connectorv2.Grant{Id: "group:g1:member:user:u1", Entitlement: ent, Principal: u}))
+	})
+	for _, format := range []string{"csv", "json"} {
+		ptmx, tty, err := pty.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seen bytes.Buffer
+		copied := make(chan struct{})
+		go func() { io.Copy(&seen, ptmx); close(copied) }()
+		code := cli.Execute(context.Background(), []string{"-f", path, "export", format}, tty, io.Discard)
+		tty.Close()
+		<-copied
+		ptmx.Close()
+		if code != 0 {
+			t.Fatalf("export %s: exit %d", format, code)
+		}
+		for _, bad := range []string{"\x1b", "\u009b", "\u202e"} {
+			if strings.Contains(seen.String(), bad) {
+				t.Fatalf("export %s to a terminal printed %q raw:\n%q", format, bad, seen.String())
+			}
+		}
+		if !strings.Contains(seen.String(), `]0;pwned`) {
+			t.Fatalf("export %s to a terminal: the name is missing:\n%q", format, seen.String())
+		}
+	}
+	piped, _, _ := run(t, "-f", path, "export", "csv")
+	if !strings.Contains(piped, evil) {
+		t.Fatalf("export csv into a pipe changed the stored text: %q", piped)
 	}
 }

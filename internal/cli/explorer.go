@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/batonkit/batonkit/internal/explorer"
+	"github.com/batonkit/batonkit/internal/safetext"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/remote"
 )
@@ -62,7 +63,7 @@ func (g *globals) explore(ctx context.Context, addr string, open, allowRemote bo
 		Path:        g.file,
 		Open:        func(ctx context.Context, path string) (*c1z.Store, error) { return g.openPath(ctx, path) },
 		AllowRemote: allowRemote,
-		Logger:      slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger:      slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn, ReplaceAttr: safetext.ReplaceAttr})),
 	})
 	if err != nil {
 		return err
@@ -73,7 +74,7 @@ func (g *globals) explore(ctx context.Context, addr string, open, allowRemote bo
 		return fmt.Errorf("explorer: listen: %w", err)
 	}
 	url := srv.URL(ln.Addr().String())
-	fmt.Fprintf(g.stdout, "baton explorer: serving %s at\n  %s\n(Ctrl-C stops it)\n", escape(g.file), url)
+	fmt.Fprintf(g.stdout, "baton explorer: serving %s at\n  %s\n(Ctrl-C stops it)\n", safetext.Escape(g.file), url)
 	if open {
 		cleanup, err := openBrowser(url)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"io"
 	"iter"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/batonkit/batonkit/internal/atomicfile"
+	"github.com/batonkit/batonkit/internal/safetext"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
@@ -51,7 +53,13 @@ func newExportCmd(g *globals) *cobra.Command {
 					return exportJSON(ctx, st, run.ID, w)
 				}
 				if out == "" || out == "-" {
-					return write(g.stdout)
+					if !onTerminal(g.stdout) {
+						return write(g.stdout)
+					}
+					// Read on a terminal, not by a program: names from the
+					// file are shown escaped, as every other command does.
+					lw := &safetext.LineWriter{W: g.stdout}
+					return errors.Join(write(lw), lw.Flush())
 				}
 				return atomicfile.Write(out, write)
 			})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/batonkit/batonkit/internal/safetext"
 	batonv1 "github.com/batonkit/batonkit/pb/baton/v1"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
@@ -80,7 +81,7 @@ func (g *globals) withFile(cmd *cobra.Command, fn func(ctx context.Context, st *
 	defer st.Close(ctx)
 	err = fn(ctx, st)
 	if n := len(g.skipped); n > 0 {
-		fmt.Fprintf(g.stderr, "baton: skipped %d object(s) that cannot be read; the first: %s\n", n, escape(g.skipped[0].Error()))
+		fmt.Fprintf(g.stderr, "baton: skipped %d object(s) that cannot be read; the first: %s\n", n, safetext.Escape(g.skipped[0].Error()))
 	}
 	var rowErr *c1z.RowError
 	if errors.As(err, &rowErr) {

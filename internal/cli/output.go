@@ -11,6 +11,8 @@ import (
 	"golang.org/x/term"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/batonkit/batonkit/internal/safetext"
 )
 
 // jsonList streams {"<key>":[item,item,...]} one item at a time, so output
@@ -104,6 +106,11 @@ func colorOK(w io.Writer) bool {
 	if _, set := os.LookupEnv("NO_COLOR"); set || os.Getenv("TERM") == "dumb" {
 		return false
 	}
+	return onTerminal(w)
+}
+
+// onTerminal reports whether w is a terminal (a person reads it).
+func onTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
@@ -140,7 +147,7 @@ func (t *table) row(cols ...string) {
 	// terminal would act on, tabs and newlines included, so a crafted name
 	// can neither move the cursor nor break the columns.
 	for i, c := range cols {
-		cols[i] = escape(c)
+		cols[i] = safetext.Escape(c)
 	}
 	io.WriteString(t.tw, strings.Join(cols, "\t")+"\n")
 	t.rows++

@@ -9,10 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/batonkit/batonkit/internal/safetext"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/remote"
 )
@@ -62,12 +62,9 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return ExitOK
 	}
-	// Errors quote ids and names from the file: escaped, line by line.
-	lines := strings.Split(err.Error(), "\n")
-	for i, l := range lines {
-		lines[i] = escape(l)
-	}
-	fmt.Fprintln(stderr, "baton:", strings.Join(lines, "\n"))
+	// Errors quote ids and names from the file, and answers of apps and
+	// buckets: redacted and escaped, line by line.
+	fmt.Fprintln(stderr, "baton:", safetext.Error(err))
 	return exitCode(err)
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/batonkit/batonkit/internal/safetext"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/remote"
 	"github.com/batonkit/batonkit/pkg/runner"
@@ -65,7 +66,7 @@ func newSyncCmd(g *globals) *cobra.Command {
 				defer live.Close()
 				out = live
 			}
-			log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
+			log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level, ReplaceAttr: safetext.ReplaceAttr}))
 			// Connectors that keep state outside their process (Baton's
 			// SessionStoreUsage) reach this store, kept in the sync's file.
 			// An s3:// file is synced in a local copy, uploaded after.
@@ -92,7 +93,7 @@ func newSyncCmd(g *globals) *cobra.Command {
 			sessions := session.NewServer()
 			// The connector's stderr is its text: escaped before it reaches
 			// a terminal.
-			childErr := &lineEscaper{w: out}
+			childErr := &safetext.LineWriter{W: out}
 			defer childErr.Flush()
 			p, err := subprocess.Start(ctx, path, args, subprocess.Options{Stderr: childErr, Logger: log, Sessions: sessions})
 			if err != nil {

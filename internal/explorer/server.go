@@ -51,12 +51,12 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	token   string
-	prefix  string // "/<run id>/": every page lives below it
-	cookie  string // the session cookie's name, with the run id
-	session string // the cookie's value
-	pages map[string]*template.Template // by page, each with the layout
-	mux   *http.ServeMux
-	log   *slog.Logger
+	prefix  string                        // "/<run id>/": every page lives below it
+	cookie  string                        // the session cookie's name, with the run id
+	session string                        // the cookie's value
+	pages   map[string]*template.Template // by page, each with the layout
+	mux     *http.ServeMux
+	log     *slog.Logger
 
 	mu     sync.RWMutex // held for reading while a request uses st
 	st     *c1z.Store

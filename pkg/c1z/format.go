@@ -186,10 +186,10 @@ var (
 type decodeGuard struct {
 	w     io.Writer
 	n     int64
-	max   int64 // configured limit (0: none)
+	max   int64  // configured limit (0: none)
 	bound string // which limit max is
-	fcs   int64 // the frame's declared content size, -1 if none
-	db    int64 // the SQLite header's declared size, 0 until known or if not trustworthy
+	fcs   int64  // the frame's declared content size, -1 if none
+	db    int64  // the SQLite header's declared size, 0 until known or if not trustworthy
 	head  []byte
 	space func() (int64, error)
 }

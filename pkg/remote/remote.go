@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/batonkit/batonkit/internal/atomicfile"
 	"github.com/batonkit/batonkit/internal/safefs"
+	"github.com/batonkit/batonkit/internal/safetext"
 )
 
 // Errors callers test with errors.Is.
@@ -94,6 +96,9 @@ func Open(ctx context.Context, rawURL string, o Options) (*File, error) {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	cfg.Region = cmp.Or(cfg.Region, "us-east-1")
+	// An error answer is read only so far: the SDK would read a 600 MB
+	// "message" whole, into memory and into the error.
+	cfg.HTTPClient = boundedErrors{cfg.HTTPClient}
 	f.c = s3.NewFromConfig(cfg, func(so *s3.Options) {
 		if o.Endpoint != "" {
 			so.BaseEndpoint = aws.String(o.Endpoint)
@@ -261,8 +266,32 @@ func classify(err error) error {
 // details (signed headers) the SDK's full text carries.
 func describe(err error) string {
 	var api smithy.APIError
+	msg := err.Error()
 	if errors.As(err, &api) {
-		return api.ErrorCode() + ": " + api.ErrorMessage()
+		msg = api.ErrorCode() + ": " + api.ErrorMessage()
 	}
-	return err.Error()
+	// The endpoint's words: bounded, escaped, no credentials.
+	return safetext.Line(safetext.Clip(msg, maxMessage))
+}
+
+// The most of an error answer's body read, and of its message kept: S3
+// error documents are a few hundred bytes.
+const (
+	maxErrorBody = 64 << 10
+	maxMessage   = 1024
+)
+
+// boundedErrors cuts the body of every answer that is not a success at
+// maxErrorBody bytes.
+type boundedErrors struct{ aws.HTTPClient }
+
+func (b boundedErrors) Do(r *http.Request) (*http.Response, error) {
+	resp, err := b.HTTPClient.Do(r)
+	if err == nil && resp.StatusCode >= 300 && resp.Body != nil {
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.LimitReader(resp.Body, maxErrorBody), resp.Body}
+	}
+	return resp, err
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/batonkit/batonkit/internal/s3test"
@@ -190,5 +191,45 @@ func BenchmarkUploadH100k(b *testing.B) {
 		if err := f.Download(context.Background(), filepath.Join(b.TempDir(), "back")); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// An endpoint that answers with a 600 MB error message is read only as
+// far as the bound, and its words reach the error bounded, escaped and
+// without the credentials it echoed.
+func TestHostileErrorAnswerIsBounded(t *testing.T) {
+	s3test.SetEnv(t, s3test.AccessKey)
+	var sent atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusForbidden)
+		n, _ := io.WriteString(w, "<Error><Code>AccessDenied</Code><Message>\x1b]0;pwned\x07 \u202e password: hunter2 ")
+		sent.Add(int64(n))
+		chunk := bytes.Repeat([]byte("A"), 1<<20)
+		for i := 0; i < 600; i++ {
+			n, err := w.Write(chunk)
+			sent.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	f, err := remote.Open(context.Background(), "s3://syncs/x.c1z", remote.Options{Endpoint: srv.URL, PathStyle: true, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.Download(context.Background(), filepath.Join(t.TempDir(), "x"))
+	if err == nil {
+		t.Fatal("the download succeeded")
+	}
+	msg := err.Error()
+	if len(msg) > 4096 || strings.ContainsAny(msg, "\x1b\x07\u202e") || strings.Contains(msg, "hunter2") {
+		t.Fatalf("the error is unbounded, raw or leaks (%d bytes): %.300q", len(msg), msg)
+	}
+	// The client stopped reading early (the kernel's socket buffers hold a
+	// few megabytes of what the server managed to write).
+	if n := sent.Load(); n > 64<<20 {
+		t.Fatalf("the server wrote %d MB before the client hung up", n>>20)
 	}
 }

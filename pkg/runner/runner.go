@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/batonkit/batonkit/internal/safetext"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/config"
@@ -81,7 +82,7 @@ var opsFields = []config.Field{
 	config.Bool("no-progress", "no live progress line on a terminal (log lines instead)"),
 	config.Duration("interval", "stay up and sync every interval (1h), one sync at a time"),
 	config.String("schedule", "stay up and sync on a cron schedule (\"0 * * * *\", @hourly), one sync at a time"),
-	config.String("health-addr", "in scheduled mode, serve /healthz, /readyz and /metrics here (:8080)"),
+	config.String("health-addr", "in scheduled mode, serve /healthz, /readyz and /metrics here (127.0.0.1:8080; an address beyond loopback shows them to the network)"),
 	config.Int("unready-after", "in scheduled mode, /readyz fails after this many syncs in a row failed", config.Default(3)),
 }
 
@@ -108,7 +109,7 @@ func (c Command) schema() (config.Schema, error) {
 func Run(ctx context.Context, c Command, args []string, stdio IO) int {
 	schema, err := c.schema()
 	if err != nil {
-		fmt.Fprintln(stdio.Err, c.Name+":", err)
+		fmt.Fprintln(stdio.Err, c.Name+":", safetext.Error(err))
 		return ExitError
 	}
 	root := &cobra.Command{
@@ -166,13 +167,13 @@ func Run(ctx context.Context, c Command, args []string, stdio IO) int {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, new(usageErr)), errors.Is(err, config.ErrInvalid):
-		fmt.Fprintln(stdio.Err, c.Name+":", err)
+		fmt.Fprintln(stdio.Err, c.Name+":", safetext.Error(err))
 		return ExitUsage
 	case errors.Is(err, sync.ErrInterrupted):
-		fmt.Fprintln(stdio.Err, c.Name+":", err)
+		fmt.Fprintln(stdio.Err, c.Name+":", safetext.Error(err))
 		return ExitInterrupted
 	}
-	fmt.Fprintln(stdio.Err, c.Name+":", err)
+	fmt.Fprintln(stdio.Err, c.Name+":", safetext.Error(err))
 	return ExitError
 }
 
@@ -306,7 +307,7 @@ func (e *environment) load(cmd *cobra.Command) error {
 
 // logger writes the configured log format at the configured level to w.
 func (e *environment) logger(w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: e.level}
+	opts := &slog.HandlerOptions{Level: e.level, ReplaceAttr: safetext.ReplaceAttr}
 	if e.cfg.String("log-format") == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}

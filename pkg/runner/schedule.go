@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/robfig/cron/v3"
 
+	"github.com/batonkit/batonkit/internal/safetext"
 	bsync "github.com/batonkit/batonkit/pkg/sync"
 )
 
@@ -141,7 +142,7 @@ func (e *environment) scheduled(ctx context.Context, next schedule, sync func(co
 		st.LastEnd, st.LastDurationSeconds = end, end.Sub(start).Seconds()
 		m.duration.Observe(end.Sub(start).Seconds())
 		if err != nil {
-			st.State, st.LastError = "failed", err.Error()
+			st.State, st.LastError = "failed", safetext.Error(err)
 			st.ConsecutiveFailures++
 			m.syncs.WithLabelValues("error").Inc()
 			e.log.Error("sync failed", "error", err, "consecutive_failures", st.ConsecutiveFailures)

@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/batonkit/batonkit/internal/safetext"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
 )
@@ -242,22 +242,8 @@ func withoutQuery(raw string) string {
 	return u.String()
 }
 
-// secretish matches the values of JSON fields and headers that usually
-// carry credentials, for redaction in error bodies.
-var secretish = regexp.MustCompile(`(?i)("(?:[a-z_]*token|[a-z_]*secret|password|passwd|api_?key|authorization|credentials?)"\s*:\s*)"[^"]*"|(bearer|basic)\s+[A-Za-z0-9._~+/=-]+`)
-
 // redactBody shortens an error body and hides credential-looking values.
-func redactBody(b string) string {
-	if len(b) > 512 {
-		b = b[:512] + "..."
-	}
-	return secretish.ReplaceAllStringFunc(b, func(m string) string {
-		if i := strings.IndexByte(m, ':'); i > 0 && m[0] == '"' {
-			return m[:i+1] + `"[redacted]"`
-		}
-		return strings.Fields(m)[0] + " [redacted]"
-	})
-}
+func redactBody(b string) string { return safetext.Redact(safetext.Clip(b, 512)) }
 
 func (e *Error) Unwrap() error {
 	if e.cause != nil {

@@ -1,4 +1,4 @@
-package cli
+package safetext
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 
 func TestLineEscaperKeepsAChildFromDrivingTheTerminal(t *testing.T) {
 	var out bytes.Buffer
-	l := &lineEscaper{w: &out}
+	l := &LineWriter{W: &out}
 	for _, chunk := range []string{"level=info msg=ok\n", "ti\x1b]0;pwned\x07tle\tcol", "umn\nbidi \u202e", "txt"} {
 		if _, err := l.Write([]byte(chunk)); err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package cli
+package safetext
 
 import (
 	"bytes"
@@ -9,19 +9,10 @@ import (
 	"unicode"
 )
 
-// escape makes text from a file or a connector safe for a terminal: control
-// characters (C0, DEL, C1), and format characters that reorder or hide
-// text (bidi overrides, zero-width), are shown as \xNN or \uNNNN escapes
-// instead of acting on the terminal.
-func escape(s string) string {
-	clean := true
-	for _, r := range s {
-		if unsafeRune(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
+// Escape makes s safe for a terminal: control and format characters are
+// shown as escapes instead of acting on it.
+func Escape(s string) string {
+	if strings.IndexFunc(s, unsafeRune) < 0 {
 		return s
 	}
 	var b strings.Builder
@@ -42,16 +33,16 @@ func unsafeRune(r rune) bool {
 	return r == unicode.ReplacementChar || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
 }
 
-// lineEscaper passes a child's output through escape line by line, so a
-// connector's stderr cannot drive the terminal (move the cursor, retitle
-// the window, hide text).
-type lineEscaper struct {
+// LineWriter passes a stream to W through Escape line by line (tabs
+// kept: log formats line columns up with them), so a child's output
+// cannot drive the terminal. Flush writes an unfinished last line.
+type LineWriter struct {
+	W       io.Writer
 	mu      sync.Mutex
-	w       io.Writer
 	partial []byte
 }
 
-func (l *lineEscaper) Write(b []byte) (int, error) {
+func (l *LineWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := len(b)
@@ -74,7 +65,7 @@ func (l *lineEscaper) Write(b []byte) (int, error) {
 }
 
 // Flush writes what is left of an unfinished line.
-func (l *lineEscaper) Flush() error {
+func (l *LineWriter) Flush() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.partial) == 0 {
@@ -83,14 +74,12 @@ func (l *lineEscaper) Flush() error {
 	return l.flushLocked()
 }
 
-func (l *lineEscaper) flushLocked() error {
-	// Tabs stay: log formats line columns up with them.
+func (l *LineWriter) flushLocked() error {
 	parts := strings.Split(string(l.partial), "\t")
 	for i := range parts {
-		parts[i] = escape(parts[i])
+		parts[i] = Escape(parts[i])
 	}
-	line := strings.Join(parts, "\t") + "\n"
 	l.partial = l.partial[:0]
-	_, err := io.WriteString(l.w, line)
+	_, err := io.WriteString(l.W, strings.Join(parts, "\t")+"\n")
 	return err
 }
