@@ -31,6 +31,7 @@ func newConformanceCmd(g *globals) *cobra.Command {
 		timeout      time.Duration
 		provisioning bool
 		list         bool
+		child        childFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "conformance --connector PATH [-- CONNECTOR ARGS...]",
@@ -43,7 +44,7 @@ func newConformanceCmd(g *globals) *cobra.Command {
 			"answering what a resumed sync asks. --provisioning also grants and revokes one\n" +
 			"entitlement (a test instance only). --list prints the checks.\n\n" +
 			"It exits 0 when every check passes, 10 when one fails, 7 when the connector\n" +
-			"cannot be started.",
+			"cannot be started." + childHelp,
 		Example: "  baton conformance --connector ./bin/baton-sqlapp -- --db sqlapp.db\n" +
 			"  baton conformance --connector ./connector.js --check pagination --check ids\n" +
 			"  BATON_TOKEN=\"$TEST_TOKEN\" baton conformance --connector ./baton-github -o json   # secrets by environment",
@@ -72,10 +73,11 @@ func newConformanceCmd(g *globals) *cobra.Command {
 				ctx, cancel = context.WithTimeoutCause(ctx, timeout, fmt.Errorf("--timeout %s ran out", timeout))
 				defer cancel()
 			}
-			return g.conformance(ctx, path, args, only, provisioning)
+			return g.conformance(ctx, path, args, only, provisioning, child)
 		},
 	}
 	cmd.Flags().StringVar(&path, "connector", "", "the connector binary to check")
+	child.bind(cmd.Flags())
 	cmd.Flags().StringArrayVar(&only, "check", nil, "run only this check (and what it builds on); repeatable; see --list")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "stop checking after this long (checks not reached fail)")
 	cmd.Flags().BoolVar(&provisioning, "provisioning", false, "also grant and revoke one entitlement: only against a test instance")
@@ -92,7 +94,7 @@ func knownCheck(id string) bool {
 	return false
 }
 
-func (g *globals) conformance(ctx context.Context, path string, args, only []string, provisioning bool) error {
+func (g *globals) conformance(ctx context.Context, path string, args, only []string, provisioning bool, child childFlags) error {
 	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn, ReplaceAttr: safetext.ReplaceAttr}))
 	// A connector that keeps state in Baton's session store gets one, in a
 	// scratch file, shared by both processes as a resumed sync shares it.
@@ -115,7 +117,7 @@ func (g *globals) conformance(ctx context.Context, path string, args, only []str
 	childErr := &safetext.LineWriter{W: g.stderr}
 	defer childErr.Flush()
 	start := func(ctx context.Context) (*subprocess.Process, error) {
-		p, err := subprocess.Start(ctx, path, args, subprocess.Options{Stderr: childErr, Logger: log, Sessions: sessions})
+		p, err := subprocess.Start(ctx, path, args, child.options(subprocess.Options{Stderr: childErr, Logger: log, Sessions: sessions}))
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", errNoConnector, err)
 		}

@@ -31,6 +31,7 @@ func newSyncCmd(g *globals) *cobra.Command {
 		sseKey     string
 		cacheDir   string
 		noProgress bool
+		child      childFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "sync --connector PATH [-f FILE] [-- CONNECTOR ARGS...]",
@@ -42,7 +43,7 @@ func newSyncCmd(g *globals) *cobra.Command {
 			"bound by latency, not CPU: --workers N lists N resources' entitlements and grants\n" +
 			"at once (Baton's syncer makes one call at a time), and on a machine with few cores\n" +
 			"GOMAXPROCS=1 in the environment (which a Go connector inherits) spares both\n" +
-			"processes the Go scheduler's spinning: a third less time in BENCHMARKS.md.",
+			"processes the Go scheduler's spinning: a third less time in BENCHMARKS.md." + childHelp,
 		Example: "  baton sync --connector ./bin/baton-sqlapp -f sync.c1z -- --db sqlapp.db\n" +
 			"  BATON_TOKEN=\"$GITHUB_TOKEN\" baton sync --connector ./baton-github    # secrets by environment, never on the command line",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -95,7 +96,7 @@ func newSyncCmd(g *globals) *cobra.Command {
 			// a terminal.
 			childErr := &safetext.LineWriter{W: out}
 			defer childErr.Flush()
-			p, err := subprocess.Start(ctx, path, args, subprocess.Options{Stderr: childErr, Logger: log, Sessions: sessions})
+			p, err := subprocess.Start(ctx, path, args, child.options(subprocess.Options{Stderr: childErr, Logger: log, Sessions: sessions}))
 			if err != nil {
 				return errors.Join(err, st.Close(ctx))
 			}
@@ -123,6 +124,7 @@ func newSyncCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&path, "connector", "", "the connector binary to run")
+	child.bind(cmd.Flags())
 	cmd.Flags().IntVar(&workers, "workers", 1, "listings of one phase run at once (1: Baton's order, one call at a time)")
 	cmd.Flags().DurationVar(&every, "checkpoint-interval", 10*time.Second, "how often the resume state is saved")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "debug logging")

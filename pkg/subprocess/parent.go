@@ -47,7 +47,16 @@ type Options struct {
 	Stderr       io.Writer     // the child's stderr (default: this process's)
 	Stdout       io.Writer     // the child's stdout (default: this process's stderr)
 	ReadyTimeout time.Duration // how long the child may take to answer (default 30s)
-	Env          []string      // extra environment for the child
+	// CallTimeout bounds every call to the child (default
+	// DefaultCallTimeout; a sooner deadline of the caller's wins): a
+	// child that never answers fails its call, naming it, instead of
+	// hanging the parent. Negative turns it off.
+	CallTimeout time.Duration
+	// PassEnv names variables of this process's environment the child
+	// receives besides ChildEnv's (its own BATON_* settings, PATH, HOME,
+	// locale, proxy and CA variables).
+	PassEnv []string
+	Env     []string // extra NAME=VALUE entries for the child
 	Logger       *slog.Logger
 	// RateLimiter is sent to the child; nil means disabled. A fixed
 	// in-memory limiter makes the child space its calls.
@@ -120,7 +129,7 @@ func Start(ctx context.Context, path string, args []string, opts Options) (*Proc
 
 	cmd := exec.Command(path, append(append([]string{}, args...), ServiceCommand)...)
 	cmd.ExtraFiles = []*os.File{lf}
-	cmd.Env = append(append(os.Environ(), opts.Env...), ListenerFDEnv+"=3")
+	cmd.Env = append(append(ChildEnv(nil, opts.PassEnv...), opts.Env...), ListenerFDEnv+"=3")
 	cmd.Stdout, cmd.Stderr = opts.Stdout, opts.Stderr
 	setParentDeathSignal(cmd)
 	stdin, err := cmd.StdinPipe()
@@ -148,7 +157,14 @@ func Start(ctx context.Context, path string, args []string, opts Options) (*Proc
 		return nil, fmt.Errorf("send server config to connector: %w", err)
 	}
 
-	p.conn, err = grpc.NewClient(p.addr, append(linkDialOptions(), grpc.WithTransportCredentials(credentials.NewTLS(clientTLS)))...)
+	if opts.CallTimeout == 0 {
+		opts.CallTimeout = DefaultCallTimeout
+	}
+	dial := append(linkDialOptions(), grpc.WithTransportCredentials(credentials.NewTLS(clientTLS)))
+	if opts.CallTimeout > 0 {
+		dial = append(dial, grpc.WithChainUnaryInterceptor(callDeadline(opts.CallTimeout)), grpc.WithChainStreamInterceptor(streamDeadline(opts.CallTimeout)))
+	}
+	p.conn, err = grpc.NewClient(p.addr, dial...)
 	if err != nil {
 		p.Close()
 		return nil, err

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/contract"
 )
 
 // RetryPolicy says how transient connector errors are retried.
@@ -34,6 +36,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 
 // retryable reports whether a failed call may succeed if repeated.
 func retryable(err error) bool {
+	if errors.Is(err, contract.ErrNoAnswer) {
+		return false
+	}
 	switch status.Code(err) {
 	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted:
 		return true
