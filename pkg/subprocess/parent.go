@@ -57,7 +57,7 @@ type Options struct {
 	// locale, proxy and CA variables).
 	PassEnv []string
 	Env     []string // extra NAME=VALUE entries for the child
-	Logger       *slog.Logger
+	Logger  *slog.Logger
 	// RateLimiter is sent to the child; nil means disabled. A fixed
 	// in-memory limiter makes the child space its calls.
 	RateLimiter *ratelimitv1.RateLimiterConfig
