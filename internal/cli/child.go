@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/batonkit/batonkit/pkg/session"
 	"github.com/batonkit/batonkit/pkg/subprocess"
 )
 
@@ -13,6 +14,7 @@ import (
 type childFlags struct {
 	callTimeout time.Duration
 	passEnv     []string
+	sessionMax  int64
 }
 
 // childHelp is the part of --help that says what a child receives.
@@ -24,6 +26,12 @@ const childHelp = "\n\nThe connector receives its own BATON_* settings (not serv
 func (c *childFlags) bind(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.callTimeout, "call-timeout", subprocess.DefaultCallTimeout, "the longest the connector may take to answer one call")
 	fs.StringArrayVar(&c.passEnv, "env", nil, "also pass this environment variable (by NAME) to the connector; repeatable")
+	fs.Int64Var(&c.sessionMax, "session-store-maximum-size", session.DefaultMaxSize, "the most bytes the connector may keep in its session store")
+}
+
+// sessions is the session store served to the connector.
+func (c *childFlags) sessions() *session.Server {
+	return session.NewServer(session.WithMaxSize(c.sessionMax))
 }
 
 // options fills the start options the flags decide.

@@ -17,7 +17,6 @@ import (
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/connectortest"
 	"github.com/batonkit/batonkit/pkg/contract"
-	"github.com/batonkit/batonkit/pkg/session"
 	"github.com/batonkit/batonkit/pkg/subprocess"
 )
 
@@ -112,7 +111,7 @@ func (g *globals) conformance(ctx context.Context, path string, args, only []str
 	if err != nil {
 		return err
 	}
-	sessions := session.NewServer()
+	sessions := child.sessions()
 	sessions.Bind(st, run.ID)
 	childErr := &safetext.LineWriter{W: g.stderr}
 	defer childErr.Flush()

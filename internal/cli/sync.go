@@ -14,7 +14,6 @@ import (
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/remote"
 	"github.com/batonkit/batonkit/pkg/runner"
-	"github.com/batonkit/batonkit/pkg/session"
 	"github.com/batonkit/batonkit/pkg/subprocess"
 	"github.com/batonkit/batonkit/pkg/sync"
 )
@@ -91,7 +90,7 @@ func newSyncCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sessions := session.NewServer()
+			sessions := child.sessions()
 			// The connector's stderr is its text: escaped before it reaches
 			// a terminal.
 			childErr := &safetext.LineWriter{W: out}

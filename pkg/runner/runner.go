@@ -80,6 +80,7 @@ var opsFields = []config.Field{
 	config.StringList("sync-resource-types", "only sync these resource types"),
 	config.StringList("sync-resources", "targeted sync: only these resources (type:id), as a partial sync"),
 	config.Bool("no-progress", "no live progress line on a terminal (log lines instead)"),
+	config.Int("session-store-maximum-size", "the most bytes the connector may keep in its session store during one sync", config.Default(session.DefaultMaxSize)),
 	config.Duration("interval", "stay up and sync every interval (1h), one sync at a time"),
 	config.String("schedule", "stay up and sync on a cron schedule (\"0 * * * *\", @hourly), one sync at a time"),
 	config.String("health-addr", "in scheduled mode, serve /healthz, /readyz and /metrics here (127.0.0.1:8080; an address beyond loopback shows them to the network)"),
@@ -305,6 +306,11 @@ func (e *environment) load(cmd *cobra.Command) error {
 	return nil
 }
 
+// sessions is the session store's server, bounded as configured.
+func (e *environment) sessions() *session.Server {
+	return session.NewServer(session.WithMaxSize(int64(e.cfg.Int("session-store-maximum-size"))))
+}
+
 // logger writes the configured log format at the configured level to w.
 func (e *environment) logger(w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: e.level, ReplaceAttr: safetext.ReplaceAttr}
@@ -333,7 +339,7 @@ func (e *environment) sync(ctx context.Context) error {
 	}
 	// The connector runs in this process: its session store is served
 	// straight from the sync's file.
-	sessions := session.NewServer()
+	sessions := e.sessions()
 	srv, err := e.server(ctx, connector.WithSessions(session.LocalClient(sessions)))
 	if err != nil {
 		return err

@@ -43,7 +43,7 @@ func (e *environment) service(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sessions := session.NewServer()
+	sessions := e.sessions()
 	srv, err := e.server(ctx, connector.WithSessions(session.LocalClient(sessions)))
 	if err != nil {
 		return err

@@ -36,16 +36,29 @@ type Server struct {
 	mu      sync.RWMutex
 	backend Backend
 	syncID  string
+
+	max     int64
+	writeMu sync.Mutex // writes one at a time, so the size stays exact
+	q       quota      // the bound sync's size (writeMu)
 }
 
 // NewServer returns a Server bound to nothing.
-func NewServer() *Server { return &Server{} }
+func NewServer(opts ...Option) *Server {
+	s := &Server{max: DefaultMaxSize}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 // Bind serves syncID's values from b.
 func (s *Server) Bind(b Backend, syncID string) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	s.mu.Lock()
 	s.backend, s.syncID = b, syncID
 	s.mu.Unlock()
+	s.q = quota{}
 }
 
 // Unbind stops serving values (the sync ended).
@@ -126,7 +139,7 @@ func (s *Server) Set(ctx context.Context, req *batonv1.SetRequest) (*batonv1.Set
 	if err != nil {
 		return nil, err
 	}
-	if err := b.SessionSetMany(ctx, req.GetSyncId(), map[string][]byte{req.GetPrefix() + req.GetKey(): req.GetValue()}); err != nil {
+	if err := s.set(ctx, b, req.GetSyncId(), map[string][]byte{req.GetPrefix() + req.GetKey(): req.GetValue()}); err != nil {
 		return nil, storeErr("set", err)
 	}
 	return &batonv1.SetResponse{}, nil
@@ -142,7 +155,7 @@ func (s *Server) SetMany(ctx context.Context, req *batonv1.SetManyRequest) (*bat
 	for k, v := range req.GetValues() {
 		values[req.GetPrefix()+k] = v
 	}
-	if err := b.SessionSetMany(ctx, req.GetSyncId(), values); err != nil {
+	if err := s.set(ctx, b, req.GetSyncId(), values); err != nil {
 		return nil, storeErr("set many", err)
 	}
 	return &batonv1.SetManyResponse{}, nil
@@ -154,7 +167,7 @@ func (s *Server) Delete(ctx context.Context, req *batonv1.DeleteRequest) (*baton
 	if err != nil {
 		return nil, err
 	}
-	if err := b.SessionDelete(ctx, req.GetSyncId(), req.GetPrefix()+req.GetKey()); err != nil {
+	if err := s.delete(ctx, b, req.GetSyncId(), req.GetPrefix()+req.GetKey()); err != nil {
 		return nil, storeErr("delete", err)
 	}
 	return &batonv1.DeleteResponse{}, nil
@@ -170,7 +183,7 @@ func (s *Server) DeleteMany(ctx context.Context, req *batonv1.DeleteManyRequest)
 	for i, k := range req.GetKeys() {
 		keys[i] = req.GetPrefix() + k
 	}
-	if err := b.SessionDelete(ctx, req.GetSyncId(), keys...); err != nil {
+	if err := s.delete(ctx, b, req.GetSyncId(), keys...); err != nil {
 		return nil, storeErr("delete many", err)
 	}
 	return &batonv1.DeleteManyResponse{}, nil
@@ -182,10 +195,46 @@ func (s *Server) Clear(ctx context.Context, req *batonv1.ClearRequest) (*batonv1
 	if err != nil {
 		return nil, err
 	}
-	if err := b.SessionClear(ctx, req.GetSyncId(), req.GetPrefix()); err != nil {
+	s.writeMu.Lock()
+	err = b.SessionClear(ctx, req.GetSyncId(), req.GetPrefix())
+	s.q.known = false // counted again at the next write
+	s.writeMu.Unlock()
+	if err != nil {
 		return nil, storeErr("clear", err)
 	}
 	return &batonv1.ClearResponse{}, nil
+}
+
+// set writes values within the sync's size.
+func (s *Server) set(ctx context.Context, b Backend, syncID string, values map[string][]byte) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	delta, err := s.admitLocked(ctx, b, syncID, values)
+	if err != nil {
+		return err
+	}
+	if err := b.SessionSetMany(ctx, syncID, values); err != nil {
+		s.q.known = false
+		return err
+	}
+	s.q.used += delta
+	return nil
+}
+
+// delete removes keys and gives their bytes back.
+func (s *Server) delete(ctx context.Context, b Backend, syncID string, keys ...string) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	freed, err := s.freedLocked(ctx, b, syncID, keys)
+	if err != nil {
+		return err
+	}
+	if err := b.SessionDelete(ctx, syncID, keys...); err != nil {
+		s.q.known = false
+		return err
+	}
+	s.q.used -= freed
+	return nil
 }
 
 // validating rejects requests that break the contract's rules before they

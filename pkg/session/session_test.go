@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -91,4 +92,45 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A connector cannot fill the parent's disk through its store: writes
+// past the maximum fail with ResourceExhausted naming the bound, while
+// overwrites, deletes and clears give their bytes back, and a resumed
+// sync's values count from the start.
+func TestStoreSizeIsBounded(t *testing.T) {
+	ctx := t.Context()
+	st, syncID := open(t)
+	host := session.NewServer(session.WithMaxSize(10 << 20))
+	host.Bind(st, syncID)
+	s := session.New(session.LocalClient(host), syncID)
+	big := make([]byte, 3500<<10) // 3.5 MB
+	var err error
+	n := 0
+	for ; n < 100; n++ {
+		if err = s.Set(ctx, fmt.Sprintf("page-%03d", n), big); err != nil {
+			break
+		}
+	}
+	if n != 2 || status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "session-store-maximum-size") {
+		t.Fatalf("after %d sets of 3.5 MB: %v, want the third refused as full", n, err)
+	}
+	for range 20 { // the same key again and again does not grow the store
+		must(t, s.Set(ctx, "page-000", big))
+	}
+	must(t, s.Delete(ctx, "page-000"))
+	must(t, s.Set(ctx, "page-002", big))
+	// A new server bound to the same sync (a resumed run) counts what is
+	// there: 7 MB held, so one more 3.5 MB set fits and a second does not.
+	again := session.NewServer(session.WithMaxSize(10 << 20))
+	again.Bind(st, syncID)
+	s2 := session.New(session.LocalClient(again), syncID)
+	if err := s2.Set(ctx, "page-003", big[:2<<20]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Set(ctx, "page-004", big[:2<<20]); status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("a resumed sync's store: %v, want full", err)
+	}
+	must(t, s2.Clear(ctx))
+	must(t, s2.Set(ctx, "page-004", big))
 }
