@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"google.golang.org/protobuf/types/known/anypb"
 	"io"
 	"slices"
 	"strconv"
@@ -48,6 +49,9 @@ type Faults struct {
 	// repo that ListResources never returns, with the InsertResourceGrants
 	// annotation so the syncer stores the repo from the grant.
 	ArchivedRepo bool
+	// HugeAnnotations gives every user listed an extra annotation of
+	// 3.5 MB: a connector that would fill the syncer's memory and file.
+	HugeAnnotations bool
 }
 
 // Connector is the test app. Create it with New.
@@ -191,7 +195,11 @@ func (u *users) List(ctx context.Context, _ *connectorv2.ResourceId, req connect
 	page, next, err := paginate(u.c, ids, req)
 	var out connector.Page[*connectorv2.Resource]
 	for _, id := range page {
-		out.Items = append(out.Items, u.user(id))
+		r := u.user(id)
+		if u.c.Faults.HugeAnnotations {
+			r.Annotations = append(r.Annotations, &anypb.Any{TypeUrl: "type.googleapis.com/google.protobuf.BytesValue", Value: make([]byte, 3500<<10)})
+		}
+		out.Items = append(out.Items, r)
 	}
 	if u.c.Faults.InvalidUser && req.Token == "" {
 		out.Items = append(out.Items, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user"}})

@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/batonkit/batonkit/internal/protoconn"
+	"github.com/batonkit/batonkit/internal/testconnector"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/sync"
 )
@@ -177,5 +179,24 @@ func TestOversizedPageFails(t *testing.T) {
 	_, err := syncTo(t, rawClient(protoconn.New(protoconn.Options{Seed: 13, Scale: 3})), filepath.Join(t.TempDir(), "s.c1z"), sync.WithMaxPageItems(2))
 	if !errors.Is(err, sync.ErrPageTooLarge) {
 		t.Fatalf("err = %v, want ErrPageTooLarge", err)
+	}
+}
+
+// A connector that sends megabytes of annotations with every object
+// (300 pages of one 3.5 MB user) cannot fill the syncer's memory or the
+// file: those objects are dropped, counted and named, and the rest of
+// the sync is kept.
+func TestHugeAnnotationsAreDropped(t *testing.T) {
+	c := testconnector.New(300, 2, 2)
+	c.PageSize = 1
+	c.Faults.HugeAnnotations = true
+	path := filepath.Join(t.TempDir(), "s.c1z")
+	res, err := syncTo(t, inProcess(t, c), path)
+	must(t, err)
+	if res.Dropped["resource"] != 300 {
+		t.Fatalf("dropped %v, want the 300 users", res.Dropped)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() > 1<<20 {
+		t.Fatalf("the file holds the annotations: %v %v", fi.Size(), err)
 	}
 }
