@@ -5,6 +5,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"golang.org/x/mod/modfile"
+	gomodule "golang.org/x/mod/module"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -57,11 +59,22 @@ func newNewCmd(g *globals) *cobra.Command {
 			if !connectorName.MatchString(name) {
 				return usagef("connector name %q: lower case letters, digits and dashes, starting with a letter (acme, acme-hr)", name)
 			}
+			if module == "" {
+				module = "example.com/baton-" + name
+			}
+			// Both go into generated Go and go.mod as they are: only a
+			// real module path and a real checkout.
+			if err := gomodule.CheckImportPath(module); err != nil {
+				return usagef("--module %q is not a Go module path: %v", module, err)
+			}
+			if replace != "" {
+				var err error
+				if replace, err = batonkitCheckout(replace); err != nil {
+					return usageError{err}
+				}
+			}
 			d := scaffoldData{Name: name, Package: strings.ReplaceAll(name, "-", ""), Module: module, Replace: replace,
 				Title: strings.ToUpper(name[:1]) + name[1:]}
-			if d.Module == "" {
-				d.Module = "example.com/baton-" + name
-			}
 			if dir == "" {
 				dir = "baton-" + name
 			}
@@ -77,6 +90,27 @@ func newNewCmd(g *globals) *cobra.Command {
 	conn.Flags().StringVar(&replace, "batonkit", "", "a local batonkit checkout to build against (adds a replace directive)")
 	cmd.AddCommand(conn)
 	return cmd
+}
+
+// batonkitCheckout checks that dir is a batonkit checkout and returns it
+// as go.mod's replace directive wants it: absolute (the new module lives
+// elsewhere), quoted when it must be.
+func batonkitCheckout(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if strings.ContainsAny(abs, "\x00\n\r\"`") {
+		return "", fmt.Errorf("--batonkit %q: a path with quotes or line breaks cannot go into go.mod", dir)
+	}
+	data, err := os.ReadFile(filepath.Join(abs, "go.mod"))
+	if err != nil {
+		return "", fmt.Errorf("--batonkit %s is not a batonkit checkout: %w", dir, err)
+	}
+	if got := modfile.ModulePath(data); got != "github.com/batonkit/batonkit" {
+		return "", fmt.Errorf("--batonkit %s is not a batonkit checkout: its go.mod is module %q", dir, got)
+	}
+	return modfile.AutoQuote(abs), nil
 }
 
 // writeScaffold renders every template into a new directory; it never

@@ -56,3 +56,29 @@ func TestNewConnectorRefusesBadInput(t *testing.T) {
 		}
 	}
 }
+
+// --module and --batonkit go into generated Go and go.mod: values that
+// are not a module path or a batonkit checkout are refused, not written.
+func TestNewConnectorChecksModuleAndCheckout(t *testing.T) {
+	foreign := t.TempDir()
+	if err := os.WriteFile(filepath.Join(foreign, "go.mod"), []byte("module example.com/other\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--module", `x"; import "os`},
+		{"--module", "example.com/a b"},
+		{"--module", "example.com/x\nreplace y => /tmp"},
+		{"--batonkit", t.TempDir()},
+		{"--batonkit", foreign},
+		{"--batonkit", "/nonexistent/batonkit"},
+	} {
+		dir := filepath.Join(t.TempDir(), "out")
+		_, stderr, code := run(t, append([]string{"new", "connector", "acme", "--dir", dir}, args...)...)
+		if code != cli.ExitUsage {
+			t.Errorf("%q: exit %d, want %d: %s", args, code, cli.ExitUsage, stderr)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("%q: the module was written", args)
+		}
+	}
+}
