@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/batonkit/batonkit/internal/safefs"
 	"github.com/batonkit/batonkit/internal/safetext"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/remote"
@@ -138,7 +139,10 @@ Exit codes:
 		if g.cpuprofile == "" {
 			return nil
 		}
-		f, err := os.OpenFile(g.cpuprofile, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+		if err := safefs.CheckParent(g.cpuprofile); err != nil {
+			return err
+		}
+		f, err := safefs.OpenOwned(g.cpuprofile, os.O_CREATE|os.O_TRUNC|os.O_WRONLY)
 		if err != nil {
 			return err
 		}

@@ -106,7 +106,9 @@ func CreateNew(path string) (*os.File, error) {
 // following a link, and only if the file it opened passes CheckFile. The
 // check is on the open file, so the file cannot be swapped after it.
 func OpenOwned(path string, flag int) (*os.File, error) {
-	f, err := os.OpenFile(path, flag|syscall.O_NOFOLLOW, 0o600)
+	// Truncate only once the file is known to be ours.
+	trunc := flag&os.O_TRUNC != 0
+	f, err := os.OpenFile(path, flag&^os.O_TRUNC|syscall.O_NOFOLLOW, 0o600)
 	if errors.Is(err, syscall.ELOOP) {
 		return nil, unsafe(path, "is a symbolic link", "name the file it points to instead")
 	}
@@ -116,6 +118,9 @@ func OpenOwned(path string, flag int) (*os.File, error) {
 	fi, err := f.Stat()
 	if err == nil {
 		err = checkInfo(path, fi)
+	}
+	if err == nil && trunc {
+		err = f.Truncate(0)
 	}
 	if err != nil {
 		f.Close()

@@ -70,14 +70,11 @@ func (s *Server) admitLocked(ctx context.Context, b Backend, syncID string, valu
 	}
 	var delta int64
 	for k, v := range values {
-		old, ok, err := b.SessionGet(ctx, syncID, k)
+		old, err := held(ctx, b, syncID, k)
 		if err != nil {
-			return 0, storeErr("size", err)
+			return 0, err
 		}
-		if ok {
-			delta -= int64(len(k) + len(old))
-		}
-		delta += int64(len(k) + len(v))
+		delta += int64(len(k)+len(v)) - old
 	}
 	if s.q.used+delta > s.max {
 		return 0, status.Error(codes.ResourceExhausted, fmt.Sprintf("%v: this write needs %d more bytes, %d of %d are used (raise --session-store-maximum-size)",
@@ -93,13 +90,23 @@ func (s *Server) freedLocked(ctx context.Context, b Backend, syncID string, keys
 	}
 	var freed int64
 	for _, k := range keys {
-		old, ok, err := b.SessionGet(ctx, syncID, k)
+		old, err := held(ctx, b, syncID, k)
 		if err != nil {
-			return 0, storeErr("size", err)
+			return 0, err
 		}
-		if ok {
-			freed += int64(len(k) + len(old))
-		}
+		freed += old
 	}
 	return freed, nil
+}
+
+// held is how many bytes key takes in the store now (0: absent).
+func held(ctx context.Context, b Backend, syncID, key string) (int64, error) {
+	v, ok, err := b.SessionGet(ctx, syncID, key)
+	if err != nil {
+		return 0, storeErr("size", err)
+	}
+	if !ok {
+		return 0, nil
+	}
+	return int64(len(key) + len(v)), nil
 }
