@@ -45,7 +45,7 @@ bench-compare: | $(BIN)
 ## child-process link with one object per page (~20k calls).
 bench-scale: | $(BIN)
 	mkdir -p $(BENCH_DIR)
-	$(GO) build -o $(BIN)/baton ./cmd/baton
+	$(GO) build -buildvcs=auto -o $(BIN)/baton ./cmd/baton
 	$(GO) build -o $(BIN)/baton-synthetic ./examples/synthetic/cmd/baton-synthetic
 	$(GO) build -o $(BIN)/baton-synthetic-connector ./examples/synthetic/cmd/baton-synthetic-connector
 	$(GO) build -o $(BIN)/measure ./internal/tools/measure
@@ -150,8 +150,8 @@ $(BIN):
 ## demo: build the CLI and the example connector, sync the bundled app
 ## (sqlapp.db, created with sample data on first run) into sync.c1z, show it.
 demo: | $(BIN)
-	$(GO) build -o $(BIN)/baton ./cmd/baton
-	$(GO) build -o $(BIN)/baton-sqlapp ./examples/sqlapp/cmd/baton-sqlapp
+	$(GO) build -buildvcs=auto -o $(BIN)/baton ./cmd/baton
+	$(GO) build -buildvcs=auto -o $(BIN)/baton-sqlapp ./examples/sqlapp/cmd/baton-sqlapp
 	$(BIN)/baton-sqlapp --db sqlapp.db --file sync.c1z
 	$(BIN)/baton resources -f sync.c1z
 	$(BIN)/baton stats -f sync.c1z
@@ -163,7 +163,7 @@ demo: | $(BIN)
 BENCH_DIR ?= $(BIN)/bench
 bench: | $(BIN)
 	mkdir -p $(BENCH_DIR)
-	$(GO) build -o $(BIN)/baton ./cmd/baton
+	$(GO) build -buildvcs=auto -o $(BIN)/baton ./cmd/baton
 	$(GO) build -o $(BIN)/baton-synthetic ./examples/synthetic/cmd/baton-synthetic
 	$(GO) build -o $(BIN)/measure ./internal/tools/measure
 	rm -f $(BENCH_DIR)/h100k.c1z

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/batonkit/batonkit/internal/buildinfo"
 	"github.com/batonkit/batonkit/internal/safefs"
 	"github.com/batonkit/batonkit/internal/safetext"
 	"github.com/batonkit/batonkit/pkg/c1z"
@@ -122,9 +123,11 @@ Exit codes:
      (never an empty answer: a typo must not read as "nobody has access")
   9  diff --exit-code: the syncs differ
  10  conformance: the connector failed a check`,
+		Version:       buildinfo.Describe(""),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("baton {{.Version}}\n")
 	root.PersistentFlags().StringVarP(&g.file, "file", "f", "sync.c1z", "the c1z file to read")
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "console", "output format: console or json")
 	root.PersistentFlags().StringVar(&g.syncID, "sync-id", "", "read this sync instead of the latest finished full sync")
@@ -151,7 +154,7 @@ Exit codes:
 	root.AddCommand(
 		newResourceTypesCmd(g), newResourcesCmd(g), newEntitlementsCmd(g), newGrantsCmd(g),
 		newPrincipalsCmd(g), newAccessCmd(g), newSearchCmd(g), newSyncsCmd(g), newStatsCmd(g), newDiffCmd(g),
-		newExportCmd(g), newSyncCmd(g), newNewCmd(g), newExplorerCmd(g), newConformanceCmd(g),
+		newExportCmd(g), newSyncCmd(g), newNewCmd(g), newExplorerCmd(g), newConformanceCmd(g), newVersionCmd(g),
 	)
 	// An unexpected argument (`baton resources role`, `baton nosuch`) is a
 	// bad argument, exit 2, as the help promises.

@@ -31,7 +31,9 @@ func TestMain(m *testing.M) {
 		bins.sqlapp:  "github.com/batonkit/batonkit/examples/sqlapp/cmd/baton-sqlapp",
 		bins.testapp: "github.com/batonkit/batonkit/internal/testconnector/cmd/baton-testapp",
 	} {
-		cmd := exec.Command("go", "build", "-o", out, pkg)
+		// With the commit, as `make demo` builds them (this machine's
+		// go env may turn VCS stamping off).
+		cmd := exec.Command("go", "build", "-buildvcs=auto", "-o", out, pkg)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "build", pkg, err)

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/batonkit/batonkit/internal/buildinfo"
 	"github.com/batonkit/batonkit/internal/safetext"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
@@ -116,7 +117,7 @@ func Run(ctx context.Context, c Command, args []string, stdio IO) int {
 	root := &cobra.Command{
 		Use:           c.Name,
 		Short:         c.Name + " syncs its application's identities and access into a c1z file",
-		Version:       c.Version,
+		Version:       buildinfo.Describe(c.Version),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
