@@ -5,8 +5,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"golang.org/x/mod/modfile"
-	gomodule "golang.org/x/mod/module"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,6 +13,10 @@ import (
 	"text/template"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/mod/modfile"
+	gomodule "golang.org/x/mod/module"
+
+	"github.com/batonkit/batonkit/internal/buildinfo"
 )
 
 //go:embed scaffold/*.tmpl
@@ -67,11 +69,23 @@ func newNewCmd(g *globals) *cobra.Command {
 			if err := gomodule.CheckImportPath(module); err != nil {
 				return usagef("--module %q is not a Go module path: %v", module, err)
 			}
+			// Until batonkit is on the module proxy, a scaffold builds
+			// against a checkout: the one named, or the one this baton
+			// was built from.
+			note := ""
+			if replace == "" {
+				if replace = buildinfo.Checkout(); replace != "" {
+					note = fmt.Sprintf("building against the batonkit checkout this baton was built from: %s (--batonkit to choose another)\n", replace)
+				}
+			}
 			if replace != "" {
 				var err error
 				if replace, err = batonkitCheckout(replace); err != nil {
 					return usageError{err}
 				}
+			} else {
+				note = "note: this baton does not know a batonkit checkout and batonkit is not on the module proxy yet, so go mod tidy\n" +
+					"will fail: clone batonkit (git clone https://github.com/batonkit/batonkit) and pass --batonkit PATH\n"
 			}
 			d := scaffoldData{Name: name, Package: strings.ReplaceAll(name, "-", ""), Module: module, Replace: replace,
 				Title: strings.ToUpper(name[:1]) + name[1:]}
@@ -81,13 +95,13 @@ func newNewCmd(g *globals) *cobra.Command {
 			if err := writeScaffold(dir, d); err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "wrote %s (module %s)\nnext: cd %s && go mod tidy && make test\n", dir, d.Module, dir)
+			fmt.Fprintf(g.stdout, "wrote %s (module %s)\n%snext: cd %s && go mod tidy && make test\n", dir, d.Module, note, dir)
 			return nil
 		},
 	}
 	conn.Flags().StringVar(&module, "module", "", "the module path (default example.com/baton-NAME)")
 	conn.Flags().StringVar(&dir, "dir", "", "where to write it (default ./baton-NAME; must not exist)")
-	conn.Flags().StringVar(&replace, "batonkit", "", "a local batonkit checkout to build against (adds a replace directive)")
+	conn.Flags().StringVar(&replace, "batonkit", "", "a local batonkit checkout to build against (adds a replace directive; default: the checkout this baton was built from)")
 	cmd.AddCommand(conn)
 	return cmd
 }

@@ -11,16 +11,20 @@ import (
 )
 
 // A generated connector builds, its conformance test passes and its
-// --help works, against this working tree.
+// --help works, against this working tree: the checkout this baton was
+// built from, with no --batonkit.
 func TestNewConnectorBuildsAndPasses(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "baton-acme-hr")
-	out, stderr, code := run(t, "new", "connector", "acme-hr", "--dir", dir, "--module", "example.com/acme/baton-acme-hr", "--batonkit", root)
-	if code != 0 || !strings.Contains(out, "make test") {
+	out, stderr, code := run(t, "new", "connector", "acme-hr", "--dir", dir, "--module", "example.com/acme/baton-acme-hr")
+	if code != 0 || !strings.Contains(out, "make test") || !strings.Contains(out, "checkout this baton was built from: "+root) {
 		t.Fatalf("exit %d: %s%s", code, out, stderr)
+	}
+	if mod, _ := os.ReadFile(filepath.Join(dir, "go.mod")); !strings.Contains(string(mod), "=> "+root) {
+		t.Fatalf("go.mod does not build against the checkout:\n%s", mod)
 	}
 	for _, f := range []string{"go.mod", "connector.go", "connector_test.go", "cmd/baton-acme-hr/main.go", "Makefile", "Dockerfile", "README.md"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
