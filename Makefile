@@ -25,7 +25,7 @@ FUZZTIME ?= 60s
 CRASH_RUNS ?= 50
 DIFF_SEEDS ?= 5000
 
-.PHONY: bench-compare bench-scale image all demo test test-deps fuzz-short large-files generate proto-lint proto-format-check drift-check wirecheck vet gotest \
+.PHONY: bench-compare bench-scale image image-files all demo test test-deps fuzz-short large-files generate proto-lint proto-format-check drift-check wirecheck vet gotest \
 	lint race bench fuzz crash vendor-validate build clean
 
 all: build
@@ -228,10 +228,14 @@ clean:
 ## podman or docker: a static binary on an empty base, non-root.
 IMAGE ?= batonkit/baton-sqlapp:dev
 ENGINE ?= $(shell command -v podman || command -v docker)
-image:
+image: image-files
 	@if [ -z "$(ENGINE)" ]; then echo "no container engine: apt-get install podman" >&2; exit 1; fi
+	$(ENGINE) build -q -t $(IMAGE) -f Dockerfile build/image
+
+## image-files: what the image holds (the static binary, CA bundle,
+## passwd), built apart so a cold Go build is not part of the image step.
+image-files:
 	rm -rf build/image && mkdir -p build/image/data
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o build/image/baton-sqlapp ./examples/sqlapp/cmd/baton-sqlapp
 	cp /etc/ssl/certs/ca-certificates.crt build/image/
 	printf 'nonroot:x:65532:65532:nonroot:/data:/sbin/nologin\n' > build/image/passwd
-	$(ENGINE) build -q -t $(IMAGE) -f Dockerfile build/image
