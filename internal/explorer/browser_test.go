@@ -65,15 +65,18 @@ func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 // waitSel too, so seeing it is not enough.
 func follow(t *testing.T, ctx context.Context, sel, waitSel string) {
 	t.Helper()
-	before := get(t, ctx, chromedp.Location())
-	do(t, ctx, chromedp.Click(css(sel)))
-	for deadline := time.Now().Add(stepTimeout); ; time.Sleep(20 * time.Millisecond) {
-		if get(t, ctx, chromedp.Location()) != before {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("clicking %s left the browser on %s", sel, before)
-		}
+	// RunResponse waits for the navigation the click starts to load.
+	// Polling the location instead ran scripts in the page while it was
+	// being replaced, which failed now and then with "Inspected target
+	// navigated or closed".
+	rctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	resp, err := chromedp.RunResponse(rctx, chromedp.Click(css(sel)))
+	if err != nil {
+		t.Fatalf("clicking %s: %v", sel, err)
+	}
+	if resp.Status != http.StatusOK {
+		t.Fatalf("clicking %s loaded %s: %d", sel, resp.URL, resp.Status)
 	}
 	do(t, ctx, chromedp.WaitVisible(css(waitSel)))
 }
