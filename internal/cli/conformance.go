@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/batonkit/batonkit/internal/safetext"
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/connectortest"
 	"github.com/batonkit/batonkit/pkg/contract"
@@ -29,6 +30,7 @@ func newConformanceCmd(g *globals) *cobra.Command {
 		only         []string
 		timeout      time.Duration
 		provisioning bool
+		pair         grantPair
 		list         bool
 		child        childFlags
 	)
@@ -41,6 +43,8 @@ func newConformanceCmd(g *globals) *cobra.Command {
 			"Baton's id conventions, references, parents and child types, the capabilities\n" +
 			"the metadata advertises, GetResource against ListResources, and a second process\n" +
 			"answering what a resumed sync asks. --provisioning also grants and revokes one\n" +
+			"entitlement to a principal that lacks it (never to its own resource; choose the\n" +
+			"pair with --grant-entitlement, --grant-principal and --grant-principal-type)\n" +
 			"entitlement (a test instance only). --list prints the checks.\n\n" +
 			"It exits 0 when every check passes, 10 when one fails, 7 when the connector\n" +
 			"cannot be started." + childHelp,
@@ -72,7 +76,10 @@ func newConformanceCmd(g *globals) *cobra.Command {
 				ctx, cancel = context.WithTimeoutCause(ctx, timeout, fmt.Errorf("--timeout %s ran out", timeout))
 				defer cancel()
 			}
-			return g.conformance(ctx, path, args, only, provisioning, child)
+			if pair.set() {
+				provisioning = true
+			}
+			return g.conformance(ctx, path, args, only, provisioning, pair, child)
 		},
 	}
 	cmd.Flags().StringVar(&path, "connector", "", "the connector binary to check")
@@ -80,8 +87,23 @@ func newConformanceCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringArrayVar(&only, "check", nil, "run only this check (and what it builds on); repeatable; see --list")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "stop checking after this long (checks not reached fail)")
 	cmd.Flags().BoolVar(&provisioning, "provisioning", false, "also grant and revoke one entitlement: only against a test instance")
+	cmd.Flags().StringVar(&pair.entitlement, "grant-entitlement", "", "the entitlement --provisioning grants and revokes (default: the first grantable, in id order)")
+	cmd.Flags().StringVar(&pair.principal, "grant-principal", "", "the id of the principal it is granted to (default: the first that lacks it)")
+	cmd.Flags().StringVar(&pair.principalType, "grant-principal-type", "", "the resource type of --grant-principal")
 	cmd.Flags().BoolVar(&list, "list", false, "list the checks and exit")
 	return cmd
+}
+
+// grantPair is the entitlement and principal --provisioning uses, when
+// the operator names them; empty fields leave the kit's choice.
+type grantPair struct{ entitlement, principal, principalType string }
+
+func (p grantPair) set() bool { return p != grantPair{} }
+
+func (p grantPair) keep(e *connectorv2.Entitlement, r *connectorv2.Resource) bool {
+	return (p.entitlement == "" || e.GetId() == p.entitlement) &&
+		(p.principal == "" || r.GetId().GetResource() == p.principal) &&
+		(p.principalType == "" || r.GetId().GetResourceType() == p.principalType)
 }
 
 func knownCheck(id string) bool {
@@ -93,7 +115,7 @@ func knownCheck(id string) bool {
 	return false
 }
 
-func (g *globals) conformance(ctx context.Context, path string, args, only []string, provisioning bool, child childFlags) error {
+func (g *globals) conformance(ctx context.Context, path string, args, only []string, provisioning bool, pair grantPair, child childFlags) error {
 	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn, ReplaceAttr: safetext.ReplaceAttr}))
 	// A connector that keeps state in Baton's session store gets one, in a
 	// scratch file, shared by both processes as a resumed sync shares it.
@@ -138,11 +160,14 @@ func (g *globals) conformance(ctx context.Context, path string, args, only []str
 		}),
 	}
 	if provisioning {
-		opts = append(opts, connectortest.WithProvisioning())
+		opts = append(opts, connectortest.WithProvisioningFilter(pair.keep))
 	}
 	rep, err := connectortest.Check(ctx, p.Client, opts...)
 	if err != nil {
 		return usageError{err}
+	}
+	if c := rep.Check("provisioning"); pair.set() && c != nil && c.Status == connectortest.Skip {
+		return usagef("--grant-entitlement %q, --grant-principal %q, --grant-principal-type %q: %s", pair.entitlement, pair.principal, pair.principalType, c.Reason)
 	}
 	if g.json() {
 		out := struct {

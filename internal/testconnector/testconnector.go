@@ -346,6 +346,9 @@ func (g *groups) Grant(_ context.Context, principal *connectorv2.Resource, e *co
 	if !slices.Contains(g.c.groups, gid) {
 		return nil, nil, connector.ErrNotFound
 	}
+	if p == "group:"+gid { // as most apps: a group is not its own member
+		return nil, nil, status.Error(codes.InvalidArgument, "a group cannot be a member of itself")
+	}
 	if slices.Contains(g.c.members[gid], p) {
 		return nil, annotations.New(&connectorv2.GrantAlreadyExists{}), nil
 	}

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/batonkit/batonkit/examples/sqlapp"
+	"github.com/batonkit/batonkit/internal/testconnector"
 	"github.com/batonkit/batonkit/internal/testconnector/planted"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/connectortest"
@@ -138,5 +139,28 @@ func TestUnadvertisedGetResourceIsNoted(t *testing.T) {
 	}
 	if g := rep.Check("get-matches-list"); g.Status != connectortest.Skip {
 		t.Fatalf("get-matches-list: %+v", g)
+	}
+}
+
+// The provisioning check never grants an entitlement to its own resource
+// (a group to itself), which most apps refuse; a filter picks the pair.
+func TestProvisioningPairIsNeverTheResourceItself(t *testing.T) {
+	c := testconnector.New(4, 3, 2) // refuses a group as its own member
+	rep, err := connectortest.Check(context.Background(), connectortest.Serve(t, c), connectortest.WithProvisioning())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pc := rep.Check("provisioning"); pc.Status != connectortest.Pass {
+		t.Fatalf("provisioning: %+v", pc)
+	}
+	rep, err = connectortest.Check(context.Background(), connectortest.Serve(t, c), connectortest.WithProvisioningFilter(
+		func(e *connectorv2.Entitlement, p *connectorv2.Resource) bool {
+			return e.GetId() == "group:g001:member" && p.GetId().GetResourceType() == "group"
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pc := rep.Check("provisioning"); pc.Status != connectortest.Pass || len(pc.Sample) != 1 || !strings.HasPrefix(pc.Sample[0], "group:g001:member:group:g") || pc.Sample[0] == "group:g001:member:group:g001" {
+		t.Fatalf("filtered provisioning: %+v", pc)
 	}
 }

@@ -30,7 +30,8 @@ type Option func(*options)
 func WithProvisioning() Option { return func(o *options) { o.provisioning = true } }
 
 // WithProvisioningFilter narrows the entitlement and principal the
-// provisioning check picks (in id order) to those keep accepts: an app may
+// provisioning check picks (in id order, never the entitlement's own
+// resource as its principal) to those keep accepts: an app may
 // refuse some pairs its entitlements' grantable_to cannot express (a
 // built-in role that cannot be anyone's member). It implies
 // WithProvisioning.

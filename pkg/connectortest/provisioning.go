@@ -2,6 +2,7 @@ package connectortest
 
 import (
 	"context"
+	"google.golang.org/protobuf/proto"
 	"slices"
 
 	"google.golang.org/grpc/codes"
@@ -98,7 +99,9 @@ func (k *kit) provisioningPair() (*connectorv2.Entitlement, *connectorv2.Resourc
 		}
 		for _, pid := range sortedKeys(k.rep.Resources) {
 			p := k.rep.Resources[pid]
-			if k.inserted[pid] || !slices.ContainsFunc(e.GetGrantableTo(), func(rt *connectorv2.ResourceType) bool { return rt.GetId() == p.GetId().GetResourceType() }) ||
+			// Never the entitlement's own resource: many apps refuse a
+			// group as a member of itself, so a correct connector fails.
+			if k.inserted[pid] || proto.Equal(p.GetId(), e.GetResource().GetId()) || !slices.ContainsFunc(e.GetGrantableTo(), func(rt *connectorv2.ResourceType) bool { return rt.GetId() == p.GetId().GetResourceType() }) ||
 				held[grant.ID(e.GetId(), p.GetId())] || (k.opts.grantable != nil && !k.opts.grantable(e, p)) {
 				continue
 			}

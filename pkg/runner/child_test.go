@@ -58,3 +58,16 @@ func TestChildGetsOnlyItsEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// baton conformance --provisioning grants the pair the operator names.
+func TestConformanceGrantsTheNamedPair(t *testing.T) {
+	dir := t.TempDir()
+	r := ok(t, runIn(t, dir, nil, bins.baton, "conformance", "--connector", bins.testapp, "-o", "json", "--check", "provisioning",
+		"--grant-entitlement", "group:g001:member", "--grant-principal-type", "user"))
+	if !strings.Contains(r.stdout, `"group:g001:member:user:`) {
+		t.Fatalf("the provisioning check did not grant the named entitlement to a user:\n%s", r.stdout)
+	}
+	if r := runIn(t, dir, nil, bins.baton, "conformance", "--connector", bins.testapp, "--check", "provisioning", "--grant-entitlement", "group:nope:member"); r.code != 2 {
+		t.Fatalf("a pair that matches nothing: exit %d, want 2\n%s", r.code, r.stderr)
+	}
+}
