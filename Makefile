@@ -108,13 +108,14 @@ fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=2000x DIFF_SEEDS=0
 
 ## test-deps: the real servers tests start (Debian's slapd and postgresql) and
-## the browser the explorer's tests drive (chromium), installed
+## the browser the explorer's tests drive (chromium) and jq (README), installed
 ## when missing; tests that need one fail, never skip, without it.
 test-deps:
 	@missing=""; \
 	if ! command -v slapd >/dev/null 2>&1 && [ ! -x /usr/sbin/slapd ]; then missing="$$missing slapd"; fi; \
 	if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then missing="$$missing postgresql"; fi; \
 	if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then missing="$$missing chromium"; fi; \
+	if ! command -v jq >/dev/null 2>&1; then missing="$$missing jq"; fi; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" != 0 ]; then echo "missing:$$missing; installing needs root: apt-get install$$missing" >&2; exit 1; fi; \
 		echo "installing$$missing (Debian) for the LDAP and PostgreSQL connectors' and the explorer's tests"; \

@@ -12,16 +12,18 @@ import (
 
 func newAccessCmd(g *globals) *cobra.Command {
 	var typeID, resID string
-	var effective bool
+	var effective, path bool
 	cmd := &cobra.Command{
 		Use:   "access",
 		Short: "Show everything one principal can access, and how",
 		Long: "access lists every entitlement a principal holds, with every path: granted by\n" +
 			"the connector, or through each entitlement grant expansion followed (a group\n" +
 			"it belongs to holding the entitlement). --effective also follows membership\n" +
-			"grants the connector recorded but did not mark expandable, labelled derived.",
+			"grants the connector recorded but did not mark expandable, labelled derived.\n" +
+			"--path prints each whole chain, from the entitlement the connector granted to\n" +
+			"the one held, as the explorer's access graph draws it.",
 		Example: "  baton access -t user -r 2IC0WoaHVvl2GIQppXQH0flK1yJ\n  baton access -t user -r 'Ada Lovelace'   # by display name\n" +
-			"  baton access -t role -r 16388 --effective",
+			"  baton access -t role -r 16388 --effective\n  baton access -t user -r 'Ada Lovelace' --path",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if typeID == "" || resID == "" {
@@ -32,17 +34,18 @@ func newAccessCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return g.printAccess(ctx, st, run.ID, pid, effective)
+				return g.printAccess(ctx, st, run.ID, pid, effective, path)
 			})
 		},
 	}
 	cmd.Flags().StringVarP(&typeID, "resource-type", "t", "", "the principal's resource type")
 	cmd.Flags().StringVarP(&resID, "resource", "r", "", "the principal, by id or display name")
 	cmd.Flags().BoolVar(&effective, "effective", false, "also follow membership grants not marked expandable (labelled derived)")
+	cmd.Flags().BoolVar(&path, "path", false, "show each whole chain of entitlements, not the last hop")
 	return cmd
 }
 
-func (g *globals) printAccess(ctx context.Context, st *c1z.Store, syncID string, pid *connectorv2.ResourceId, effective bool) error {
+func (g *globals) printAccess(ctx context.Context, st *c1z.Store, syncID string, pid *connectorv2.ResourceId, effective, path bool) error {
 	types, err := loadTypes(ctx, st, syncID)
 	if err != nil {
 		return err
@@ -59,7 +62,12 @@ func (g *globals) printAccess(ctx context.Context, st *c1z.Store, syncID string,
 	var held []*connectorv2.Entitlement
 	var t *table
 	if !g.json() {
-		t = newTable(g.stdout, "RESOURCE", "RESOURCE NAME", "ENTITLEMENT", "VIA")
+		t = newTable(g.stdout, "RESOURCE", "RESOURCE NAME", "ENTITLEMENT", viaHeader(path))
+	}
+	var chains *chainFinder
+	var pathRows []map[string]any
+	if path {
+		chains = newChainFinder(st, syncID)
 	}
 	for v, err := range st.GrantViews(ctx, c1z.GrantQuery{SyncID: syncID, Principal: pid}) {
 		if err != nil {
@@ -76,8 +84,17 @@ func (g *globals) printAccess(ctx context.Context, st *c1z.Store, syncID string,
 		}
 		key := rid(ent.GetResource().GetId())
 		if t != nil {
-			t.row(key, res.GetDisplayName(), ent.GetId(), paths(v.Grant, ent.GetId()))
+			via, err := chains.text(ctx, v.Grant)
+			if err != nil {
+				return err
+			}
+			t.row(key, res.GetDisplayName(), ent.GetId(), via)
 			continue
+		}
+		if path {
+			if pathRows, err = chains.appendRow(ctx, pathRows, v.Grant); err != nil {
+				return err
+			}
 		}
 		a, ok := byRes[key]
 		if !ok {
@@ -104,7 +121,9 @@ func (g *globals) printAccess(ctx context.Context, st *c1z.Store, syncID string,
 	for _, k := range order {
 		out.Access = append(out.Access, byRes[k])
 	}
-	return writeWithDerived(g, out, more, func(d derived) map[string]any {
-		return map[string]any{"entitlement": d.entitlement.GetId(), "resource": rid(d.entitlement.GetResource().GetId()), "through": d.chain}
-	})
+	derivedRows := make([]map[string]any, len(more))
+	for i, d := range more {
+		derivedRows[i] = map[string]any{"entitlement": d.entitlement.GetId(), "resource": rid(d.entitlement.GetResource().GetId()), "through": d.chain}
+	}
+	return writeWithTails(g, out, tail{"derived", derivedRows}, tail{"paths", pathRows})
 }

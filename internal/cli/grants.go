@@ -13,12 +13,17 @@ import (
 
 func newGrantsCmd(g *globals) *cobra.Command {
 	var typeID, resID, entID, principal string
+	var path bool
 	cmd := &cobra.Command{
 		Use:   "grants",
 		Short: "List grants: who holds which entitlement, and how",
+		Long: "grants lists who holds which entitlement. VIA says how: granted by the\n" +
+			"connector, or through the entitlement a grant expansion followed (one hop).\n" +
+			"--path prints each whole chain instead, from the entitlement the connector\n" +
+			"granted to the one listed, as the explorer's access graph draws it.",
 		Example: "  baton grants\n  baton grants -e group:cn=eng,ou=groups,dc=example,dc=com:member\n" +
 			"  baton grants --principal role:16388 -o json\n  baton grants --principal 'user:Ada Lovelace'   # by display name\n" +
-			"  baton grants -t table -r sales.orders",
+			"  baton grants -t table -r sales.orders\n  baton grants -e project:p1:editor --path",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if resID != "" && typeID == "" {
@@ -48,33 +53,54 @@ func newGrantsCmd(g *globals) *cobra.Command {
 						return err
 					}
 				}
-				return g.printGrants(ctx, st, q)
+				return g.printGrants(ctx, st, q, path)
 			})
 		},
 	}
 	cmd.Flags().StringVarP(&typeID, "resource-type", "t", "", "only grants on resources of this type")
 	cmd.Flags().StringVarP(&resID, "resource", "r", "", "only grants on this resource, by id or display name (with -t)")
 	cmd.Flags().StringVarP(&entID, "entitlement", "e", "", "only grants of this entitlement, by id or display name")
+	cmd.Flags().BoolVar(&path, "path", false, "show each grant's whole chain of entitlements, not its last hop")
 	cmd.Flags().StringVar(&principal, "principal", "", "only grants held by this principal: type:id or type:display name, as listings print it")
 	return cmd
 }
 
-func (g *globals) printGrants(ctx context.Context, st *c1z.Store, q c1z.GrantQuery) error {
+func (g *globals) printGrants(ctx context.Context, st *c1z.Store, q c1z.GrantQuery, path bool) error {
 	types, err := loadTypes(ctx, st, q.SyncID)
 	if err != nil {
 		return err
 	}
-	if g.json() {
-		return writeGrantsJSON(g.stdout, st.GrantViews(ctx, q), types)
+	var chains *chainFinder
+	if path {
+		chains = newChainFinder(st, q.SyncID)
 	}
-	t := newTable(g.stdout, "ENTITLEMENT", "ENTITLEMENT NAME", "PRINCIPAL", "PRINCIPAL NAME", "VIA")
+	if g.json() {
+		var rows []map[string]any
+		if path {
+			// A second pass: rows are encoded on every core, in order, and
+			// the chains follow them.
+			for v, err := range st.GrantViews(ctx, q) {
+				if err != nil {
+					return err
+				}
+				if rows, err = chains.appendRow(ctx, rows, v.Grant); err != nil {
+					return err
+				}
+			}
+		}
+		return writeGrantsJSON(g.stdout, st.GrantViews(ctx, q), types, tail{"paths", rows})
+	}
+	t := newTable(g.stdout, "ENTITLEMENT", "ENTITLEMENT NAME", "PRINCIPAL", "PRINCIPAL NAME", viaHeader(path))
 	for v, err := range st.GrantViews(ctx, q) {
 		if err != nil {
 			return err
 		}
 		gr := v.Grant
-		t.row(gr.GetEntitlement().GetId(), v.Entitlement.GetDisplayName(), rid(gr.GetPrincipal().GetId()), v.Principal.GetDisplayName(),
-			paths(gr, gr.GetEntitlement().GetId()))
+		via, err := chains.text(ctx, gr)
+		if err != nil {
+			return err
+		}
+		t.row(gr.GetEntitlement().GetId(), v.Entitlement.GetDisplayName(), rid(gr.GetPrincipal().GetId()), v.Principal.GetDisplayName(), via)
 	}
 	return t.close()
 }
@@ -87,7 +113,7 @@ func missingPrincipal(pid *connectorv2.ResourceId) *connectorv2.Resource {
 
 // writeGrantsJSON prints a baton.v1 GrantListOutput, encoding rows on
 // every core and each repeated entitlement, resource and type only once.
-func writeGrantsJSON(w io.Writer, views iter.Seq2[c1z.GrantView, error], types typeCache) error {
+func writeGrantsJSON(w io.Writer, views iter.Seq2[c1z.GrantView, error], types typeCache, tails ...tail) error {
 	return writeListJSON(w, "grants", views, func(e *encoder, v c1z.GrantView) error {
 		p := v.Principal
 		if p == nil {
@@ -109,5 +135,5 @@ func writeGrantsJSON(w io.Writer, views iter.Seq2[c1z.GrantView, error], types t
 		}
 		e.close(sep)
 		return err
-	})
+	}, tails...)
 }

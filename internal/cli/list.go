@@ -182,8 +182,9 @@ func newEntitlementsCmd(g *globals) *cobra.Command {
 }
 
 // writeListJSON prints {"<key>":[row,...]} (or {} when empty), each row
-// written by encode as a JSON object, rows encoded on every core.
-func writeListJSON[T any](w io.Writer, key string, rows iter.Seq2[T, error], encode func(*encoder, T) error) error {
+// written by encode as a JSON object, rows encoded on every core, and then
+// the tails that have rows.
+func writeListJSON[T any](w io.Writer, key string, rows iter.Seq2[T, error], encode func(*encoder, T) error, tails ...tail) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	n := 0
 	err := encodeOrdered(rows, func(e *encoder, row T) error {
@@ -204,13 +205,8 @@ func writeListJSON[T any](w io.Writer, key string, rows iter.Seq2[T, error], enc
 	if err != nil {
 		return err
 	}
-	if n == 0 {
-		bw.WriteString("{}")
-	} else {
-		bw.WriteString("]}")
-	}
-	bw.WriteByte('\n')
-	return bw.Flush()
+	l := &jsonList{w: bw, key: key, n: n}
+	return l.closeWith(tails...)
 }
 
 func sorted(s []string) []string {

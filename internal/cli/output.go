@@ -44,36 +44,41 @@ func (l *jsonList) add(m proto.Message) error {
 	return err
 }
 
-// closeWith ends the document with one key more, holding v (when v
-// is a non-empty slice): Baton's shape, plus what batonkit adds.
-func (l *jsonList) closeWith(key string, v []map[string]any) error {
-	if len(v) == 0 {
-		return l.close()
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	if l.n == 0 {
+// tail is a key batonkit adds after Baton's list ("derived", "paths"),
+// written only when it has rows, so Baton's shape is unchanged without it.
+type tail struct {
+	key  string
+	rows []map[string]any
+}
+
+// closeWith ends the document with the tails that have rows.
+func (l *jsonList) closeWith(tails ...tail) error {
+	open := l.n > 0
+	if !open {
 		l.w.WriteString("{")
 	} else {
-		l.w.WriteString("],")
+		l.w.WriteString("]")
 	}
-	l.w.WriteString(`"` + key + `":`)
-	l.w.Write(b)
+	for _, t := range tails {
+		if len(t.rows) == 0 {
+			continue
+		}
+		b, err := json.Marshal(t.rows)
+		if err != nil {
+			return err
+		}
+		if open {
+			l.w.WriteString(",")
+		}
+		open = true
+		l.w.WriteString(`"` + t.key + `":`)
+		l.w.Write(b)
+	}
 	l.w.WriteString("}\n")
 	return l.w.Flush()
 }
 
-func (l *jsonList) close() error {
-	if l.n == 0 {
-		l.w.WriteString("{}")
-	} else {
-		l.w.WriteString("]}")
-	}
-	l.w.WriteByte('\n')
-	return l.w.Flush()
-}
+func (l *jsonList) close() error { return l.closeWith() }
 
 // writeJSON prints one message as JSON.
 func writeJSON(w io.Writer, m proto.Message) error {
@@ -164,25 +169,30 @@ func (t *table) close() error {
 	return t.out.Flush()
 }
 
-// writeWithDerived prints m in Baton's shape and, when there are any, the
-// derived paths under one key more, "derived".
-func writeWithDerived(g *globals, m proto.Message, more []derived, row func(derived) map[string]any) error {
+// writeWithTails prints m in Baton's shape with the tails that have rows
+// as keys more.
+func writeWithTails(g *globals, m proto.Message, tails ...tail) error {
 	b, err := protojson.Marshal(m)
 	if err != nil {
 		return err
 	}
-	if len(more) > 0 {
-		doc := map[string]json.RawMessage{}
-		if err := json.Unmarshal(b, &doc); err != nil {
+	doc := map[string]json.RawMessage{}
+	added := false
+	for _, t := range tails {
+		if len(t.rows) == 0 {
+			continue
+		}
+		if !added {
+			if err := json.Unmarshal(b, &doc); err != nil {
+				return err
+			}
+			added = true
+		}
+		if doc[t.key], err = json.Marshal(t.rows); err != nil {
 			return err
 		}
-		rows := make([]map[string]any, len(more))
-		for i, d := range more {
-			rows[i] = row(d)
-		}
-		if doc["derived"], err = json.Marshal(rows); err != nil {
-			return err
-		}
+	}
+	if added {
 		if b, err = json.Marshal(doc); err != nil {
 			return err
 		}

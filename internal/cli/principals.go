@@ -12,16 +12,18 @@ import (
 
 func newPrincipalsCmd(g *globals) *cobra.Command {
 	var entID string
-	var effective bool
+	var effective, path bool
 	cmd := &cobra.Command{
 		Use:   "principals",
 		Short: "List the principals holding an entitlement, and how each holds it",
 		Long: "principals lists who holds an entitlement, with every path: granted by the\n" +
 			"connector, or through each entitlement grant expansion followed. --effective\n" +
 			"also follows membership grants the connector recorded but did not mark\n" +
-			"expandable (members of a group that holds the entitlement), labelled derived.",
+			"expandable (members of a group that holds the entitlement), labelled derived.\n" +
+			"--path prints each whole chain, from the entitlement the connector granted to\n" +
+			"this one, as the explorer's access graph draws it.",
 		Example: "  baton principals -e group:cn=eng,ou=groups,dc=example,dc=com:member\n" +
-			"  baton principals -e role:16388:member --effective\n  baton principals -e 'Sales Member'   # by display name",
+			"  baton principals -e role:16388:member --effective\n  baton principals -e project:p1:editor --path\n  baton principals -e 'Sales Member'   # by display name",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if entID == "" {
@@ -32,16 +34,17 @@ func newPrincipalsCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return g.printPrincipals(ctx, st, run.ID, id, effective)
+				return g.printPrincipals(ctx, st, run.ID, id, effective, path)
 			})
 		},
 	}
 	cmd.Flags().StringVarP(&entID, "entitlement", "e", "", "the entitlement, by id or display name")
 	cmd.Flags().BoolVar(&effective, "effective", false, "also follow membership grants not marked expandable (labelled derived)")
+	cmd.Flags().BoolVar(&path, "path", false, "show each whole chain of entitlements, not the last hop")
 	return cmd
 }
 
-func (g *globals) printPrincipals(ctx context.Context, st *c1z.Store, syncID, entID string, effective bool) error {
+func (g *globals) printPrincipals(ctx context.Context, st *c1z.Store, syncID, entID string, effective, path bool) error {
 	types, err := loadTypes(ctx, st, syncID)
 	if err != nil {
 		return err
@@ -54,7 +57,12 @@ func (g *globals) printPrincipals(ctx context.Context, st *c1z.Store, syncID, en
 	if g.json() {
 		l = newJSONList(g.stdout, "resources")
 	} else {
-		t = newTable(g.stdout, "RESOURCE TYPE", "ID", "DISPLAY NAME", "VIA")
+		t = newTable(g.stdout, "RESOURCE TYPE", "ID", "DISPLAY NAME", viaHeader(path))
+	}
+	var chains *chainFinder
+	var pathRows []map[string]any
+	if path {
+		chains = newChainFinder(st, syncID)
 	}
 	for v, err := range st.GrantViews(ctx, c1z.GrantQuery{SyncID: syncID, EntitlementID: entID}) {
 		if err != nil {
@@ -68,8 +76,17 @@ func (g *globals) printPrincipals(ctx context.Context, st *c1z.Store, syncID, en
 			listed = append(listed, p.GetId())
 		}
 		if t != nil {
-			t.row(p.GetId().GetResourceType(), p.GetId().GetResource(), p.GetDisplayName(), paths(v.Grant, entID))
+			via, err := chains.text(ctx, v.Grant)
+			if err != nil {
+				return err
+			}
+			t.row(p.GetId().GetResourceType(), p.GetId().GetResource(), p.GetDisplayName(), via)
 			continue
+		}
+		if path {
+			if pathRows, err = chains.appendRow(ctx, pathRows, v.Grant); err != nil {
+				return err
+			}
 		}
 		if err := l.add(&batonv1.ResourceOutput{Resource: p, ResourceType: types.get(p.GetId().GetResourceType())}); err != nil {
 			return err
@@ -99,5 +116,5 @@ func (g *globals) printPrincipals(ctx context.Context, st *c1z.Store, syncID, en
 	for i, d := range more {
 		rows[i] = map[string]any{"principal": rid(d.principal), "through": d.chain}
 	}
-	return l.closeWith("derived", rows)
+	return l.closeWith(tail{"derived", rows}, tail{"paths", pathRows})
 }
