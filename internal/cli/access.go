@@ -62,7 +62,7 @@ func (g *globals) printAccess(ctx context.Context, st *c1z.Store, syncID string,
 	var held []*connectorv2.Entitlement
 	var t *table
 	if !g.json() {
-		t = newTable(g.stdout, "RESOURCE", "RESOURCE NAME", "ENTITLEMENT", viaHeader(path))
+		t = g.listing("no grant matched", "RESOURCE", "RESOURCE NAME", "ENTITLEMENT", viaHeader(path))
 	}
 	var chains *chainFinder
 	var pathRows []map[string]any

@@ -106,7 +106,7 @@ func (g *globals) printDiff(ctx context.Context, st *c1z.Store, base string, oth
 		return diffJSON(ctx, g, st, base, other, applied)
 	}
 	n := 0
-	t := newTable(g.stdout, "CHANGE", "KIND", "ID", "DISPLAY NAME", "FIELDS")
+	t := g.listing("no changes", "CHANGE", "KIND", "ID", "DISPLAY NAME", "FIELDS")
 	err := st.Compare(ctx, base, other, applied, func(d c1z.Difference) error {
 		n++
 		kind, id, name := describe(d.Object)
@@ -115,9 +115,6 @@ func (g *globals) printDiff(ctx context.Context, st *c1z.Store, base string, oth
 	})
 	if err != nil {
 		return n, err
-	}
-	if n == 0 {
-		fmt.Fprintln(g.stderr, "baton: no changes")
 	}
 	return n, t.close()
 }

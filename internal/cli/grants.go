@@ -90,7 +90,7 @@ func (g *globals) printGrants(ctx context.Context, st *c1z.Store, q c1z.GrantQue
 		}
 		return writeGrantsJSON(g.stdout, st.GrantViews(ctx, q), types, tail{"paths", rows})
 	}
-	t := newTable(g.stdout, "ENTITLEMENT", "ENTITLEMENT NAME", "PRINCIPAL", "PRINCIPAL NAME", viaHeader(path))
+	t := g.listing("no grant matched", "ENTITLEMENT", "ENTITLEMENT NAME", "PRINCIPAL", "PRINCIPAL NAME", viaHeader(path))
 	for v, err := range st.GrantViews(ctx, q) {
 		if err != nil {
 			return err

@@ -110,7 +110,7 @@ func newResourceTypesCmd(g *globals) *cobra.Command {
 					}
 					return l.close()
 				}
-				t := newTable(g.stdout, "ID", "DISPLAY NAME", "TRAITS")
+				t := g.listing("no resource type matched", "ID", "DISPLAY NAME", "TRAITS")
 				for rt, err := range st.ResourceTypes(ctx, run.ID) {
 					if err != nil {
 						return err
@@ -165,7 +165,7 @@ func newEntitlementsCmd(g *globals) *cobra.Command {
 					}
 					return l.close()
 				}
-				t := newTable(g.stdout, "ID", "DISPLAY NAME", "RESOURCE", "PURPOSE")
+				t := g.listing("no entitlement matched", "ID", "DISPLAY NAME", "RESOURCE", "PURPOSE")
 				for e, err := range st.Entitlements(ctx, q) {
 					if err != nil {
 						return err

@@ -133,9 +133,39 @@ func TestSearchAndAccountFilters(t *testing.T) {
 			}
 		})
 	}
-	_, stderr, code := run(t, "-f", file, "search", "nobody-has-this")
-	if code != 0 || !strings.Contains(stderr, "no resource matches") {
-		t.Fatalf("a search that finds nothing: exit %d, %q", code, stderr)
+}
+
+// One rule for a question whose answer is empty (the ids in it exist):
+// exit 0, no table (not even its header) on stdout, "baton: no ...
+// matched" on stderr; with -o json, Baton's empty document. Asking about
+// something the sync does not hold is another matter: exit 8.
+func TestNothingMatchedIsOneRule(t *testing.T) {
+	file := auditFile(t)
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"search", "nobody-has-this"}, "no resource matched"},
+		{[]string{"resources", "-t", "app"}, "no resource matched"},
+		{[]string{"resources", "-t", "user", "--status", "deleted"}, "no resource matched"},
+		{[]string{"entitlements", "-t", "app"}, "no entitlement matched"},
+		{[]string{"grants", "-t", "app"}, "no grant matched"},
+		{[]string{"grants", "--principal", "role:16388"}, "no grant matched"},
+		{[]string{"access", "-t", "role", "-r", "16388"}, "no grant matched"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			out, stderr, code := run(t, append([]string{"-f", file}, tc.args...)...)
+			if code != 0 || out != "" || stderr != "baton: "+tc.says+"\n" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 0, nothing, %q", code, out, stderr, tc.says)
+			}
+			out, _, code = run(t, append([]string{"-f", file, "-o", "json"}, tc.args...)...)
+			if code != 0 || !strings.HasPrefix(strings.TrimSpace(out), "{") {
+				t.Errorf("-o json: exit %d, %q", code, out)
+			}
+		})
+	}
+	if _, stderr, code := run(t, "-f", file, "grants", "-t", "apps"); code != cli.ExitUnknown || !strings.Contains(stderr, "app") {
+		t.Errorf("an unknown type: exit %d, %q; want %d with the closest match", code, stderr, cli.ExitUnknown)
 	}
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -128,6 +129,10 @@ type table struct {
 	header []string
 	color  bool
 	rows   int
+	// A listing (empty not nil) that matched nothing prints no table, only
+	// "baton: <none>" on empty: one rule for every listing.
+	empty io.Writer
+	none  string
 }
 
 const tableBlock = 1000
@@ -137,6 +142,14 @@ func newTable(w io.Writer, header ...string) *table {
 	t := &table{out: out, tw: tabwriter.NewWriter(out, 0, 4, 2, ' ', 0), header: header, color: colorOK(w)}
 	t.writeHeader()
 	return t
+}
+
+// listing is a table of what a question matched: its header comes with
+// the first row, and an empty answer is said on stderr instead (exit 0),
+// as none ("no grant matched").
+func (g *globals) listing(none string, header ...string) *table {
+	out := bufio.NewWriter(g.stdout)
+	return &table{out: out, tw: tabwriter.NewWriter(out, 0, 4, 2, ' ', 0), header: header, color: colorOK(g.stdout), empty: g.stderr, none: none}
 }
 
 func (t *table) writeHeader() {
@@ -154,6 +167,9 @@ func (t *table) row(cols ...string) {
 	for i, c := range cols {
 		cols[i] = safetext.Escape(c)
 	}
+	if t.rows == 0 && t.empty != nil {
+		t.writeHeader()
+	}
 	io.WriteString(t.tw, strings.Join(cols, "\t")+"\n")
 	t.rows++
 	if t.rows%tableBlock == 0 {
@@ -163,6 +179,9 @@ func (t *table) row(cols ...string) {
 }
 
 func (t *table) close() error {
+	if t.rows == 0 && t.empty != nil {
+		fmt.Fprintf(t.empty, "baton: %s\n", t.none)
+	}
 	if err := t.tw.Flush(); err != nil {
 		return err
 	}

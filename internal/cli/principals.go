@@ -57,7 +57,7 @@ func (g *globals) printPrincipals(ctx context.Context, st *c1z.Store, syncID, en
 	if g.json() {
 		l = newJSONList(g.stdout, "resources")
 	} else {
-		t = newTable(g.stdout, "RESOURCE TYPE", "ID", "DISPLAY NAME", viaHeader(path))
+		t = g.listing("no grant matched", "RESOURCE TYPE", "ID", "DISPLAY NAME", viaHeader(path))
 	}
 	var chains *chainFinder
 	var pathRows []map[string]any

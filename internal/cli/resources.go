@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -154,8 +153,7 @@ func (g *globals) listResources(cmd *cobra.Command, typeID string, f *resourceFi
 		if users {
 			header = append(header, "STATUS", "ACCOUNT TYPE")
 		}
-		t := newTable(g.stdout, header...)
-		n := 0
+		t := g.listing("no resource matched", header...)
 		for r, err := range st.Resources(ctx, q) {
 			if err != nil {
 				return err
@@ -163,18 +161,12 @@ func (g *globals) listResources(cmd *cobra.Command, typeID string, f *resourceFi
 			if !f.match(r) {
 				continue
 			}
-			n++
 			row := []string{r.GetId().GetResourceType(), r.GetId().GetResource(), r.GetDisplayName(), rid(r.GetParentResourceId())}
 			if users {
 				status, at, _ := account(r)
 				row = append(row, status, at)
 			}
 			t.row(row...)
-		}
-		if n == 0 && (f.text != "" || f.accounts()) {
-			// Filters that match nothing are an answer, but say so on
-			// stderr so an empty table is not mistaken for a failure.
-			fmt.Fprintln(g.stderr, "baton: no resource matches")
 		}
 		return t.close()
 	})

@@ -111,7 +111,8 @@ Every listing streams, so it starts at once and uses little memory on any size
 of file. Use -o json for output in the same shape as Baton's CLI.
 
 Exit codes:
-  0  success
+  0  success; an answer with no rows too (a filter that matched nothing):
+     then no table, "baton: no ... matched" on stderr, {} with -o json
   1  any other failure
   2  bad flags or arguments
   3  the sync file does not exist

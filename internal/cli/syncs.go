@@ -57,7 +57,7 @@ func (g *globals) printSyncs(ctx context.Context, st *c1z.Store) error {
 		}
 		return l.close()
 	}
-	t := newTable(g.stdout, "ID", "TYPE", "STARTED", "ENDED", "PARENT")
+	t := g.listing("no sync matched", "ID", "TYPE", "STARTED", "ENDED", "PARENT")
 	for _, r := range runs {
 		t.row(r.ID, string(r.Type), fmtTime(r.StartedAt), fmtTime(r.EndedAt), r.ParentID)
 	}
