@@ -185,6 +185,7 @@ func TestBadFiles(t *testing.T) {
 		{[]string{"-f", filepath.Join(dir, "README.md"), "resources"}, cli.ExitBadFile, "not a c1z"},
 		{[]string{"-f", filepath.Join(dir, "demo-v1.c1z"), "-o", "yaml", "resources"}, cli.ExitUsage, "output format"},
 		{[]string{"-f", filepath.Join(dir, "demo-v1.c1z"), "--no-such-flag"}, cli.ExitUsage, "unknown flag"},
+		{[]string{"-f", filepath.Join(dir, "demo-v1.c1z"), "grants", "--principle", "user:u1"}, cli.ExitUsage, "did you mean --principal?"},
 		{[]string{"-f", filepath.Join(dir, "demo-v1.c1z"), "--sync-id", "nope", "resources"}, cli.ExitNoSync, "nope"},
 		{[]string{"-f", filepath.Join(dir, "demo-v1.c1z"), "diff"}, cli.ExitNoSync, "two finished full syncs"},
 	}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/internal/suggest"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
 
@@ -140,55 +140,11 @@ func inGrants(ctx context.Context, st *c1z.Store, q c1z.GrantQuery) bool {
 // unknown says what is missing and the closest ids that exist.
 func unknown(what, id string, have []string) error {
 	hint := ""
-	if near := closest(id, have, 3); len(near) > 0 {
+	if near := suggest.Closest(id, have, 3); len(near) > 0 {
+		for i, n := range near {
+			near[i] = fmt.Sprintf("%q", n)
+		}
 		hint = "; did you mean " + strings.Join(near, ", ") + "?"
 	}
 	return fmt.Errorf("%w: no %s %q%s", errUnknown, what, id, hint)
-}
-
-// closest returns up to n of have nearest to id by edit distance (ids
-// that contain id, or that it contains, first).
-func closest(id string, have []string, n int) []string {
-	type scored struct {
-		s string
-		d int
-	}
-	var all []scored
-	low := strings.ToLower(id)
-	for _, h := range have {
-		d := distance(low, strings.ToLower(h))
-		if strings.Contains(strings.ToLower(h), low) || strings.Contains(low, strings.ToLower(h)) {
-			d = 0
-		}
-		if d <= max(2, len(id)/3) {
-			all = append(all, scored{h, d})
-		}
-	}
-	slices.SortStableFunc(all, func(a, b scored) int { return a.d - b.d })
-	var out []string
-	for _, s := range all[:min(n, len(all))] {
-		out = append(out, fmt.Sprintf("%q", s.s))
-	}
-	return out
-}
-
-// distance is the Levenshtein distance of a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/batonkit/batonkit/internal/buildinfo"
 	"github.com/batonkit/batonkit/internal/safefs"
+	"github.com/batonkit/batonkit/internal/suggest"
 	"github.com/batonkit/batonkit/internal/safetext"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/remote"
@@ -136,7 +137,7 @@ Exit codes:
 	root.PersistentFlags().BoolVar(&g.s3.PathStyle, "s3-path-style", os.Getenv("BATON_S3_PATH_STYLE") == "true", "address S3 buckets in the path [BATON_S3_PATH_STYLE]")
 	root.PersistentFlags().StringVar(&g.s3.Region, "s3-region", os.Getenv("BATON_S3_REGION"), "the region of s3:// files [BATON_S3_REGION]")
 	root.PersistentFlags().BoolVar(&g.skipInvalid, "skip-invalid", false, "skip stored objects that cannot be read (a damaged file) and count them on stderr, instead of stopping")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{suggest.FlagError(cmd, err)} })
 	root.PersistentFlags().StringVar(&g.cpuprofile, "cpuprofile", "", "write a CPU profile of the command to this file")
 	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {

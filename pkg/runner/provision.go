@@ -284,7 +284,7 @@ func (e *environment) lookup(ctx context.Context, get func(*c1z.Store) (proto.Me
 func (e *environment) revocable(ctx context.Context, srv *connector.Server, id string) (*connectorv2.Grant, error) {
 	var g *connectorv2.Grant
 	_, err := e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) {
-		stored, err := st.Grant(ctx, "", id)
+		stored, err := grantOf(ctx, st, id)
 		if err != nil {
 			return nil, err
 		}
@@ -315,11 +315,11 @@ func (e *environment) revocable(ctx context.Context, srv *connector.Server, id s
 }
 
 func (e *environment) lookupGrantTargets(ctx context.Context, entID string, pid *connectorv2.ResourceId) (*connectorv2.Entitlement, *connectorv2.Resource, error) {
-	ent, err := e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) { return st.Entitlement(ctx, "", entID) })
+	ent, err := e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) { return entitlementOf(ctx, st, entID) })
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) { return st.Resource(ctx, "", pid) })
+	p, err := e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) { return resourceOf(ctx, st, pid) })
 	if err != nil {
 		return nil, nil, err
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/batonkit/batonkit/internal/buildinfo"
 	"github.com/batonkit/batonkit/internal/safetext"
+	"github.com/batonkit/batonkit/internal/suggest"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/config"
@@ -59,6 +60,7 @@ const (
 	ExitError       = 1
 	ExitUsage       = 2
 	ExitInterrupted = 6 // the sync stopped early and resumes on the next run
+	ExitUnknown     = 8 // an id given to a provisioning flag is not in the sync file
 )
 
 // opsFields are the runner's own settings. They follow the same precedence
@@ -162,7 +164,7 @@ func Run(ctx context.Context, c Command, args []string, stdio IO) int {
 		}
 		writeHelp(root, c, prov.enabled, caps, why)
 	})
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr{err} })
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageErr{suggest.FlagError(cmd, err)} })
 
 	err = root.ExecuteContext(ctx)
 	switch {
@@ -174,6 +176,9 @@ func Run(ctx context.Context, c Command, args []string, stdio IO) int {
 	case errors.Is(err, sync.ErrInterrupted):
 		fmt.Fprintln(stdio.Err, c.Name+":", safetext.Error(err))
 		return ExitInterrupted
+	case errors.Is(err, errUnknown):
+		fmt.Fprintln(stdio.Err, c.Name+":", safetext.Error(err))
+		return ExitUnknown
 	}
 	fmt.Fprintln(stdio.Err, c.Name+":", safetext.Error(err))
 	return ExitError
@@ -273,6 +278,8 @@ func writeHelp(root *cobra.Command, c Command, ops bool, caps map[connectorv2.Ca
 		fmt.Fprintf(w, "\nOne-shot operations: %s implements none; it only syncs.\n", c.Name)
 	}
 	fmt.Fprintf(w, "\nEvery setting can also be a BATON_* variable or a key of the YAML file given with --config.\nSecrets belong there, never on the command line.\n")
+	fmt.Fprintf(w, "\nExit codes: %d success, %d failure, %d bad flags or settings, %d the sync stopped early (run again to\nresume), %d an id given to an operation is not in the sync file (the closest are named).\n",
+		ExitOK, ExitError, ExitUsage, ExitInterrupted, ExitUnknown)
 }
 
 // environment is what every subcommand shares once flags are parsed.

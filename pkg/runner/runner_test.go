@@ -12,6 +12,7 @@ import (
 	"github.com/batonkit/batonkit/internal/c1ztest"
 	"github.com/batonkit/batonkit/internal/s3test"
 	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/runner"
 )
 
 func TestFlagEnvFilePrecedence(t *testing.T) {
@@ -428,5 +429,37 @@ func TestSyncToS3(t *testing.T) {
 	// A missing object is "no such file" to the reader.
 	if r := runIn(t, dir, env, bins.baton, "-f", "s3://syncs/none.c1z", "resources"); r.code != 3 {
 		t.Fatalf("a missing object: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// An id an operation looks up in the sync file and does not find exits 8
+// (as baton does) naming the closest ids the file holds; a mistyped flag
+// names the flag meant.
+func TestUnknownIDsAndFlagsSuggest(t *testing.T) {
+	dir := t.TempDir()
+	ok(t, runIn(t, dir, nil, bins.sqlapp))
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--provisioning", "--grant-entitlement", "role:admin:asigned", "--grant-principal", "u2", "--grant-principal-type", "user"},
+			runner.ExitUnknown, `no entitlement "role:admin:asigned"; did you mean "role:admin:assigned"`},
+		{[]string{"--provisioning", "--grant-entitlement", "role:admin:assigned", "--grant-principal", "u99", "--grant-principal-type", "user"},
+			runner.ExitUnknown, `no user "u99"; did you mean "u1"`},
+		{[]string{"--provisioning", "--grant-entitlement", "role:admin:assigned", "--grant-principal", "u2", "--grant-principal-type", "usr"},
+			runner.ExitUnknown, `no resource type "usr"; did you mean "user"`},
+		{[]string{"--provisioning", "--revoke-grant", "role:admin:assigned:user:u9"},
+			runner.ExitUnknown, `no grant "role:admin:assigned:user:u9"; did you mean`},
+		{[]string{"--provisioning", "--grant-entitlment", "x"}, runner.ExitUsage, "did you mean --grant-entitlement?"},
+		{[]string{"--fiel", "x.c1z"}, runner.ExitUsage, "did you mean --file?"},
+	} {
+		r := runIn(t, dir, nil, bins.sqlapp, tc.args...)
+		if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: exit %d, %s; want %d and %q", tc.args, r.code, r.stderr, tc.code, tc.want)
+		}
+	}
+	if r := ok(t, runIn(t, dir, nil, bins.sqlapp, "--help")); !strings.Contains(r.stdout, "8 an id given to an operation is not in the sync file") {
+		t.Errorf("--help does not list exit 8:\n%s", r.stdout)
 	}
 }
