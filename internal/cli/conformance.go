@@ -35,8 +35,9 @@ func newConformanceCmd(g *globals) *cobra.Command {
 		child        childFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "conformance --connector PATH [-- CONNECTOR ARGS...]",
-		Short: "Check a connector binary (any language, either SDK) against the contract",
+		Use:         "conformance --connector PATH [-- CONNECTOR ARGS...]",
+		Annotations: usesGlobals("output"),
+		Short:       "Check a connector binary (any language, either SDK) against the contract",
 		Long: "conformance starts the connector as baton sync does, over Baton's child-process\n" +
 			"protocol, and runs the conformance kit against it: every listing walked in the\n" +
 			"syncer's order and again at page sizes 1 and 2, the contract's validation rules,\n" +

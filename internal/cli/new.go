@@ -40,7 +40,7 @@ type scaffoldData struct {
 }
 
 func newNewCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "new", Short: "Start something new: a connector module"}
+	cmd := &cobra.Command{Use: "new", Short: "Start something new: a connector module", Annotations: usesGlobals()}
 	var module, dir, replace string
 	conn := &cobra.Command{
 		Use:   "connector NAME",

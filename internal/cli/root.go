@@ -14,8 +14,8 @@ import (
 
 	"github.com/batonkit/batonkit/internal/buildinfo"
 	"github.com/batonkit/batonkit/internal/safefs"
-	"github.com/batonkit/batonkit/internal/suggest"
 	"github.com/batonkit/batonkit/internal/safetext"
+	"github.com/batonkit/batonkit/internal/suggest"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/remote"
 )
@@ -158,6 +158,7 @@ Exit codes:
 		newPrincipalsCmd(g), newAccessCmd(g), newSearchCmd(g), newSyncsCmd(g), newStatsCmd(g), newDiffCmd(g),
 		newExportCmd(g), newSyncCmd(g), newNewCmd(g), newExplorerCmd(g), newConformanceCmd(g), newVersionCmd(g),
 	)
+	scopeHelp(root)
 	// An unexpected argument (`baton resources role`, `baton nosuch`) is a
 	// bad argument, exit 2, as the help promises.
 	root.Args = cobra.NoArgs
