@@ -32,6 +32,7 @@ func newConformanceCmd(g *globals) *cobra.Command {
 		provisioning bool
 		pair         grantPair
 		list         bool
+		logPath      string
 		child        childFlags
 	)
 	cmd := &cobra.Command{
@@ -47,6 +48,8 @@ func newConformanceCmd(g *globals) *cobra.Command {
 			"entitlement to a principal that lacks it (never to its own resource; choose the\n" +
 			"pair with --grant-entitlement, --grant-principal and --grant-principal-type)\n" +
 			"entitlement (a test instance only). --list prints the checks.\n\n" +
+			"What the connector writes to stderr (its logs) goes to a file the report names\n" +
+			"(--log; - for the terminal); when a check fails, its last lines are shown.\n\n" +
 			"It exits 0 when every check passes, 10 when one fails, 7 when the connector\n" +
 			"cannot be started." + childHelp,
 		Example: "  baton conformance --connector ./bin/baton-sqlapp -- --db sqlapp.db\n" +
@@ -80,7 +83,7 @@ func newConformanceCmd(g *globals) *cobra.Command {
 			if pair.set() {
 				provisioning = true
 			}
-			return g.conformance(ctx, path, args, only, provisioning, pair, child)
+			return g.conformance(ctx, path, args, only, provisioning, pair, child, logPath)
 		},
 	}
 	cmd.Flags().StringVar(&path, "connector", "", "the connector binary to check")
@@ -92,6 +95,7 @@ func newConformanceCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&pair.principal, "grant-principal", "", "the id of the principal it is granted to (default: the first that lacks it)")
 	cmd.Flags().StringVar(&pair.principalType, "grant-principal-type", "", "the resource type of --grant-principal")
 	cmd.Flags().BoolVar(&list, "list", false, "list the checks and exit")
+	cmd.Flags().StringVar(&logPath, "log", "", "write the connector's stderr and the checker's warnings here, - for stderr (default: a new file in the temporary directory, named in the report)")
 	return cmd
 }
 
@@ -116,8 +120,20 @@ func knownCheck(id string) bool {
 	return false
 }
 
-func (g *globals) conformance(ctx context.Context, path string, args, only []string, provisioning bool, pair grantPair, child childFlags) error {
-	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn, ReplaceAttr: safetext.ReplaceAttr}))
+func (g *globals) conformance(ctx context.Context, path string, args, only []string, provisioning bool, pair grantPair, child childFlags, logPath string) error {
+	clog, err := openConnectorLog(logPath, g.stderr)
+	if err != nil {
+		return err
+	}
+	logged, reported := "", false
+	defer func() {
+		// Stopped before the report (the connector would not start, or
+		// broke the protocol): its log likely says why.
+		if !reported && clog.close() != "" {
+			clog.tail(g.stderr, 10)
+		}
+	}()
+	log := slog.New(slog.NewTextHandler(clog, &slog.HandlerOptions{Level: slog.LevelWarn, ReplaceAttr: safetext.ReplaceAttr}))
 	// A connector that keeps state in Baton's session store gets one, in a
 	// scratch file, shared by both processes as a resumed sync shares it.
 	dir, err := os.MkdirTemp("", "baton-conformance-*")
@@ -136,10 +152,8 @@ func (g *globals) conformance(ctx context.Context, path string, args, only []str
 	}
 	sessions := child.sessions()
 	sessions.Bind(st, run.ID)
-	childErr := &safetext.LineWriter{W: g.stderr}
-	defer childErr.Flush()
 	start := func(ctx context.Context) (*subprocess.Process, error) {
-		p, err := subprocess.Start(ctx, path, args, child.options(subprocess.Options{Stderr: childErr, Logger: log, Sessions: sessions}))
+		p, err := subprocess.Start(ctx, path, args, child.options(subprocess.Options{Stderr: clog, Logger: log, Sessions: sessions}))
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", errNoConnector, err)
 		}
@@ -170,13 +184,17 @@ func (g *globals) conformance(ctx context.Context, path string, args, only []str
 	if c := rep.Check("provisioning"); pair.set() && c != nil && c.Status == connectortest.Skip {
 		return usagef("--grant-entitlement %q, --grant-principal %q, --grant-principal-type %q: %s", pair.entitlement, pair.principal, pair.principalType, c.Reason)
 	}
+	// Both processes are done with the log once the checks are.
+	p.Close()
+	logged, reported = clog.close(), true
 	if g.json() {
 		out := struct {
 			Connector string                       `json:"connector"`
 			Binary    string                       `json:"binary"`
 			Passed    bool                         `json:"passed"`
 			Checks    []*connectortest.CheckResult `json:"checks"`
-		}{rep.Connector, path, rep.Passed(), rep.Checks}
+			Log       string                       `json:"log,omitempty"`
+		}{rep.Connector, path, rep.Passed(), rep.Checks, logged}
 		b, err := json.MarshalIndent(out, "", "  ")
 		if err != nil {
 			return err
@@ -184,10 +202,16 @@ func (g *globals) conformance(ctx context.Context, path string, args, only []str
 		if _, err := g.stdout.Write(append(b, '\n')); err != nil {
 			return err
 		}
-	} else if err := rep.WriteText(g.stdout, safetext.Escape); err != nil {
-		return err
+	} else {
+		if err := rep.WriteText(g.stdout, safetext.Escape); err != nil {
+			return err
+		}
+		if logged != "" {
+			fmt.Fprintf(g.stdout, "\nthe connector's log (%s): %s\n", plural(clog.lines, "line"), logged)
+		}
 	}
 	if !rep.Passed() {
+		clog.tail(g.stderr, 10)
 		var ids []string
 		for _, c := range rep.Failed() {
 			ids = append(ids, c.ID)

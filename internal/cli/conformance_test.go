@@ -154,3 +154,33 @@ func (e *buildError) Error() string { return "go build " + e.pkg + ": " + e.err.
 // filepathTemp is a directory for binaries shared by the tests of this
 // package run (removed with the OS's temporary files).
 func filepathTemp() (string, error) { return os.MkdirTemp("", "baton-cli-test-bin-*") }
+
+// What the connector logs (WARN lines of a correct one included) goes to a
+// private file the report names, not between the report's lines; a failed
+// check shows the log's last lines; --log chooses the file, - the terminal.
+func TestConformanceKeepsTheConnectorsLogApart(t *testing.T) {
+	bin := built(t, "github.com/batonkit/batonkit/internal/testconnector/cmd/baton-planted")
+	out, stderr, code := run(t, "conformance", "--connector", bin)
+	_, logPath, found := strings.Cut(out, "the connector's log (")
+	if code != 0 || stderr != "" || !found {
+		t.Fatalf("exit %d, stderr %q, report:\n%s", code, stderr, out)
+	}
+	_, logPath, _ = strings.Cut(strings.TrimSpace(logPath), "): ")
+	t.Cleanup(func() { os.Remove(logPath) })
+	fi, err := os.Stat(logPath)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the named log %q: %v, %v", logPath, fi, err)
+	}
+	if b, _ := os.ReadFile(logPath); !strings.Contains(string(b), "level=WARN") {
+		t.Errorf("the log lacks the connector's WARN lines:\n%s", b)
+	}
+
+	chosen := filepath.Join(t.TempDir(), "planted.log")
+	out, stderr, code = run(t, "conformance", "--connector", bin, "--log", chosen, "--", "--defect", "repeated-page")
+	if code != cli.ExitNotConform || !strings.Contains(out, chosen) || !strings.Contains(stderr, "last log lines") || !strings.Contains(stderr, "level=WARN") {
+		t.Errorf("a failed check: exit %d, report %s, stderr %s; want the log named and its tail on stderr", code, out, stderr)
+	}
+	if _, stderr, _ = run(t, "conformance", "--connector", bin, "--log", "-"); !strings.Contains(stderr, "level=WARN") {
+		t.Errorf("--log -: stderr %q", stderr)
+	}
+}
