@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -17,17 +18,26 @@ import (
 
 var (
 	buildOnce sync.Map // package -> func() (string, error)
+	binDir    string   // where built puts them, removed when the tests end
 )
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "baton-cli-test-bin-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 // built compiles a connector program once per test binary.
 func built(t *testing.T, pkg string) string {
 	t.Helper()
 	f, _ := buildOnce.LoadOrStore(pkg, sync.OnceValues(func() (string, error) {
-		dir, err := filepathTemp()
-		if err != nil {
-			return "", err
-		}
-		bin := filepath.Join(dir, filepath.Base(pkg))
+		bin := filepath.Join(binDir, filepath.Base(pkg))
 		out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
 		if err != nil {
 			return "", &buildError{pkg, string(out), err}
@@ -150,10 +160,6 @@ type buildError struct {
 }
 
 func (e *buildError) Error() string { return "go build " + e.pkg + ": " + e.err.Error() + "\n" + e.out }
-
-// filepathTemp is a directory for binaries shared by the tests of this
-// package run (removed with the OS's temporary files).
-func filepathTemp() (string, error) { return os.MkdirTemp("", "baton-cli-test-bin-*") }
 
 // What the connector logs (WARN lines of a correct one included) goes to a
 // private file the report names, not between the report's lines; a failed

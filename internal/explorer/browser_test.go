@@ -24,6 +24,9 @@ func browser(t *testing.T) context.Context {
 		chromedp.NoSandbox, // tests run as root in CI containers
 		chromedp.WindowSize(1400, 900),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// Chromium leaves its singleton socket directory in $TMPDIR when
+		// it is killed at the end of a test: keep it in the test's own.
+		chromedp.Env("TMPDIR="+t.TempDir()),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
