@@ -5,7 +5,7 @@
 #   make test      everything CI runs (lint, codegen drift, wire check, tests)
 #   make generate  regenerate pb/ from proto/
 #   make bench     whole-sync and store/CLI benchmarks
-#   make bench-compare  our H100k beside Baton's (BATON_BENCH_PEER)
+#   make bench-compare  our H100k sync and CLI beside Baton's (BATON_BENCH_PEER)
 #   make bench-scale    H1M, H10M, deep cyclic expansion, the child-process link
 #   make fuzz      long fuzz runs and the syncer's differential test over DIFF_SEEDS seeds
 #   make crash     the kill-at-random-points test with many iterations
@@ -33,12 +33,17 @@ all: build
 build:
 	$(GO) build ./...
 
-## bench-compare: our H100k sync, and Baton's beside it when BATON_BENCH_PEER
-## names a Baton-built benchmark binary (same flags as baton-synthetic).
+## bench-compare: our H100k sync and our CLI on its file, and Baton's beside
+## them, alternating, when BATON_BENCH_PEER names a Baton-built benchmark
+## binary (same flags as baton-synthetic; Baton's CLI is the baton beside it,
+## or BATON_PEER_CLI). BENCH_RUNS runs each; BENCH_ONLY picks workloads.
+BENCH_RUNS ?= 3
+BENCH_ONLY ?=
 bench-compare: | $(BIN)
 	$(GO) build -o $(BIN)/baton-synthetic ./examples/synthetic/cmd/baton-synthetic
+	$(GO) build -o $(BIN)/baton ./cmd/baton
 	$(GO) build -o $(BIN)/benchcompare ./internal/tools/benchcompare
-	$(BIN)/benchcompare -ours $(BIN)/baton-synthetic -runs 3
+	$(BIN)/benchcompare -ours $(BIN)/baton-synthetic -baton $(BIN)/baton -runs $(BENCH_RUNS) -only '$(BENCH_ONLY)'
 
 ## bench-scale: the long runs (about 15 minutes, a few GB of disk): H1M,
 ## H10M, expansion 3/6/12 levels deep with cycles, and a sync over the

@@ -49,8 +49,22 @@ func NewV3Writer() (*V3Writer, error) {
 	return &V3Writer{dir: dir, db: db, batch: db.NewBatch()}, nil
 }
 
-func (w *V3Writer) put(typ byte, id string, rec []byte) error {
-	key := append([]byte{0x03, typ, 0}, id...)
+// put stores a record under Baton's key: the version and type bytes,
+// then the tuple of its key parts, each with 0x00 and 0x01 escaped
+// (0x01 0x01, 0x01 0x02) and 0x00 between them.
+func (w *V3Writer) put(typ byte, rec []byte, parts ...string) error {
+	key := []byte{0x03, typ}
+	for _, p := range parts {
+		key = append(key, 0)
+		for i := 0; i < len(p); i++ {
+			switch p[i] {
+			case 0, 1:
+				key = append(key, 1, p[i]+1)
+			default:
+				key = append(key, p[i])
+			}
+		}
+	}
 	if err := w.batch.Set(key, rec, nil); err != nil {
 		return err
 	}
@@ -107,7 +121,7 @@ func (w *V3Writer) ResourceType(rt *connectorv2.ResourceType) error {
 		return err
 	}
 	b = str(b, 7, rt.GetDescription())
-	return w.put(0x01, rt.GetId(), b)
+	return w.put(0x01, b, rt.GetId())
 }
 
 // Resource writes a ResourceRecord.
@@ -123,7 +137,7 @@ func (w *V3Writer) Resource(r *connectorv2.Resource) error {
 	if err != nil {
 		return err
 	}
-	return w.put(0x02, r.GetId().GetResourceType()+"\x00"+r.GetId().GetResource(), b)
+	return w.put(0x02, b, r.GetId().GetResourceType(), r.GetId().GetResource())
 }
 
 // Entitlement writes an EntitlementRecord.
@@ -144,7 +158,7 @@ func (w *V3Writer) Entitlement(e *connectorv2.Entitlement) error {
 	for _, rt := range e.GetGrantableTo() {
 		b = str(b, 10, rt.GetId())
 	}
-	return w.put(0x03, e.GetId(), b)
+	return w.put(0x03, b, e.GetId())
 }
 
 // Grant writes a GrantRecord; a GrantExpandable annotation becomes the
@@ -187,7 +201,7 @@ func (w *V3Writer) Grant(g *connectorv2.Grant) error {
 		}
 		b = msg(b, 9, msg(str(nil, 1, k), 2, v))
 	}
-	return w.put(0x04, g.GetId(), b)
+	return w.put(0x04, b, g.GetId())
 }
 
 // Finish writes the sync run and the envelope to path.
@@ -201,7 +215,7 @@ func (w *V3Writer) Finish(path, syncID string) error {
 	run = protowire.AppendTag(run, 2, protowire.VarintType)
 	run = protowire.AppendVarint(run, 1) // full
 	run = msg(msg(run, 4, now), 5, now)
-	if err := w.put(0x06, syncID, run); err != nil {
+	if err := w.put(0x06, run, syncID); err != nil {
 		return err
 	}
 	if err := w.batch.Commit(pebble.Sync); err != nil {

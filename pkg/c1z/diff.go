@@ -73,6 +73,9 @@ func (s *Store) Compare(ctx context.Context, baseID string, applied *Store, appl
 		if err := st.flush(ctx); err != nil {
 			return err
 		}
+		if err := st.need(ctx); err != nil {
+			return err
+		}
 	}
 	if _, err := s.SyncRun(ctx, baseID); err != nil {
 		return err

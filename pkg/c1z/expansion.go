@@ -27,6 +27,10 @@ func (s *Store) ExpandableGrants(ctx context.Context, syncID string) iter.Seq2[E
 			yield(ExpandableGrant{}, err)
 			return
 		}
+		if err := s.need(ctx); err != nil {
+			yield(ExpandableGrant{}, err)
+			return
+		}
 		if !s.schema.grantHasExp {
 			return
 		}

@@ -20,6 +20,9 @@ func (s *Store) Export(ctx context.Context, syncID, dest string, opts ...Option)
 	if _, err := s.SyncRun(ctx, id); err != nil {
 		return err
 	}
+	if err := s.need(ctx); err != nil {
+		return err
+	}
 	if _, err := os.Lstat(dest); !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("export to %s: the file exists; choose a new name", dest)
 	}

@@ -201,6 +201,9 @@ type rawRow struct {
 
 // fetch returns up to limit rows of table after rowid `after`, in rowid order.
 func (s *Store) fetch(ctx context.Context, table string, w *where, after int64, limit int) ([]rawRow, error) {
+	if err := s.need(ctx); err != nil {
+		return nil, err
+	}
 	q := "select id, external_id, data from " + table + " where " + w.sql("") + " and id > ? order by id limit ?"
 	rows, err := s.db.QueryContext(ctx, q, append(append([]any{}, w.args...), after, limit)...)
 	if err != nil {
@@ -321,6 +324,11 @@ func newGrant() *connectorv2.Grant               { return &connectorv2.Grant{} }
 // ResourceTypes streams the resource types of a sync (syncID empty: the
 // default sync).
 func (s *Store) ResourceTypes(ctx context.Context, syncID string) iter.Seq2[*connectorv2.ResourceType, error] {
+	if v3, id, err := s.direct(ctx, syncID); err != nil {
+		return errSeq[*connectorv2.ResourceType](err)
+	} else if v3 != nil {
+		return v3ResourceTypes(ctx, v3, id)
+	}
 	w, err := s.syncWhere(ctx, syncID, !s.written(resourceTypesTable))
 	return stream(ctx, s, tResourceTypes, w, err, newResourceType)
 }
@@ -352,6 +360,11 @@ func (s *Store) syncWhere(ctx context.Context, syncID string, flush bool) (*wher
 
 // Resources streams the resources q selects.
 func (s *Store) Resources(ctx context.Context, q ResourceQuery) iter.Seq2[*connectorv2.Resource, error] {
+	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
+		return errSeq[*connectorv2.Resource](err)
+	} else if v3 != nil && q.Parent == nil {
+		return v3Resources(ctx, v3, id, q.ResourceTypeID, func(r *connectorv2.Resource) (*connectorv2.Resource, error) { return r, nil })
+	}
 	w, err := s.resourceWhere(ctx, q)
 	return stream(ctx, s, tResources, w, err, newResource)
 }
@@ -367,6 +380,11 @@ func (s *Store) ResourcesPage(ctx context.Context, q ResourceQuery, p Page) ([]*
 
 // Entitlements streams the entitlements q selects.
 func (s *Store) Entitlements(ctx context.Context, q EntitlementQuery) iter.Seq2[*connectorv2.Entitlement, error] {
+	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
+		return errSeq[*connectorv2.Entitlement](err)
+	} else if v3 != nil {
+		return v3Entitlements(ctx, v3, id, q, func(e *connectorv2.Entitlement) (*connectorv2.Entitlement, error) { return e, nil })
+	}
 	w, err := s.entitlementWhere(ctx, q)
 	return stream(ctx, s, tEntitlements, w, err, newEntitlement)
 }
@@ -398,8 +416,21 @@ func (s *Store) GrantsPage(ctx context.Context, q GrantQuery, p Page) ([]*connec
 // getOne decodes the row of table with the given external id in a sync.
 func getOne[T proto.Message](ctx context.Context, s *Store, table, syncID, externalID string, newT func() T) (T, error) {
 	var zero T
-	id, err := s.resolveSync(ctx, syncID)
+	v3, id, err := s.direct(ctx, syncID)
 	if err != nil {
+		return zero, err
+	}
+	if v3 != nil && v3.run.ID == id {
+		if m, found, ok, err := v3One[T](v3, table, externalID); err != nil || found {
+			return m, err
+		} else if ok {
+			return zero, notFound(table, externalID, id)
+		}
+	}
+	if id, err = s.resolveSync(ctx, syncID); err != nil {
+		return zero, err
+	}
+	if err := s.need(ctx); err != nil {
 		return zero, err
 	}
 	var data []byte
@@ -459,6 +490,9 @@ func (s *Store) Asset(ctx context.Context, syncID, id string) (string, []byte, e
 	}
 	if !s.schema.hasAssets {
 		return "", nil, fmt.Errorf("%w: asset %q", ErrNotFound, id)
+	}
+	if err := s.need(ctx); err != nil {
+		return "", nil, err
 	}
 	var ct string
 	var data []byte

@@ -42,8 +42,17 @@ type CallStat struct {
 // Grants and entitlements are counted by the type of the resource they are
 // on.
 func (s *Store) Stats(ctx context.Context, syncID string) (Stats, error) {
-	id, err := s.resolveSync(ctx, syncID)
+	v3, id, err := s.direct(ctx, syncID)
 	if err != nil {
+		return Stats{}, err
+	}
+	if v3 != nil {
+		if id != v3.run.ID {
+			return Stats{}, nil
+		}
+		return v3.stats()
+	}
+	if id, err = s.resolveSync(ctx, syncID); err != nil {
 		return Stats{}, err
 	}
 	var st Stats

@@ -39,6 +39,7 @@ type Store struct {
 	schema schemaInfo
 	lock   *fileLock
 	tmpDir string
+	v3     *v3Store // a v3 file's payload (nil for v1 files)
 
 	writeMu     sync.Mutex // one writer transaction at a time
 	dirty       atomic.Bool
@@ -504,6 +505,7 @@ func (s *Store) closeDB() {
 func (s *Store) abandon() {
 	s.stopBackground()
 	s.closeDB()
+	s.v3.close()
 	if s.tmpDir != "" {
 		os.RemoveAll(s.tmpDir)
 	}
@@ -543,6 +545,9 @@ func (s *Store) upsertStmt(ctx context.Context, t *table, rows int) (*sql.Stmt, 
 
 // stmt returns a prepared statement for query, prepared once per store.
 func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if err := s.need(ctx); err != nil {
+		return nil, err
+	}
 	s.stmtCacheMu.Lock()
 	defer s.stmtCacheMu.Unlock()
 	if st, ok := s.stmtCache[query]; ok {

@@ -27,11 +27,15 @@ const (
 	v3KeySyncRun      = 0x06
 )
 
-// openV3 reads the v3 file f (positioned after its header) into a
-// private SQLite database of the v1 schema in s.tmpDir, then serves it
-// read-only like any v1 file: one reader for both formats, and export,
-// diff and every listing work on v3 files unchanged. The Pebble payload
-// is unpacked beside it and removed once read.
+// openV3 opens the v3 file f (positioned after its header): it unpacks
+// the Pebble payload into s.tmpDir and starts a private SQLite database
+// of the v1 schema there holding the file's one sync run. The listings a
+// user runs most (stats, resource types, resources, entitlements and
+// grants, whole or by type, principal or entitlement) read the payload
+// directly, in its key order, which is the order a conversion would give
+// their rows (v3direct.go); everything else asks for need, which copies
+// the objects into the v1 tables once, and then serves it as any v1 file:
+// one reader for both formats.
 func (s *Store) openV3(ctx context.Context, f *os.File) (err error) {
 	// Pebble trusts its own files; one damaged on purpose can make it
 	// panic rather than fail. Such a file is corrupt, not a crash.
@@ -56,7 +60,6 @@ func (s *Store) openV3(ctx context.Context, f *os.File) (err error) {
 	if err := os.Mkdir(pdir, 0o700); err != nil {
 		return err
 	}
-	defer os.RemoveAll(pdir)
 	if err := extractV3(f, m, payloadAt, pdir, s.opts.limits, budget); err != nil {
 		return err
 	}
@@ -68,7 +71,11 @@ func (s *Store) openV3(ctx context.Context, f *os.File) (err error) {
 	if err != nil {
 		return err
 	}
-	defer pdb.Close()
+	v3 := &v3Store{pdb: pdb}
+	s.v3 = v3 // closed with the store, from here on
+	if v3.run, err = v3OneRun(pdb); err != nil {
+		return err
+	}
 
 	dbPath := filepath.Join(s.tmpDir, "db")
 	if f, err := os.OpenFile(dbPath, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); err != nil {
@@ -76,12 +83,52 @@ func (s *Store) openV3(ctx context.Context, f *os.File) (err error) {
 	} else if err := f.Close(); err != nil {
 		return err
 	}
+	// Writable: the conversion fills it later. The store itself stays
+	// read-only (checkWritable), as for any file opened to read.
 	if err := s.openDB(ctx, dbPath, false); err != nil {
 		return err
 	}
 	if err := migrate(ctx, s.db); err != nil {
 		return err
 	}
+	if err := insertV3Run(ctx, s.db, v3.run, stats); err != nil {
+		return err
+	}
+	s.schema, err = inspect(ctx, s.db)
+	return err
+}
+
+// need makes the v1 tables of a store opened on a v3 file hold its
+// objects, converting them on the first call: every read of those tables
+// calls it first. It is a no-op for v1 files and once converted.
+func (s *Store) need(ctx context.Context) error {
+	v3 := s.v3
+	if v3 == nil || v3.converted.Load() {
+		return nil
+	}
+	v3.convertMu.Lock()
+	defer v3.convertMu.Unlock()
+	if v3.converted.Load() {
+		return nil
+	}
+	if v3.convertErr != nil {
+		return v3.convertErr
+	}
+	err := s.convertV3(ctx)
+	if err != nil && ctx.Err() == nil {
+		// A corrupt record fails every later read the same way; a
+		// cancelled conversion may be tried again.
+		v3.convertErr = err
+	}
+	return err
+}
+
+func (s *Store) convertV3(ctx context.Context) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, r)
+		}
+	}()
 	// A bulk load: lookup indexes are built once, after it.
 	if err := s.dropLookupIndexes(ctx); err != nil {
 		return err
@@ -90,7 +137,7 @@ func (s *Store) openV3(ctx context.Context, f *os.File) (err error) {
 	if err != nil {
 		return err
 	}
-	err = importV3(ctx, conn, pdb, stats)
+	err = importV3(ctx, conn, s.v3.pdb, s.v3.run)
 	conn.Close()
 	if err != nil {
 		return err
@@ -100,16 +147,48 @@ func (s *Store) openV3(ctx context.Context, f *os.File) (err error) {
 			return fmt.Errorf("create index %s: %w", ix.name, err)
 		}
 	}
-	if _, err := s.db.ExecContext(ctx, "pragma journal_mode=delete"); err != nil {
+	// Everything in the main file: other connections attach it by name
+	// (export, diff).
+	if _, err := s.db.ExecContext(ctx, "pragma wal_checkpoint(TRUNCATE)"); err != nil {
 		return err
 	}
-	s.closeStmts()
-	s.db.Close()
-	s.db = nil
-	if err := s.openDB(ctx, dbPath, true); err != nil {
+	s.v3.converted.Store(true)
+	return nil
+}
+
+// v3OneRun reads the one sync run a v3 file holds.
+func v3OneRun(pdb *pebble.DB) (SyncRun, error) {
+	var runs []SyncRun
+	if err := scanV3(pdb, v3KeySyncRun, func(v []byte) error {
+		r, err := v3SyncRun(v)
+		if err == nil && r.ID != "" {
+			runs = append(runs, r)
+		}
 		return err
+	}); err != nil {
+		return SyncRun{}, err
 	}
-	s.schema, err = inspect(ctx, s.db)
+	if len(runs) != 1 {
+		return SyncRun{}, fmt.Errorf("%w: a v3 file holds one sync, this one %d", ErrCorrupt, len(runs))
+	}
+	return runs[0], nil
+}
+
+// insertV3Run writes a v3 file's sync run as its v1 row, with the stats
+// its manifest recorded.
+func insertV3Run(ctx context.Context, db *sql.DB, run SyncRun, stats map[string]*Stats) error {
+	var statsJSON any
+	if st := stats[run.ID]; st != nil {
+		b, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		statsJSON = string(b)
+	}
+	_, err := db.ExecContext(ctx, `insert into v1_sync_runs
+		(sync_id, started_at, ended_at, sync_token, sync_type, parent_sync_id, linked_sync_id, supports_diff, grants_backfilled, stats)
+		values (?, ?, ?, ?, ?, ?, ?, 1, 1, ?)`,
+		run.ID, formatTime(run.StartedAt), v3Time(run.EndedAt), run.Token, string(run.Type), run.ParentID, run.LinkedID, statsJSON)
 	return err
 }
 
@@ -133,47 +212,20 @@ func (quietPebble) Fatalf(format string, args ...any) {
 	panic(fmt.Errorf("%w: v3 Pebble database: "+format, append([]any{ErrCorrupt}, args...)...))
 }
 
-// importV3 copies the one sync of a v3 database into the v1 tables.
-func importV3(ctx context.Context, db *sql.Conn, pdb *pebble.DB, stats map[string]*Stats) error {
+// importV3 copies the objects of a v3 database's one sync, run, into
+// the v1 tables.
+func importV3(ctx context.Context, db *sql.Conn, pdb *pebble.DB, run SyncRun) error {
 	// A throwaway database, written once: no sync, a larger cache.
 	for _, q := range []string{"pragma synchronous=off", "pragma cache_size=-16384"} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			return err
 		}
 	}
-	var runs []SyncRun
-	if err := scanV3(pdb, v3KeySyncRun, func(v []byte) error {
-		r, err := v3SyncRun(v)
-		if err == nil && r.ID != "" {
-			runs = append(runs, r)
-		}
-		return err
-	}); err != nil {
-		return err
-	}
-	if len(runs) != 1 {
-		return fmt.Errorf("%w: a v3 file holds one sync, this one %d", ErrCorrupt, len(runs))
-	}
-	run := runs[0]
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	var statsJSON any
-	if st := stats[run.ID]; st != nil {
-		b, err := json.Marshal(st)
-		if err != nil {
-			return err
-		}
-		statsJSON = string(b)
-	}
-	if _, err := tx.ExecContext(ctx, `insert into v1_sync_runs
-		(sync_id, started_at, ended_at, sync_token, sync_type, parent_sync_id, linked_sync_id, supports_diff, grants_backfilled, stats)
-		values (?, ?, ?, ?, ?, ?, ?, 1, 1, ?)`,
-		run.ID, formatTime(run.StartedAt), v3Time(run.EndedAt), run.Token, string(run.Type), run.ParentID, run.LinkedID, statsJSON); err != nil {
-		return err
-	}
 	at := formatTime(run.StartedAt)
 	b := &batchInsert{ctx: ctx, tx: tx}
 	kinds := []struct {

@@ -221,7 +221,11 @@ func v3Entitlement(b []byte) (*connectorv2.Entitlement, error) {
 // only; an expansion becomes the GrantExpandable annotation, as Baton's
 // reader gives it; a record without an id gets the id the SDK would
 // have made.
-func v3Grant(b []byte) (*connectorv2.Grant, error) {
+func v3Grant(b []byte) (*connectorv2.Grant, error) { return v3GrantRecord(b, true) }
+
+// v3GrantRecord is v3Grant, leaving out the expansion (v1 keeps it in a
+// column of its own, not in the grant readers get) unless expandable.
+func v3GrantRecord(b []byte, expandable bool) (*connectorv2.Grant, error) {
 	g := &connectorv2.Grant{}
 	var exp *connectorv2.GrantExpandable
 	err := eachField(b, func(num protowire.Number, v []byte, _ uint64) error {
@@ -282,7 +286,7 @@ func v3Grant(b []byte) (*connectorv2.Grant, error) {
 	if err != nil {
 		return nil, err
 	}
-	if exp != nil {
+	if exp != nil && expandable {
 		a, err := anypb.New(exp)
 		if err != nil {
 			return nil, err

@@ -41,6 +41,14 @@ type GrantView struct {
 
 // ResourceViews streams the resources q selects with their parents.
 func (s *Store) ResourceViews(ctx context.Context, q ResourceQuery) iter.Seq2[ResourceView, error] {
+	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
+		return errSeq[ResourceView](err)
+	} else if v3 != nil && q.Parent == nil {
+		return v3Resources(ctx, v3, id, q.ResourceTypeID, func(r *connectorv2.Resource) (ResourceView, error) {
+			p, err := v3.resource(r.GetParentResourceId())
+			return ResourceView{Resource: r, Parent: p}, err
+		})
+	}
 	w, err := s.resourceWhere(ctx, q)
 	query := `select a.id, a.external_id, a.data, p.data from v1_resources a
 		left join v1_resources p on p.sync_id = a.sync_id and p.external_id = a.parent_resource_type_id || ':' || a.parent_resource_id
@@ -58,6 +66,14 @@ func (s *Store) ResourceViews(ctx context.Context, q ResourceQuery) iter.Seq2[Re
 
 // EntitlementViews streams the entitlements q selects with their resources.
 func (s *Store) EntitlementViews(ctx context.Context, q EntitlementQuery) iter.Seq2[EntitlementView, error] {
+	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
+		return errSeq[EntitlementView](err)
+	} else if v3 != nil {
+		return v3Entitlements(ctx, v3, id, q, func(e *connectorv2.Entitlement) (EntitlementView, error) {
+			r, err := v3.resource(e.GetResource().GetId())
+			return EntitlementView{Entitlement: e, Resource: r}, err
+		})
+	}
 	w, err := s.entitlementWhere(ctx, q)
 	query := `select a.id, a.external_id, a.data, r.data from v1_entitlements a
 		left join v1_resources r on r.sync_id = a.sync_id and r.external_id = a.resource_type_id || ':' || a.resource_id
@@ -75,6 +91,15 @@ func (s *Store) EntitlementViews(ctx context.Context, q EntitlementQuery) iter.S
 
 // GrantViews streams the grants q selects with what they refer to.
 func (s *Store) GrantViews(ctx context.Context, q GrantQuery) iter.Seq2[GrantView, error] {
+	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
+		return errSeq[GrantView](err)
+	} else if v3 != nil {
+		if seq, ok, err := v3Grants(ctx, v3, id, q); err != nil {
+			return errSeq[GrantView](err)
+		} else if ok {
+			return seq
+		}
+	}
 	w, err := s.grantWhere(ctx, q)
 	// Only the principal is joined: grants come in entitlement order, so
 	// the entitlement and its resource repeat down a run of rows, and
@@ -237,6 +262,9 @@ type joinedRow struct {
 }
 
 func (s *Store) fetchJoined(ctx context.Context, table, query string, args []any) ([]joinedRow, error) {
+	if err := s.need(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, s.readErr(table, err)

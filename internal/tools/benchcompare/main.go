@@ -1,108 +1,229 @@
-// Command benchcompare runs our H100k sync and, when BATON_BENCH_PEER names
-// a Baton-built benchmark binary, the peer on the same shape, alternating
-// runs so both see the same machine, and prints each one's range and the
-// ratio of the medians. make bench-compare runs it.
+// Command benchcompare measures batonkit beside Baton in the same minutes:
+// each workload runs ours and the peer's alternately, runs times each, and
+// prints both sides' wall, user and system CPU seconds, peak RSS and file
+// size, then the ratio of the medians (ours / Baton's: below 1 is ours
+// ahead). make bench-compare runs it.
 //
-// Both binaries get the shape as flags and write a c1z into a fresh
-// directory: --users N --groups G --members M --file PATH (the peer must
-// accept those flags, as baton-synthetic does).
+// Workloads:
+//   - sync: the H100k shape (or -users/-groups/-members) written by our
+//     baton-synthetic and by BATON_BENCH_PEER, a Baton-built binary taking
+//     the same flags (../shared/peers/build-baton.sh makes one that drives
+//     Baton's syncer with its Pebble engine).
+//   - the CLI on the files those syncs wrote: our baton and Baton's
+//     (BATON_PEER_CLI, by default the baton beside the peer) on Baton's v3
+//     file and on our v1 file: stats, resources, grants -o json, access.
 //
-//	benchcompare -ours bin/baton-synthetic -runs 3
+// Without a peer only our side runs, which still measures ours.
+//
+//	benchcompare -ours bin/baton-synthetic -baton bin/baton -runs 3
 package main
 
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
 
+// run is one measured process.
 type run struct {
-	wall  time.Duration
-	cpu   time.Duration // user and system: steadier than wall time on a shared machine
-	rssMB float64
-	file  int64
+	wall, user, sys float64 // seconds
+	rssMB           float64
+	fileMB          float64 // what a sync wrote; 0 for the CLI
+}
+
+func (r run) cpu() float64 { return r.user + r.sys }
+
+// side is how one implementation runs a workload: argv, and whether it
+// writes a file (a sync: a fresh one each run, passed as --file).
+type side struct {
+	argv   []string
+	writes bool
+}
+
+type workload struct {
+	name       string
+	ours, peer side // peer.argv nil: not measured on Baton's side
 }
 
 func main() {
-	ours := flag.String("ours", "bin/baton-synthetic", "our benchmark binary")
-	runs := flag.Int("runs", 3, "runs of each")
+	ours := flag.String("ours", "bin/baton-synthetic", "our sync benchmark binary")
+	baton := flag.String("baton", "bin/baton", "our CLI")
+	runs := flag.Int("runs", 3, "runs of each workload and side")
 	users := flag.Int("users", 100_000, "users")
 	groups := flag.Int("groups", 5_000, "groups")
 	members := flag.Int("members", 20, "members per group")
+	only := flag.String("only", "", "run only workloads whose name contains this")
 	flag.Parse()
 	peer := os.Getenv("BATON_BENCH_PEER")
+	peerCLI := os.Getenv("BATON_PEER_CLI")
+	if peerCLI == "" && peer != "" {
+		peerCLI = filepath.Join(filepath.Dir(peer), "baton")
+	}
+	work, err := os.MkdirTemp("", "benchcompare-*")
+	if err != nil {
+		fail(err)
+	}
+	defer os.RemoveAll(work)
+
 	shape := []string{"--users", strconv.Itoa(*users), "--groups", strconv.Itoa(*groups), "--members", strconv.Itoa(*members)}
-	var a, b []run
-	for range *runs {
-		r, err := once(*ours, shape)
+	fmt.Printf("shape: %d users, %d groups x %d members; %d alternating runs of each side; ratios are ours / Baton's, of the medians\n",
+		*users, *groups, *members, *runs)
+	sync := workload{name: "sync", ours: side{append([]string{*ours}, shape...), true}}
+	if peer != "" {
+		sync.peer = side{append([]string{peer}, shape...), true}
+	}
+	// The CLI workloads read the files of one sync each side wrote first.
+	v1 := filepath.Join(work, "ours-v1.c1z")
+	v3 := filepath.Join(work, "baton-v3.c1z")
+	if _, err := measure(sync.ours, v1); err != nil {
+		fail(err)
+	}
+	if peer != "" {
+		if _, err := measure(sync.peer, v3); err != nil {
+			fail(err)
+		}
+	}
+	workloads := []workload{sync}
+	for _, file := range []struct{ label, path string }{{"v3", v3}, {"v1", v1}} {
+		if file.label == "v3" && peer == "" {
+			continue
+		}
+		ptype, pid, err := middlePrincipal(*baton, file.path)
 		if err != nil {
 			fail(err)
 		}
-		a = append(a, r)
-		if peer != "" {
-			r, err := once(peer, shape)
-			if err != nil {
-				fail(err)
+		for _, args := range [][]string{{"stats"}, {"resources"}, {"grants", "-o", "json"}, {"access", "-t", ptype, "-r", pid}} {
+			w := workload{name: file.label + " " + strings.Join(args, " "),
+				ours: side{argv: append([]string{*baton, "-f", file.path}, args...)}}
+			if peerCLI != "" {
+				w.peer = side{argv: append([]string{peerCLI, "-f", file.path}, args...)}
 			}
-			b = append(b, r)
+			workloads = append(workloads, w)
 		}
 	}
-	fmt.Printf("shape: %d users, %d groups x %d members; %d runs each\n", *users, *groups, *members, *runs)
-	report("batonkit", a)
-	if peer == "" {
-		fmt.Println("(set BATON_BENCH_PEER to a Baton-built benchmark binary to compare)")
-		return
+	for _, w := range workloads {
+		if *only != "" && !strings.Contains(w.name, *only) {
+			continue
+		}
+		var a, b []run
+		for range *runs {
+			for _, s := range []struct {
+				side side
+				into *[]run
+			}{{w.ours, &a}, {w.peer, &b}} {
+				if s.side.argv == nil {
+					continue
+				}
+				r, err := measure(s.side, filepath.Join(work, "out.c1z"))
+				if err != nil {
+					fail(fmt.Errorf("%s: %w", w.name, err))
+				}
+				*s.into = append(*s.into, r)
+			}
+		}
+		report(w.name, a, b)
 	}
-	report("peer", b)
-	fmt.Printf("ratio (peer / batonkit, medians): time %.2fx, CPU %.2fx, peak RSS %.2fx, file %.2fx\n",
-		median(b, wall)/median(a, wall), median(b, cpu)/median(a, cpu), median(b, rss)/median(a, rss), median(b, size)/median(a, size))
 }
 
-func once(bin string, shape []string) (run, error) {
-	dir, err := os.MkdirTemp("", "benchcompare-*")
+// middlePrincipal is the type and id of the principal of the grant in
+// the middle of the file's listing: the two harnesses name their users
+// differently, and access on a user without grants measures little.
+func middlePrincipal(baton, file string) (string, string, error) {
+	out, err := exec.Command(baton, "-f", file, "grants").Output()
 	if err != nil {
-		return run{}, err
+		return "", "", fmt.Errorf("list the grants of %s: %w", file, err)
 	}
-	defer os.RemoveAll(dir)
-	file := filepath.Join(dir, "h.c1z")
-	cmd := exec.Command(bin, append(shape, "--file", file)...)
-	cmd.Stderr = os.Stderr
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) < 2 {
+		return "", "", fmt.Errorf("%s holds no grants", file)
+	}
+	typ, id, _ := strings.Cut(strings.Fields(lines[(len(lines)+1)/2])[2], ":")
+	return typ, id, nil
+}
+
+// measure runs one side once; a sync writes into file, removed first.
+func measure(s side, file string) (run, error) {
+	argv := s.argv
+	if s.writes {
+		os.Remove(file)
+		argv = append(slices.Clone(argv), "--file", file)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout = io.Discard
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
-		return run{}, fmt.Errorf("%s: %w", bin, err)
+		return run{}, fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, stderr.String())
 	}
-	r := run{wall: time.Since(start), cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
+	r := run{wall: time.Since(start).Seconds(), user: cmd.ProcessState.UserTime().Seconds(), sys: cmd.ProcessState.SystemTime().Seconds()}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.rssMB = float64(ru.Maxrss) / 1024
 	}
-	if st, err := os.Stat(file); err == nil {
-		r.file = st.Size()
+	if s.writes {
+		if st, err := os.Stat(file); err == nil {
+			r.fileMB = float64(st.Size()) / 1e6
+		}
 	}
 	return r, nil
 }
 
-func wall(r run) float64 { return r.wall.Seconds() }
-func cpu(r run) float64  { return r.cpu.Seconds() }
+func report(name string, a, b []run) {
+	fmt.Printf("\n%s\n", name)
+	line("  batonkit", a)
+	if len(b) == 0 {
+		return
+	}
+	line("  Baton", b)
+	ratio := func(f func(run) float64) string {
+		if median(b, f) == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f", median(a, f)/median(b, f))
+	}
+	fmt.Printf("  ratio     wall %s  CPU %s  (user %s, sys %s)  RSS %s", ratio(wall), ratio(run.cpu), ratio(user), ratio(sys), ratio(rss))
+	if median(a, file) > 0 {
+		fmt.Printf("  file %s", ratio(file))
+	}
+	fmt.Println()
+}
+
+func line(label string, rs []run) {
+	fmt.Printf("%s  wall %s s  CPU %s s (user %s, sys %s)  RSS %s MB", label,
+		spread(rs, wall, 2), spread(rs, run.cpu, 2), spread(rs, user, 2), spread(rs, sys, 2), spread(rs, rss, 0))
+	if median(rs, file) > 0 {
+		fmt.Printf("  file %.2f MB", median(rs, file))
+	}
+	fmt.Println()
+}
+
+// spread is "median [min – max]".
+func spread(rs []run, f func(run) float64, prec int) string {
+	v := values(rs, f)
+	return fmt.Sprintf("%.*f [%.*f–%.*f]", prec, median(rs, f), prec, slices.Min(v), prec, slices.Max(v))
+}
+
+func wall(r run) float64 { return r.wall }
+func user(r run) float64 { return r.user }
+func sys(r run) float64  { return r.sys }
 func rss(r run) float64  { return r.rssMB }
-func size(r run) float64 { return float64(r.file) / 1e6 }
+func file(r run) float64 { return r.fileMB }
 
 func median(rs []run, f func(run) float64) float64 {
+	if len(rs) == 0 {
+		return 0
+	}
 	v := values(rs, f)
 	slices.Sort(v)
 	return v[len(v)/2]
-}
-
-func report(name string, rs []run) {
-	lo := func(f func(run) float64) float64 { return slices.Min(values(rs, f)) }
-	hi := func(f func(run) float64) float64 { return slices.Max(values(rs, f)) }
-	fmt.Printf("%-9s %.2f - %.2f s (median %.2f)   %.2f - %.2f s CPU   %.0f - %.0f MB peak RSS   %.2f MB file\n",
-		name, lo(wall), hi(wall), median(rs, wall), lo(cpu), hi(cpu), lo(rss), hi(rss), median(rs, size))
 }
 
 func values(rs []run, f func(run) float64) []float64 {

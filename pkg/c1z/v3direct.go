@@ -1,0 +1,455 @@
+package c1z
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+)
+
+// Listings served straight from a v3 file's Pebble payload. Baton's keys
+// sort records of a kind as a conversion would number their rows, so a
+// listing read here comes in the order it would from the v1 tables, with
+// the same messages (the tests compare both on every fixture). Queries
+// these cannot answer (pages, parents, diffs, exports, search) convert
+// the file first (Store.need).
+
+// v3Store is what a store opened on a v3 file keeps beside its v1
+// database: the unpacked payload, and whether the objects were copied.
+type v3Store struct {
+	pdb *pebble.DB
+	run SyncRun // the file's one sync
+
+	convertMu  sync.Mutex
+	converted  atomic.Bool
+	convertErr error
+
+	entsMu sync.Mutex
+	ents   map[string]*connectorv2.Entitlement // by id, for grant views
+}
+
+// maxDirectEntitlements bounds the entitlements grant views keep in
+// memory by id; a file with more is converted instead.
+const maxDirectEntitlements = 200_000
+
+func (v *v3Store) close() {
+	if v != nil && v.pdb != nil {
+		v.pdb.Close()
+		v.pdb = nil
+	}
+}
+
+// direct is the payload of a store opened on a v3 file (nil for v1),
+// with syncID resolved (empty: the default sync).
+func (s *Store) direct(ctx context.Context, syncID string) (*v3Store, string, error) {
+	if s.v3 == nil {
+		return nil, "", nil
+	}
+	id, err := s.resolveSync(ctx, syncID)
+	return s.v3, id, err
+}
+
+func errSeq[V any](err error) iter.Seq2[V, error] {
+	return func(yield func(V, error) bool) {
+		var zero V
+		yield(zero, err)
+	}
+}
+
+func all[V any](v V) (V, bool, error) { return v, true, nil }
+
+// v3ResourceTypes, v3Resources and v3Entitlements list what the Store
+// methods of those names list, from the payload.
+func v3ResourceTypes(ctx context.Context, v3 *v3Store, id string) iter.Seq2[*connectorv2.ResourceType, error] {
+	return v3List(ctx, v3, id, v3KeyResourceType, "resource type", func(b []byte) (*connectorv2.ResourceType, bool, error) {
+		rt, err := v3ResourceType(b)
+		return rt, err == nil, err
+	})
+}
+
+func v3Resources[V any](ctx context.Context, v3 *v3Store, id, typ string, view func(*connectorv2.Resource) (V, error)) iter.Seq2[V, error] {
+	return v3List(ctx, v3, id, v3KeyResource, "resource", func(b []byte) (V, bool, error) {
+		var zero V
+		if typ != "" {
+			if t, err := stringField(b, 2); err != nil || t != typ {
+				return zero, false, err
+			}
+		}
+		r, err := v3Resource(b)
+		if err != nil {
+			return zero, false, err
+		}
+		v, err := view(r)
+		return v, err == nil, err
+	})
+}
+
+func v3Entitlements[V any](ctx context.Context, v3 *v3Store, id string, q EntitlementQuery, view func(*connectorv2.Entitlement) (V, error)) iter.Seq2[V, error] {
+	return v3List(ctx, v3, id, v3KeyEntitlement, "entitlement", func(b []byte) (V, bool, error) {
+		var zero V
+		e, err := v3Entitlement(b)
+		if err != nil {
+			return zero, false, err
+		}
+		rid := e.GetResource().GetId()
+		if q.ResourceTypeID != "" && rid.GetResourceType() != q.ResourceTypeID ||
+			q.Resource != nil && (rid.GetResourceType() != q.Resource.GetResourceType() || rid.GetResource() != q.Resource.GetResource()) {
+			return zero, false, nil
+		}
+		v, err := view(e)
+		return v, err == nil, err
+	})
+}
+
+// v3Grants lists the grant views q selects, or ok false when the file
+// has too many entitlements to hold by id (the caller converts it).
+func v3Grants(ctx context.Context, v3 *v3Store, id string, q GrantQuery) (iter.Seq2[GrantView, error], bool, error) {
+	ents, ok, err := v3.entitlements()
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	d := &v3GrantViews{v3: v3, ents: ents}
+	return v3List(ctx, v3, id, v3KeyGrant, "grant", func(b []byte) (GrantView, bool, error) {
+		if q.EntitlementID != "" || q.Principal != nil || q.Resource != nil || q.ResourceTypeID != "" {
+			// Select on the references before decoding the rest.
+			ent, princ, err := v3GrantRefs(b)
+			if err != nil {
+				return GrantView{}, false, err
+			}
+			if q.EntitlementID != "" && ent[2] != q.EntitlementID ||
+				q.ResourceTypeID != "" && ent[0] != q.ResourceTypeID ||
+				q.Resource != nil && (ent[0] != q.Resource.GetResourceType() || ent[1] != q.Resource.GetResource()) ||
+				q.Principal != nil && (princ[0] != q.Principal.GetResourceType() || princ[1] != q.Principal.GetResource()) {
+				return GrantView{}, false, nil
+			}
+		}
+		v, err := d.view(b)
+		return v, err == nil, err
+	}), true, nil
+}
+
+// v3GrantRefs decodes only a grant record's entitlement and principal
+// references.
+func v3GrantRefs(b []byte) (ent, princ [4]string, err error) {
+	err = eachField(b, func(num protowire.Number, v []byte, _ uint64) error {
+		var err error
+		switch num {
+		case 3:
+			ent, err = refIDs(v)
+		case 4:
+			princ, err = refIDs(v)
+		}
+		return err
+	})
+	return ent, princ, err
+}
+
+// v3One finds one object of table by its v1 external id in the payload:
+// found false when the sync has none, ok false when only the v1 tables
+// can say.
+func v3One[T proto.Message](v3 *v3Store, table, externalID string) (_ T, found, ok bool, _ error) {
+	var zero T
+	var m proto.Message
+	var err error
+	switch table {
+	case tResources:
+		typ, id, _ := strings.Cut(externalID, ":")
+		var r *connectorv2.Resource
+		if r, err = v3.resource(&connectorv2.ResourceId{ResourceType: typ, Resource: id}); r != nil {
+			m = r
+		}
+	case tEntitlements:
+		ents, ok, err := v3.entitlements()
+		if err != nil || !ok {
+			return zero, false, ok, err
+		}
+		if e := ents[externalID]; e != nil {
+			m = proto.Clone(e) // the map's is shared by grant views
+		}
+	case tResourceTypes:
+		err = scanV3(v3.pdb, v3KeyResourceType, func(b []byte) error {
+			rt, err := v3ResourceType(b)
+			if err != nil {
+				return fmt.Errorf("%w: v3 resource type record: %v", ErrCorrupt, err)
+			}
+			if m == nil && rt.GetId() == externalID {
+				m = rt
+			}
+			return nil
+		})
+	default:
+		return zero, false, false, nil
+	}
+	if err != nil || m == nil {
+		return zero, false, true, err
+	}
+	return m.(T), true, true, nil
+}
+
+// v3Chunk is how many records a direct listing decodes ahead of its
+// reader, on a goroutine of its own.
+const v3Chunk = 256
+
+// v3List streams the records of one kind whose decoded form keep says to
+// list, in key order. Decoding runs a chunk ahead on its own goroutine,
+// which stops before the loop over the listing returns.
+func v3List[V any](ctx context.Context, v3 *v3Store, syncID string, typ byte, what string, decode func(v []byte) (V, bool, error)) iter.Seq2[V, error] {
+	return func(yield func(V, error) bool) {
+		if syncID != v3.run.ID {
+			return // no such sync in a v3 file: nothing, as from SQL
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		defer cancel()
+		type chunk struct {
+			views []V
+			err   error
+		}
+		out := make(chan chunk, 1)
+		wg.Go(func() {
+			defer close(out)
+			var c chunk
+			send := func() bool {
+				select {
+				case out <- c:
+					c = chunk{views: make([]V, 0, v3Chunk)}
+					return true
+				case <-ctx.Done():
+					return false
+				}
+			}
+			c.err = func() (err error) {
+				defer func() {
+					if r := recover(); r != nil {
+						err = fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, r)
+					}
+				}()
+				return scanV3(v3.pdb, typ, func(b []byte) error {
+					v, keep, err := decode(b)
+					if err != nil {
+						return fmt.Errorf("%w: v3 %s record: %v", ErrCorrupt, what, err)
+					}
+					if keep {
+						c.views = append(c.views, v)
+					}
+					if len(c.views) == v3Chunk && !send() {
+						return context.Canceled
+					}
+					return nil
+				})
+			}()
+			if c.err != nil && ctx.Err() != nil {
+				return // the reader stopped: nobody to tell
+			}
+			send()
+		})
+		for c := range out {
+			for _, v := range c.views {
+				if !yield(v, nil) {
+					return
+				}
+			}
+			if c.err != nil {
+				var zero V
+				yield(zero, c.err)
+				return
+			}
+		}
+	}
+}
+
+// v3ResourceKey is the primary key of a resource: Baton's tuple of its
+// type and id, with 0x00 and 0x01 escaped.
+func v3ResourceKey(typ, id string) []byte {
+	k := append(make([]byte, 0, 4+len(typ)+len(id)), v3KeyVersion, v3KeyResource, 0)
+	k = appendTuple(k, typ)
+	k = append(k, 0)
+	return appendTuple(k, id)
+}
+
+func appendTuple(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case 0:
+			dst = append(dst, 1, 1)
+		case 1:
+			dst = append(dst, 1, 2)
+		default:
+			dst = append(dst, s[i])
+		}
+	}
+	return dst
+}
+
+// resource reads one resource by id; nil when the sync has none.
+func (v *v3Store) resource(id *connectorv2.ResourceId) (*connectorv2.Resource, error) {
+	if id == nil {
+		return nil, nil
+	}
+	b, closer, err := v.pdb.Get(v3ResourceKey(id.GetResourceType(), id.GetResource()))
+	if err == pebble.ErrNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, err)
+	}
+	defer closer.Close()
+	r, err := v3Resource(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: v3 resource record: %v", ErrCorrupt, err)
+	}
+	return r, nil
+}
+
+// entitlements is every entitlement by id, read once; ok is false when
+// there are too many to keep.
+func (v *v3Store) entitlements() (map[string]*connectorv2.Entitlement, bool, error) {
+	v.entsMu.Lock()
+	defer v.entsMu.Unlock()
+	if v.ents != nil {
+		return v.ents, true, nil
+	}
+	m := map[string]*connectorv2.Entitlement{}
+	errTooMany := fmt.Errorf("more than %d entitlements", maxDirectEntitlements)
+	err := scanV3(v.pdb, v3KeyEntitlement, func(b []byte) error {
+		e, err := v3Entitlement(b)
+		if err != nil {
+			return fmt.Errorf("%w: v3 entitlement record: %v", ErrCorrupt, err)
+		}
+		if len(m) == maxDirectEntitlements {
+			return errTooMany
+		}
+		if _, dup := m[e.GetId()]; !dup {
+			m[e.GetId()] = e
+		}
+		return nil
+	})
+	if err == errTooMany {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	v.ents = m
+	return m, true, nil
+}
+
+// v3Stats counts the sync's objects as Store.Stats counts the v1 rows.
+func (v *v3Store) stats() (Stats, error) {
+	var st Stats
+	count := func(typ byte, total *int64, by *map[string]int64, rtype func([]byte) (string, error)) error {
+		return scanV3(v.pdb, typ, func(b []byte) error {
+			*total++
+			if by == nil {
+				return nil
+			}
+			t, err := rtype(b)
+			if err != nil {
+				return fmt.Errorf("%w: v3 record: %v", ErrCorrupt, err)
+			}
+			if *by == nil {
+				*by = map[string]int64{}
+			}
+			(*by)[t]++
+			return nil
+		})
+	}
+	// A resource names its type in field 2; entitlements and grants
+	// refer to their resource in field 3 (its type first).
+	ownType := func(b []byte) (string, error) { return stringField(b, 2) }
+	refType := func(b []byte) (string, error) {
+		ref, err := bytesField(b, 3)
+		if err != nil {
+			return "", err
+		}
+		return stringField(ref, 1)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 5)
+	for i, c := range []struct {
+		typ   byte
+		total *int64
+		by    *map[string]int64
+		rtype func([]byte) (string, error)
+	}{
+		{v3KeyResourceType, &st.ResourceTypes, nil, nil},
+		{v3KeyResource, &st.Resources, &st.ResourcesByType, ownType},
+		{v3KeyEntitlement, &st.Entitlements, &st.EntitlementsByType, refType},
+		{v3KeyGrant, &st.Grants, &st.GrantsByType, refType},
+		{v3KeyAsset, &st.Assets, nil, nil},
+	} {
+		wg.Go(func() { errs[i] = count(c.typ, c.total, c.by, c.rtype) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return Stats{}, err
+		}
+	}
+	return st, nil
+}
+
+// bytesField is the last occurrence of length-delimited field num.
+func bytesField(b []byte, num protowire.Number) ([]byte, error) {
+	var out []byte
+	err := eachField(b, func(n protowire.Number, v []byte, _ uint64) error {
+		if n == num {
+			out = v
+		}
+		return nil
+	})
+	return out, err
+}
+
+func stringField(b []byte, num protowire.Number) (string, error) {
+	v, err := bytesField(b, num)
+	return string(v), err
+}
+
+// v3GrantView decodes a grant record as GrantViews gives it from v1
+// rows: the grant as stored (without its GrantExpandable annotation,
+// which v1 keeps apart), the entitlement and resource, the principal.
+type v3GrantViews struct {
+	v3       *v3Store
+	ents     map[string]*connectorv2.Entitlement
+	lastRes  *connectorv2.Resource
+	lastEnt  *connectorv2.Entitlement // the stub grants of one entitlement share
+	lastEntB []byte
+}
+
+func (d *v3GrantViews) view(b []byte) (GrantView, error) {
+	g, err := v3GrantRecord(b, false)
+	if err != nil {
+		return GrantView{}, err
+	}
+	if _, err := grantRow(g); err != nil {
+		return GrantView{}, err
+	}
+	// Grants of one entitlement share its message, as v1 views do, so
+	// an encoder keyed on it marshals it once per run.
+	if ent, _ := bytesField(b, 3); d.lastEnt != nil && string(ent) == string(d.lastEntB) {
+		g.Entitlement = d.lastEnt
+	} else {
+		d.lastEnt, d.lastEntB = g.Entitlement, append(d.lastEntB[:0], ent...)
+	}
+	v := GrantView{Grant: g, Entitlement: d.ents[g.GetEntitlement().GetId()]}
+	rid := g.GetEntitlement().GetResource().GetId()
+	if r := d.lastRes; r != nil && r.GetId().GetResourceType() == rid.GetResourceType() && r.GetId().GetResource() == rid.GetResource() {
+		v.Resource = r
+	} else if v.Resource, err = d.v3.resource(rid); err != nil {
+		return v, err
+	} else {
+		d.lastRes = v.Resource
+	}
+	v.Principal, err = d.v3.resource(g.GetPrincipal().GetId())
+	return v, err
+}
