@@ -363,7 +363,7 @@ func (s *Store) Resources(ctx context.Context, q ResourceQuery) iter.Seq2[*conne
 	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
 		return errSeq[*connectorv2.Resource](err)
 	} else if v3 != nil && q.Parent == nil {
-		return v3Resources(ctx, v3, id, q.ResourceTypeID, func(r *connectorv2.Resource) (*connectorv2.Resource, error) { return r, nil })
+		return v3Resources(ctx, v3, id, q.ResourceTypeID, func(_ *resourceSeeker, r *connectorv2.Resource) (*connectorv2.Resource, error) { return r, nil })
 	}
 	w, err := s.resourceWhere(ctx, q)
 	return stream(ctx, s, tResources, w, err, newResource)
@@ -383,7 +383,7 @@ func (s *Store) Entitlements(ctx context.Context, q EntitlementQuery) iter.Seq2[
 	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
 		return errSeq[*connectorv2.Entitlement](err)
 	} else if v3 != nil {
-		return v3Entitlements(ctx, v3, id, q, func(e *connectorv2.Entitlement) (*connectorv2.Entitlement, error) { return e, nil })
+		return v3Entitlements(ctx, v3, id, q, func(_ *resourceSeeker, e *connectorv2.Entitlement) (*connectorv2.Entitlement, error) { return e, nil })
 	}
 	w, err := s.entitlementWhere(ctx, q)
 	return stream(ctx, s, tEntitlements, w, err, newEntitlement)

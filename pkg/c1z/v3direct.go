@@ -1,6 +1,7 @@
 package c1z
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"iter"
@@ -75,37 +76,41 @@ func v3ResourceTypes(ctx context.Context, v3 *v3Store, id string) iter.Seq2[*con
 	})
 }
 
-func v3Resources[V any](ctx context.Context, v3 *v3Store, id, typ string, view func(*connectorv2.Resource) (V, error)) iter.Seq2[V, error] {
-	return v3List(ctx, v3, id, v3KeyResource, "resource", func(b []byte) (V, bool, error) {
-		var zero V
-		if typ != "" {
-			if t, err := stringField(b, 2); err != nil || t != typ {
+func v3Resources[V any](ctx context.Context, v3 *v3Store, id, typ string, view func(*resourceSeeker, *connectorv2.Resource) (V, error)) iter.Seq2[V, error] {
+	return v3ListWith(ctx, v3, id, v3KeyResource, "resource", func(res *resourceSeeker) func([]byte) (V, bool, error) {
+		return func(b []byte) (V, bool, error) {
+			var zero V
+			if typ != "" {
+				if t, err := stringField(b, 2); err != nil || t != typ {
+					return zero, false, err
+				}
+			}
+			r, err := v3Resource(b)
+			if err != nil {
 				return zero, false, err
 			}
+			v, err := view(res, r)
+			return v, err == nil, err
 		}
-		r, err := v3Resource(b)
-		if err != nil {
-			return zero, false, err
-		}
-		v, err := view(r)
-		return v, err == nil, err
 	})
 }
 
-func v3Entitlements[V any](ctx context.Context, v3 *v3Store, id string, q EntitlementQuery, view func(*connectorv2.Entitlement) (V, error)) iter.Seq2[V, error] {
-	return v3List(ctx, v3, id, v3KeyEntitlement, "entitlement", func(b []byte) (V, bool, error) {
-		var zero V
-		e, err := v3Entitlement(b)
-		if err != nil {
-			return zero, false, err
+func v3Entitlements[V any](ctx context.Context, v3 *v3Store, id string, q EntitlementQuery, view func(*resourceSeeker, *connectorv2.Entitlement) (V, error)) iter.Seq2[V, error] {
+	return v3ListWith(ctx, v3, id, v3KeyEntitlement, "entitlement", func(res *resourceSeeker) func([]byte) (V, bool, error) {
+		return func(b []byte) (V, bool, error) {
+			var zero V
+			e, err := v3Entitlement(b)
+			if err != nil {
+				return zero, false, err
+			}
+			rid := e.GetResource().GetId()
+			if q.ResourceTypeID != "" && rid.GetResourceType() != q.ResourceTypeID ||
+				q.Resource != nil && (rid.GetResourceType() != q.Resource.GetResourceType() || rid.GetResource() != q.Resource.GetResource()) {
+				return zero, false, nil
+			}
+			v, err := view(res, e)
+			return v, err == nil, err
 		}
-		rid := e.GetResource().GetId()
-		if q.ResourceTypeID != "" && rid.GetResourceType() != q.ResourceTypeID ||
-			q.Resource != nil && (rid.GetResourceType() != q.Resource.GetResourceType() || rid.GetResource() != q.Resource.GetResource()) {
-			return zero, false, nil
-		}
-		v, err := view(e)
-		return v, err == nil, err
 	})
 }
 
@@ -116,8 +121,13 @@ func v3Grants(ctx context.Context, v3 *v3Store, id string, q GrantQuery) (iter.S
 	if err != nil || !ok {
 		return nil, ok, err
 	}
-	d := &v3GrantViews{v3: v3, ents: ents}
-	return v3List(ctx, v3, id, v3KeyGrant, "grant", func(b []byte) (GrantView, bool, error) {
+	return v3ListWith(ctx, v3, id, v3KeyGrant, "grant", func(res *resourceSeeker) func([]byte) (GrantView, bool, error) {
+		return grantViewDecoder(&v3GrantViews{res: res, ents: ents}, q)
+	}), true, nil
+}
+
+func grantViewDecoder(d *v3GrantViews, q GrantQuery) func([]byte) (GrantView, bool, error) {
+	return func(b []byte) (GrantView, bool, error) {
 		if q.EntitlementID != "" || q.Principal != nil || q.Resource != nil || q.ResourceTypeID != "" {
 			// Select on the references before decoding the rest.
 			ent, princ, err := v3GrantRefs(b)
@@ -133,7 +143,7 @@ func v3Grants(ctx context.Context, v3 *v3Store, id string, q GrantQuery) (iter.S
 		}
 		v, err := d.view(b)
 		return v, err == nil, err
-	}), true, nil
+	}
 }
 
 // v3GrantRefs decodes only a grant record's entitlement and principal
@@ -202,6 +212,12 @@ const v3Chunk = 256
 // list, in key order. Decoding runs a chunk ahead on its own goroutine,
 // which stops before the loop over the listing returns.
 func v3List[V any](ctx context.Context, v3 *v3Store, syncID string, typ byte, what string, decode func(v []byte) (V, bool, error)) iter.Seq2[V, error] {
+	return v3ListWith(ctx, v3, syncID, typ, what, func(*resourceSeeker) func([]byte) (V, bool, error) { return decode })
+}
+
+// v3ListWith is v3List for decoders that look resources up: it makes
+// one from a seeker of the listing's own, on the decoding goroutine.
+func v3ListWith[V any](ctx context.Context, v3 *v3Store, syncID string, typ byte, what string, decoder func(*resourceSeeker) func([]byte) (V, bool, error)) iter.Seq2[V, error] {
 	return func(yield func(V, error) bool) {
 		if syncID != v3.run.ID {
 			return // no such sync in a v3 file: nothing, as from SQL
@@ -233,6 +249,9 @@ func v3List[V any](ctx context.Context, v3 *v3Store, syncID string, typ byte, wh
 						err = fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, r)
 					}
 				}()
+				seeker := &resourceSeeker{v3: v3}
+				defer seeker.close()
+				decode := decoder(seeker)
 				return scanV3(v3.pdb, typ, func(b []byte) error {
 					v, keep, err := decode(b)
 					if err != nil {
@@ -308,6 +327,53 @@ func (v *v3Store) resource(id *connectorv2.ResourceId) (*connectorv2.Resource, e
 		return nil, fmt.Errorf("%w: v3 resource record: %v", ErrCorrupt, err)
 	}
 	return r, nil
+}
+
+// resourceSeeker looks resources up for one listing through one
+// iterator: a Get builds an iterator over the files each time, three
+// times the cost of a seek on one already open.
+type resourceSeeker struct {
+	v3   *v3Store
+	it   *pebble.Iterator
+	last *connectorv2.Resource // grants of one entitlement share its resource
+}
+
+func (r *resourceSeeker) get(id *connectorv2.ResourceId) (*connectorv2.Resource, error) {
+	if id == nil {
+		return nil, nil
+	}
+	if l := r.last; l != nil && l.GetId().GetResourceType() == id.GetResourceType() && l.GetId().GetResource() == id.GetResource() {
+		return l, nil
+	}
+	if r.it == nil {
+		var err error
+		if r.it, err = r.v3.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{v3KeyVersion, v3KeyResource}, UpperBound: []byte{v3KeyVersion, v3KeyResource + 1}}); err != nil {
+			return nil, fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, err)
+		}
+	}
+	key := v3ResourceKey(id.GetResourceType(), id.GetResource())
+	if !r.it.SeekGE(key) || !bytes.Equal(r.it.Key(), key) {
+		if err := r.it.Error(); err != nil {
+			return nil, fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, err)
+		}
+		return nil, nil
+	}
+	b, err := r.it.ValueAndErr()
+	if err != nil {
+		return nil, fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, err)
+	}
+	res, err := v3Resource(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: v3 resource record: %v", ErrCorrupt, err)
+	}
+	r.last = res
+	return res, nil
+}
+
+func (r *resourceSeeker) close() {
+	if r.it != nil {
+		r.it.Close()
+	}
 }
 
 // entitlements is every entitlement by id, read once; ok is false when
@@ -419,9 +485,8 @@ func stringField(b []byte, num protowire.Number) (string, error) {
 // rows: the grant as stored (without its GrantExpandable annotation,
 // which v1 keeps apart), the entitlement and resource, the principal.
 type v3GrantViews struct {
-	v3       *v3Store
+	res      *resourceSeeker
 	ents     map[string]*connectorv2.Entitlement
-	lastRes  *connectorv2.Resource
 	lastEnt  *connectorv2.Entitlement // the stub grants of one entitlement share
 	lastEntB []byte
 }
@@ -431,8 +496,9 @@ func (d *v3GrantViews) view(b []byte) (GrantView, error) {
 	if err != nil {
 		return GrantView{}, err
 	}
-	if _, err := grantRow(g); err != nil {
-		return GrantView{}, err
+	// What a conversion refuses to store (grantRow), refused here too.
+	if g.GetId() == "" || g.GetEntitlement().GetId() == "" || g.GetPrincipal().GetId() == nil {
+		return GrantView{}, fmt.Errorf("grant %q: %w: id, entitlement and principal are required", g.GetId(), ErrInvalidObject)
 	}
 	// Grants of one entitlement share its message, as v1 views do, so
 	// an encoder keyed on it marshals it once per run.
@@ -442,14 +508,11 @@ func (d *v3GrantViews) view(b []byte) (GrantView, error) {
 		d.lastEnt, d.lastEntB = g.Entitlement, append(d.lastEntB[:0], ent...)
 	}
 	v := GrantView{Grant: g, Entitlement: d.ents[g.GetEntitlement().GetId()]}
-	rid := g.GetEntitlement().GetResource().GetId()
-	if r := d.lastRes; r != nil && r.GetId().GetResourceType() == rid.GetResourceType() && r.GetId().GetResource() == rid.GetResource() {
-		v.Resource = r
-	} else if v.Resource, err = d.v3.resource(rid); err != nil {
+	if v.Resource, err = d.res.get(g.GetEntitlement().GetResource().GetId()); err != nil {
 		return v, err
-	} else {
-		d.lastRes = v.Resource
 	}
-	v.Principal, err = d.v3.resource(g.GetPrincipal().GetId())
+	last := d.res.last
+	v.Principal, err = d.res.get(g.GetPrincipal().GetId())
+	d.res.last = last // the entitlement's resource repeats; principals do not
 	return v, err
 }

@@ -44,8 +44,8 @@ func (s *Store) ResourceViews(ctx context.Context, q ResourceQuery) iter.Seq2[Re
 	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
 		return errSeq[ResourceView](err)
 	} else if v3 != nil && q.Parent == nil {
-		return v3Resources(ctx, v3, id, q.ResourceTypeID, func(r *connectorv2.Resource) (ResourceView, error) {
-			p, err := v3.resource(r.GetParentResourceId())
+		return v3Resources(ctx, v3, id, q.ResourceTypeID, func(res *resourceSeeker, r *connectorv2.Resource) (ResourceView, error) {
+			p, err := res.get(r.GetParentResourceId())
 			return ResourceView{Resource: r, Parent: p}, err
 		})
 	}
@@ -69,8 +69,8 @@ func (s *Store) EntitlementViews(ctx context.Context, q EntitlementQuery) iter.S
 	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
 		return errSeq[EntitlementView](err)
 	} else if v3 != nil {
-		return v3Entitlements(ctx, v3, id, q, func(e *connectorv2.Entitlement) (EntitlementView, error) {
-			r, err := v3.resource(e.GetResource().GetId())
+		return v3Entitlements(ctx, v3, id, q, func(res *resourceSeeker, e *connectorv2.Entitlement) (EntitlementView, error) {
+			r, err := res.get(e.GetResource().GetId())
 			return EntitlementView{Entitlement: e, Resource: r}, err
 		})
 	}
