@@ -254,6 +254,9 @@ func (s *Store) openWritable(ctx context.Context) error {
 		}
 	}
 	if err := migrate(ctx, s.db); err != nil {
+		if ctx.Err() != nil { // cancelled or out of time: the file is not to blame
+			return fmt.Errorf("migrate schema: %w", context.Cause(ctx))
+		}
 		return fmt.Errorf("%w: migrate schema: %v", ErrCorrupt, err)
 	}
 	if s.schema, err = inspect(ctx, s.db); err != nil {

@@ -195,8 +195,8 @@ func serveSessions(srv batonv1.BatonSessionServiceServer, cred *utlsv1.Credentia
 	return gs, lis.Addr().(*net.TCPAddr).Port, nil
 }
 
-func (p *Process) waitReady(ctx context.Context, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+func (p *Process) waitReady(parent context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	for {
 		callCtx, callCancel := context.WithTimeout(ctx, 2*time.Second)
@@ -209,6 +209,9 @@ func (p *Process) waitReady(ctx context.Context, timeout time.Duration) error {
 		case <-p.done:
 			return fmt.Errorf("connector exited before serving: %w", p.exitErr())
 		case <-ctx.Done():
+			if parent.Err() != nil { // the caller's deadline, not ours: say so
+				return fmt.Errorf("connector did not answer: %w", context.Cause(parent))
+			}
 			return fmt.Errorf("connector did not answer within %s: %w", timeout, err)
 		case <-time.After(50 * time.Millisecond):
 		}
