@@ -26,8 +26,9 @@ import (
 // v3Store is what a store opened on a v3 file keeps beside its v1
 // database: the unpacked payload, and whether the objects were copied.
 type v3Store struct {
-	pdb *pebble.DB
-	run SyncRun // the file's one sync
+	pdb      *pebble.DB
+	run      SyncRun // the file's one sync
+	recorded *Stats  // its counts as the manifest records them, if it does
 
 	convertMu  sync.Mutex
 	converted  atomic.Bool
@@ -409,8 +410,19 @@ func (v *v3Store) entitlements() (map[string]*connectorv2.Entitlement, bool, err
 	return m, true, nil
 }
 
-// v3Stats counts the sync's objects as Store.Stats counts the v1 rows.
+// stats are the sync's counts: as Baton's syncer recorded them in the
+// manifest when it did (what Baton's own CLI prints, without reading the
+// records), else counted as Store.Stats counts the v1 rows.
 func (v *v3Store) stats() (Stats, error) {
+	if r := v.recorded; r != nil {
+		return Stats{ResourceTypes: r.ResourceTypes, Resources: r.Resources, Entitlements: r.Entitlements, Grants: r.Grants,
+			ResourcesByType: r.ResourcesByType, EntitlementsByType: r.EntitlementsByType, GrantsByType: r.GrantsByType, Assets: r.Assets}, nil
+	}
+	return v.count()
+}
+
+// count counts the sync's objects as Store.Stats counts the v1 rows.
+func (v *v3Store) count() (Stats, error) {
 	var st Stats
 	count := func(typ byte, total *int64, by *map[string]int64, rtype func([]byte) (string, error)) error {
 		return scanV3(v.pdb, typ, func(b []byte) error {

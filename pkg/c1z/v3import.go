@@ -76,6 +76,7 @@ func (s *Store) openV3(ctx context.Context, f *os.File) (err error) {
 	if v3.run, err = v3OneRun(pdb); err != nil {
 		return err
 	}
+	v3.recorded = stats[v3.run.ID]
 
 	dbPath := filepath.Join(s.tmpDir, "db")
 	if f, err := os.OpenFile(dbPath, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); err != nil {
