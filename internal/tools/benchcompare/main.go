@@ -80,34 +80,14 @@ func main() {
 	if peer != "" {
 		sync.peer = side{append([]string{peer}, shape...), true}
 	}
-	// The CLI workloads read the files of one sync each side wrote first.
-	v1 := filepath.Join(work, "ours-v1.c1z")
-	v3 := filepath.Join(work, "baton-v3.c1z")
-	if _, err := measure(sync.ours, v1); err != nil {
-		fail(err)
-	}
-	if peer != "" {
-		if _, err := measure(sync.peer, v3); err != nil {
-			fail(err)
-		}
-	}
 	workloads := []workload{sync}
-	for _, file := range []struct{ label, path string }{{"v3", v3}, {"v1", v1}} {
-		if file.label == "v3" && peer == "" {
-			continue
-		}
-		ptype, pid, err := middlePrincipal(*baton, file.path)
+	// The CLI workloads read the files of one sync each side wrote first.
+	if *only == "" || !strings.Contains("sync", *only) {
+		cli, err := cliWorkloads(work, *baton, peerCLI, sync)
 		if err != nil {
 			fail(err)
 		}
-		for _, args := range [][]string{{"stats"}, {"resources"}, {"grants", "-o", "json"}, {"access", "-t", ptype, "-r", pid}} {
-			w := workload{name: file.label + " " + strings.Join(args, " "),
-				ours: side{argv: append([]string{*baton, "-f", file.path}, args...)}}
-			if peerCLI != "" {
-				w.peer = side{argv: append([]string{peerCLI, "-f", file.path}, args...)}
-			}
-			workloads = append(workloads, w)
-		}
+		workloads = append(workloads, cli...)
 	}
 	for _, w := range workloads {
 		if *only != "" && !strings.Contains(w.name, *only) {
@@ -131,6 +111,38 @@ func main() {
 		}
 		report(w.name, a, b)
 	}
+}
+
+func cliWorkloads(work, baton, peerCLI string, sync workload) ([]workload, error) {
+	v1 := filepath.Join(work, "ours-v1.c1z")
+	v3 := filepath.Join(work, "baton-v3.c1z")
+	if _, err := measure(sync.ours, v1); err != nil {
+		return nil, err
+	}
+	if sync.peer.argv != nil {
+		if _, err := measure(sync.peer, v3); err != nil {
+			return nil, err
+		}
+	}
+	var workloads []workload
+	for _, file := range []struct{ label, path string }{{"v3", v3}, {"v1", v1}} {
+		if file.label == "v3" && sync.peer.argv == nil {
+			continue
+		}
+		ptype, pid, err := middlePrincipal(baton, file.path)
+		if err != nil {
+			return nil, err
+		}
+		for _, args := range [][]string{{"stats"}, {"resources"}, {"grants", "-o", "json"}, {"access", "-t", ptype, "-r", pid}} {
+			w := workload{name: file.label + " " + strings.Join(args, " "),
+				ours: side{argv: append([]string{baton, "-f", file.path}, args...)}}
+			if peerCLI != "" {
+				w.peer = side{argv: append([]string{peerCLI, "-f", file.path}, args...)}
+			}
+			workloads = append(workloads, w)
+		}
+	}
+	return workloads, nil
 }
 
 // middlePrincipal is the type and id of the principal of the grant in
