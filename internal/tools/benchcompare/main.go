@@ -19,6 +19,8 @@
 package main
 
 import (
+	"bufio"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -147,18 +149,51 @@ func cliWorkloads(work, baton, peerCLI string, sync workload) ([]workload, error
 
 // middlePrincipal is the type and id of the principal of the grant in
 // the middle of the file's listing: the two harnesses name their users
-// differently, and access on a user without grants measures little.
+// differently, and access on a user without grants measures little. The
+// listing is streamed: this process stays small, because a child's peak
+// RSS as the kernel reports it starts at its parent's (exec accounts the
+// memory it shared with the parent until then).
 func middlePrincipal(baton, file string) (string, string, error) {
-	out, err := exec.Command(baton, "-f", file, "grants").Output()
+	out, err := exec.Command(baton, "-f", file, "-o", "json", "stats").Output()
 	if err != nil {
-		return "", "", fmt.Errorf("list the grants of %s: %w", file, err)
+		return "", "", fmt.Errorf("stats of %s: %w", file, err)
 	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) < 2 {
-		return "", "", fmt.Errorf("%s holds no grants", file)
+	var st struct{ Stats struct{ Grants string } }
+	if err := json.Unmarshal(out, &st); err != nil {
+		return "", "", fmt.Errorf("stats of %s: %w", file, err)
 	}
-	typ, id, _ := strings.Cut(strings.Fields(lines[(len(lines)+1)/2])[2], ":")
-	return typ, id, nil
+	n, _ := strconv.Atoi(st.Stats.Grants)
+	cmd := exec.Command(baton, "-f", file, "grants")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", "", err
+	}
+	defer cmd.Wait()
+	defer stdout.Close()
+	lines := bufio.NewScanner(stdout)
+	for i := 0; lines.Scan(); i++ {
+		if i == n/2+1 { // after the header
+			typ, id, _ := strings.Cut(strings.Fields(lines.Text())[2], ":")
+			return typ, id, nil
+		}
+	}
+	return "", "", fmt.Errorf("%s holds no grants", file)
+}
+
+// tail keeps the last bytes written to it: a child's stderr for an error
+// message, without this process growing with a chatty child's logs.
+type tail struct{ b []byte }
+
+func (t *tail) Write(p []byte) (int, error) {
+	const keep = 16 << 10
+	t.b = append(t.b, p...)
+	if len(t.b) > keep {
+		t.b = append(t.b[:0], t.b[len(t.b)-keep:]...)
+	}
+	return len(p), nil
 }
 
 // measure runs one side once; a sync writes into file, removed first.
@@ -170,11 +205,11 @@ func measure(s side, file string) (run, error) {
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout = io.Discard
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	stderr := &tail{}
+	cmd.Stderr = stderr
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
-		return run{}, fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, stderr.String())
+		return run{}, fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, stderr.b)
 	}
 	r := run{wall: time.Since(start).Seconds(), user: cmd.ProcessState.UserTime().Seconds(), sys: cmd.ProcessState.SystemTime().Seconds()}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
