@@ -25,9 +25,13 @@
 // Read-only opens also read Baton's newer "v3" files (the header
 // "C1Z3\x00", a manifest, a Pebble database in an indexed-zstd, tar-zstd
 // or tar payload), which current Baton connectors write by default: the
-// payload is unpacked and its one sync copied into a private v1 database,
-// so every read (and Export, which converts) works the same on both;
-// Format says which the file was. Writable opens refuse a v3 file rather
+// payload is unpacked, and the listings used most (Stats, ResourceTypes,
+// Resources, Entitlements and GrantViews, whole or by type, resource,
+// entitlement or principal, and the Get methods) read it directly, in
+// its key order; any other read (pages, parents, Diff, search, Export,
+// which converts) first copies its one sync into a private v1 database,
+// once. Every read gives the same answer on both formats; Format says
+// which the file was. Writable opens refuse a v3 file rather
 // than replace it with v1: convert it with Export first.
 //
 // Bad input fails with a *FileError wrapping ErrNotC1Z, ErrCorrupt,

@@ -497,27 +497,21 @@ func stringField(b []byte, num protowire.Number) (string, error) {
 // rows: the grant as stored (without its GrantExpandable annotation,
 // which v1 keeps apart), the entitlement and resource, the principal.
 type v3GrantViews struct {
-	res      *resourceSeeker
-	ents     map[string]*connectorv2.Entitlement
-	lastEnt  *connectorv2.Entitlement // the stub grants of one entitlement share
-	lastEntB []byte
+	res  *resourceSeeker
+	ents map[string]*connectorv2.Entitlement
+	last entRef // the stub grants of one entitlement share
 }
 
 func (d *v3GrantViews) view(b []byte) (GrantView, error) {
-	g, err := v3GrantRecord(b, false)
+	// Grants of one entitlement share its message, as v1 views do, so
+	// an encoder keyed on it marshals it once per run.
+	g, err := v3GrantRecord(b, false, &d.last)
 	if err != nil {
 		return GrantView{}, err
 	}
 	// What a conversion refuses to store (grantRow), refused here too.
 	if g.GetId() == "" || g.GetEntitlement().GetId() == "" || g.GetPrincipal().GetId() == nil {
 		return GrantView{}, fmt.Errorf("grant %q: %w: id, entitlement and principal are required", g.GetId(), ErrInvalidObject)
-	}
-	// Grants of one entitlement share its message, as v1 views do, so
-	// an encoder keyed on it marshals it once per run.
-	if ent, _ := bytesField(b, 3); d.lastEnt != nil && string(ent) == string(d.lastEntB) {
-		g.Entitlement = d.lastEnt
-	} else {
-		d.lastEnt, d.lastEntB = g.Entitlement, append(d.lastEntB[:0], ent...)
 	}
 	v := GrantView{Grant: g, Entitlement: d.ents[g.GetEntitlement().GetId()]}
 	if v.Resource, err = d.res.get(g.GetEntitlement().GetResource().GetId()); err != nil {

@@ -1,6 +1,7 @@
 package c1z
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -221,11 +222,20 @@ func v3Entitlement(b []byte) (*connectorv2.Entitlement, error) {
 // only; an expansion becomes the GrantExpandable annotation, as Baton's
 // reader gives it; a record without an id gets the id the SDK would
 // have made.
-func v3Grant(b []byte) (*connectorv2.Grant, error) { return v3GrantRecord(b, true) }
+func v3Grant(b []byte) (*connectorv2.Grant, error) { return v3GrantRecord(b, true, nil) }
+
+// entRef is the entitlement reference a run of grant records share: the
+// record's encoded reference and the message made from it.
+type entRef struct {
+	raw []byte
+	msg *connectorv2.Entitlement
+}
 
 // v3GrantRecord is v3Grant, leaving out the expansion (v1 keeps it in a
 // column of its own, not in the grant readers get) unless expandable.
-func v3GrantRecord(b []byte, expandable bool) (*connectorv2.Grant, error) {
+// With last, grants whose entitlement reference is the one before's
+// share its message (listings come in entitlement order).
+func v3GrantRecord(b []byte, expandable bool, last *entRef) (*connectorv2.Grant, error) {
 	g := &connectorv2.Grant{}
 	var exp *connectorv2.GrantExpandable
 	err := eachField(b, func(num protowire.Number, v []byte, _ uint64) error {
@@ -234,9 +244,16 @@ func v3GrantRecord(b []byte, expandable bool) (*connectorv2.Grant, error) {
 		case 2:
 			g.Id = string(v)
 		case 3:
+			if last != nil && last.msg != nil && bytes.Equal(v, last.raw) {
+				g.Entitlement = last.msg
+				break
+			}
 			var ids [4]string
 			if ids, err = refIDs(v); err == nil {
 				g.Entitlement = &connectorv2.Entitlement{Id: ids[2], Resource: &connectorv2.Resource{Id: resourceID(ids[0], ids[1])}}
+				if last != nil {
+					last.raw, last.msg = append(last.raw[:0], v...), g.Entitlement
+				}
 			}
 		case 4:
 			var ids [4]string
