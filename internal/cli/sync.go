@@ -13,7 +13,9 @@ import (
 	"github.com/batonkit/batonkit/internal/safetext"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/remote"
+	"github.com/batonkit/batonkit/pkg/contract"
 	"github.com/batonkit/batonkit/pkg/runner"
+	"github.com/batonkit/batonkit/pkg/serve"
 	"github.com/batonkit/batonkit/pkg/subprocess"
 	"github.com/batonkit/batonkit/pkg/sync"
 )
@@ -31,9 +33,11 @@ func newSyncCmd(g *globals) *cobra.Command {
 		cacheDir   string
 		noProgress bool
 		child      childFlags
+		addr       string
+		remoteOpts serve.ClientOptions
 	)
 	cmd := &cobra.Command{
-		Use:   "sync --connector PATH [-f FILE] [-- CONNECTOR ARGS...]",
+		Use:   "sync (--connector PATH | --connector-addr ADDR) [-f FILE] [-- CONNECTOR ARGS...]",
 		Short: "Run a connector binary as a child process and sync it into a c1z",
 		Long: "sync starts any connector that speaks Baton's child-process protocol (one built\n" +
 			"with batonkit or with Baton's SDK) with the arguments after --, and syncs it into\n" +
@@ -42,15 +46,26 @@ func newSyncCmd(g *globals) *cobra.Command {
 			"bound by latency, not CPU: --workers N lists N resources' entitlements and grants\n" +
 			"at once (Baton's syncer makes one call at a time), and on a machine with few cores\n" +
 			"GOMAXPROCS=1 in the environment (which a Go connector inherits) spares both\n" +
-			"processes the Go scheduler's spinning: a third less time in BENCHMARKS.md." + childHelp,
+			"processes the Go scheduler's spinning: a third less time in BENCHMARKS.md.\n\n" +
+			"--connector-addr syncs a connector already running as a server (its `serve`\n" +
+			"command: a sidecar next to its app) at unix:///path.sock or host:port, over TLS\n" +
+			"(--tls-ca, and --tls-cert/--tls-key when it wants a client certificate) with\n" +
+			"the token in BATON_SERVE_TOKEN, or plaintext with --insecure-loopback." + childHelp,
 		Example: "  baton sync --connector ./bin/baton-sqlapp -f sync.c1z -- --db sqlapp.db\n" +
-			"  BATON_TOKEN=\"$GITHUB_TOKEN\" baton sync --connector ./baton-github    # secrets by environment, never on the command line",
+			"  BATON_TOKEN=\"$GITHUB_TOKEN\" baton sync --connector ./baton-github    # secrets by environment, never on the command line\n" +
+			"  baton sync --connector-addr unix:///run/acme.sock --insecure-loopback",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if path == "" {
-				return usagef("sync needs --connector <path to the connector binary>")
-			}
-			if _, err := exec.LookPath(path); err != nil {
-				return fmt.Errorf("%w %s: %v", errNoConnector, path, err)
+			switch {
+			case path == "" && addr == "":
+				return usagef("sync needs --connector <path to the connector binary> or --connector-addr <address of a served connector>")
+			case path != "" && addr != "":
+				return usagef("give --connector or --connector-addr, not both")
+			case addr != "" && len(args) > 0:
+				return usagef("arguments after -- go to a connector sync starts; a served connector was configured when it started")
+			case path != "":
+				if _, err := exec.LookPath(path); err != nil {
+					return fmt.Errorf("%w %s: %v", errNoConnector, path, err)
+				}
 			}
 			ctx := cmd.Context()
 			level := slog.LevelInfo
@@ -91,15 +106,31 @@ func newSyncCmd(g *globals) *cobra.Command {
 				return err
 			}
 			sessions := child.sessions()
-			// The connector's stderr is its text: escaped before it reaches
-			// a terminal.
-			childErr := &safetext.LineWriter{W: out}
-			defer childErr.Flush()
-			p, err := subprocess.Start(ctx, path, args, child.options(subprocess.Options{Stderr: childErr, Logger: log, Sessions: sessions}))
-			if err != nil {
-				return errors.Join(err, st.Close(ctx))
+			var client contract.Client
+			if addr != "" {
+				remoteOpts.Token = os.Getenv("BATON_SERVE_TOKEN")
+				c, closeConn, err := serve.Dial(addr, remoteOpts)
+				if err != nil {
+					err = errors.Join(err, st.Close(ctx))
+					if errors.Is(err, serve.ErrRefused) {
+						return usageError{err}
+					}
+					return err
+				}
+				defer closeConn()
+				client = c
+			} else {
+				// The connector's stderr is its text: escaped before it
+				// reaches a terminal.
+				childErr := &safetext.LineWriter{W: out}
+				defer childErr.Flush()
+				p, err := subprocess.Start(ctx, path, args, child.options(subprocess.Options{Stderr: childErr, Logger: log, Sessions: sessions}))
+				if err != nil {
+					return errors.Join(err, st.Close(ctx))
+				}
+				defer p.Close()
+				client = p.Client
 			}
-			defer p.Close()
 			opts := []sync.Option{sync.WithWorkers(workers), sync.WithCheckpointInterval(every), sync.WithSessions(sessions)}
 			if skipGrant {
 				opts = append(opts, sync.WithSkipGrants())
@@ -112,7 +143,7 @@ func newSyncCmd(g *globals) *cobra.Command {
 			} else {
 				opts = append(opts, sync.WithProgress(sync.LogProgress(log, 5*time.Second)))
 			}
-			err = runner.SyncToStore(ctx, p.Client, st, log, opts...)
+			err = runner.SyncToStore(ctx, client, st, log, opts...)
 			if errors.Is(err, sync.ErrInterrupted) {
 				return fmt.Errorf("%w: %w", errInterrupted, err)
 			}
@@ -123,6 +154,12 @@ func newSyncCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&path, "connector", "", "the connector binary to run")
+	cmd.Flags().StringVar(&addr, "connector-addr", "", "sync a served connector (its serve command) at unix:///path.sock or host:port")
+	cmd.Flags().StringVar(&remoteOpts.CA, "tls-ca", "", "with --connector-addr: the CAs the server's certificate must chain to (PEM; default: the system's)")
+	cmd.Flags().StringVar(&remoteOpts.Cert, "tls-cert", "", "with --connector-addr: a client certificate (PEM) for a server that requires one")
+	cmd.Flags().StringVar(&remoteOpts.Key, "tls-key", "", "with --connector-addr: the client certificate's key (PEM)")
+	cmd.Flags().StringVar(&remoteOpts.ServerName, "tls-server-name", "", "with --connector-addr: the name the server's certificate must carry (default: the address's host)")
+	cmd.Flags().BoolVar(&remoteOpts.InsecureLoopback, "insecure-loopback", false, "with --connector-addr: plaintext, to a Unix socket or a loopback address only")
 	child.bind(cmd.Flags())
 	cmd.Flags().IntVar(&workers, "workers", 1, "listings of one phase run at once (1: Baton's order, one call at a time)")
 	cmd.Flags().DurationVar(&every, "checkpoint-interval", 10*time.Second, "how often the resume state is saved")

@@ -218,3 +218,7 @@ func UserCache(elems ...string) (string, error) {
 	}
 	return PrivateDir(base, elems...)
 }
+
+// Mine reports whether the current user owns fi: a socket or other
+// special file left by an earlier run may be replaced only then.
+func Mine(fi fs.FileInfo) bool { return ownedByMe(fi) }

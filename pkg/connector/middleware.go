@@ -86,10 +86,11 @@ func chainStream(ints ...grpc.StreamServerInterceptor) grpc.StreamServerIntercep
 
 // NewGRPCServer returns a gRPC server with every service of srv registered
 // behind Interceptors. Add transport credentials through opts; serve it on
-// a listener of your choice.
+// a listener of your choice. Interceptors chained in opts run before
+// these: a check of the caller (a token, a rate limit) comes first.
 func NewGRPCServer(srv *Server, opts ...grpc.ServerOption) *grpc.Server {
 	unary, stream := Interceptors(srv.log)
-	gs := grpc.NewServer(append([]grpc.ServerOption{grpc.UnaryInterceptor(unary), grpc.StreamInterceptor(stream)}, opts...)...)
+	gs := grpc.NewServer(append(opts, grpc.ChainUnaryInterceptor(unary), grpc.ChainStreamInterceptor(stream))...)
 	contract.Register(gs, srv)
 	return gs
 }

@@ -147,7 +147,7 @@ func Run(ctx context.Context, c Command, args []string, stdio IO) int {
 		}
 		return env.sync(cmd.Context())
 	}
-	root.AddCommand(env.capabilitiesCmd(), env.configCmd(), env.serviceCmd())
+	root.AddCommand(env.capabilitiesCmd(), env.configCmd(), env.serviceCmd(), env.serveCmd())
 	defaultHelp := root.HelpFunc()
 	root.SetHelpFunc(func(cmd *cobra.Command, args []string) {
 		if cmd != root {
