@@ -12,8 +12,8 @@ import (
 
 	"github.com/batonkit/batonkit/internal/safetext"
 	"github.com/batonkit/batonkit/pkg/c1z"
-	"github.com/batonkit/batonkit/pkg/remote"
 	"github.com/batonkit/batonkit/pkg/contract"
+	"github.com/batonkit/batonkit/pkg/remote"
 	"github.com/batonkit/batonkit/pkg/runner"
 	"github.com/batonkit/batonkit/pkg/serve"
 	"github.com/batonkit/batonkit/pkg/subprocess"

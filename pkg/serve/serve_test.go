@@ -100,7 +100,7 @@ func TestServeOnAUnixSocket(t *testing.T) {
 	defer cc.Close()
 	health := grpc_health_v1.NewHealthClient(cc)
 	for svc, want := range map[string]grpc_health_v1.HealthCheckResponse_ServingStatus{
-		"":                                   grpc_health_v1.HealthCheckResponse_SERVING,
+		"":                                    grpc_health_v1.HealthCheckResponse_SERVING,
 		"c1.connector.v2.ResourcesService":    grpc_health_v1.HealthCheckResponse_SERVING,
 		"c1.connector.v2.GrantManagerService": grpc_health_v1.HealthCheckResponse_NOT_SERVING,
 	} {
