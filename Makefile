@@ -25,7 +25,7 @@ FUZZTIME ?= 60s
 CRASH_RUNS ?= 50
 DIFF_SEEDS ?= 5000
 
-.PHONY: bench-compare bench-scale image image-files all demo test test-deps fuzz-short large-files generate proto-lint proto-format-check drift-check wirecheck vet gotest \
+.PHONY: python-stubs bench-compare bench-scale image image-files all demo test test-deps fuzz-short large-files generate proto-lint proto-format-check drift-check wirecheck vet gotest \
 	lint race bench fuzz crash vendor-validate build clean
 
 all: build
@@ -112,8 +112,9 @@ gotest:
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=2000x DIFF_SEEDS=0
 
-## test-deps: the real servers tests start (Debian's slapd and postgresql) and
-## the browser the explorer's tests drive (chromium) and jq (README), installed
+## test-deps: the real servers tests start (Debian's slapd and postgresql),
+## the browser the explorer's tests drive (chromium), jq (README) and the
+## Python examples' grpcio, protobuf and stub generator, installed
 ## when missing; tests that need one fail, never skip, without it.
 test-deps:
 	@missing=""; \
@@ -121,9 +122,11 @@ test-deps:
 	if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then missing="$$missing postgresql"; fi; \
 	if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then missing="$$missing chromium"; fi; \
 	if ! command -v jq >/dev/null 2>&1; then missing="$$missing jq"; fi; \
+	if ! /usr/bin/python3 -c 'import grpc, google.protobuf' >/dev/null 2>&1; then missing="$$missing python3-grpcio python3-protobuf"; fi; \
+	if ! command -v protoc >/dev/null 2>&1 || ! command -v grpc_python_plugin >/dev/null 2>&1; then missing="$$missing protobuf-compiler protobuf-compiler-grpc"; fi; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" != 0 ]; then echo "missing:$$missing; installing needs root: apt-get install$$missing" >&2; exit 1; fi; \
-		echo "installing$$missing (Debian) for the LDAP and PostgreSQL connectors' and the explorer's tests"; \
+		echo "installing$$missing (Debian) for the LDAP, PostgreSQL and Python examples' and the explorer's tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 	@# podman builds (and, where the machine allows, runs) the image in
@@ -132,6 +135,11 @@ test-deps:
 		echo "installing podman (Debian) for the container image test"; \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman >/dev/null 2>&1 || echo "podman could not be installed: the image test will say so"; \
 	fi
+
+## python-stubs: the Python modules of the contract, for examples/python
+## (generated from proto/ into examples/python/gen/, never edited).
+python-stubs:
+	examples/python/gen_stubs.sh examples/python/gen
 
 ## large-files: no tracked file over 1 MB outside testdata/ (build outputs
 ## belong in .gitignore).

@@ -2,17 +2,9 @@ package serve_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"io"
 	"log/slog"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,6 +20,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/batonkit/batonkit/internal/testconnector"
+	"github.com/batonkit/batonkit/internal/testpki"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/connector"
 	"github.com/batonkit/batonkit/pkg/serve"
@@ -152,13 +145,13 @@ func listServices(t *testing.T, cc *grpc.ClientConn) []string {
 // TLS on TCP with a token: the right token is let in, a wrong or missing
 // one is not, and health probes need none.
 func TestServeTLSWithAToken(t *testing.T) {
-	pki := newPKI(t)
-	s := start(t, serve.Options{Listen: "127.0.0.1:0", TLSCert: pki.serverCert, TLSKey: pki.serverKey, Token: "s3cret", Provisioning: true})
+	pki := testpki.New(t)
+	s := start(t, serve.Options{Listen: "127.0.0.1:0", TLSCert: pki.ServerCert, TLSKey: pki.ServerKey, Token: "s3cret", Provisioning: true})
 	for _, tc := range []struct {
 		token string
 		want  codes.Code
 	}{{"s3cret", codes.OK}, {"wrong", codes.Unauthenticated}, {"", codes.Unauthenticated}, {"s3cret-and-more", codes.Unauthenticated}} {
-		c, closeConn, err := serve.Dial(s.Addr(), serve.ClientOptions{CA: pki.ca, ServerName: "localhost", Token: tc.token})
+		c, closeConn, err := serve.Dial(s.Addr(), serve.ClientOptions{CA: pki.CA, ServerName: "localhost", Token: tc.token})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -170,14 +163,14 @@ func TestServeTLSWithAToken(t *testing.T) {
 	}
 	// With --provisioning, a grant reaches the connector (which answers
 	// about the request, not with FailedPrecondition).
-	c, closeConn, _ := serve.Dial(s.Addr(), serve.ClientOptions{CA: pki.ca, ServerName: "localhost", Token: "s3cret"})
+	c, closeConn, _ := serve.Dial(s.Addr(), serve.ClientOptions{CA: pki.CA, ServerName: "localhost", Token: "s3cret"})
 	defer closeConn()
 	if _, err := c.Grant(context.Background(), &connectorv2.GrantManagerServiceGrantRequest{}); status.Code(err) == codes.FailedPrecondition || status.Code(err) == codes.Unauthenticated {
 		t.Errorf("a grant with --provisioning: %v", err)
 	}
 	// A client that does not trust the server's CA stops at the handshake.
-	other := newPKI(t)
-	c2, close2, _ := serve.Dial(s.Addr(), serve.ClientOptions{CA: other.ca, ServerName: "localhost", Token: "s3cret"})
+	other := testpki.New(t)
+	c2, close2, _ := serve.Dial(s.Addr(), serve.ClientOptions{CA: other.CA, ServerName: "localhost", Token: "s3cret"})
 	defer close2()
 	if _, err := users(t, c2); status.Code(err) != codes.Unavailable {
 		t.Errorf("a client trusting another CA: %v", err)
@@ -186,18 +179,18 @@ func TestServeTLSWithAToken(t *testing.T) {
 
 // Mutual TLS: only a certificate from the named CA is let in.
 func TestServeMutualTLS(t *testing.T) {
-	pki, other := newPKI(t), newPKI(t)
-	s := start(t, serve.Options{Listen: "127.0.0.1:0", TLSCert: pki.serverCert, TLSKey: pki.serverKey, ClientCA: pki.ca})
+	pki, other := testpki.New(t), testpki.New(t)
+	s := start(t, serve.Options{Listen: "127.0.0.1:0", TLSCert: pki.ServerCert, TLSKey: pki.ServerKey, ClientCA: pki.CA})
 	for _, tc := range []struct {
 		name       string
 		cert, key  string
 		wantListed bool
 	}{
-		{"the CA's client certificate", pki.clientCert, pki.clientKey, true},
+		{"the CA's client certificate", pki.ClientCert, pki.ClientKey, true},
 		{"no client certificate", "", "", false},
-		{"another CA's client certificate", other.clientCert, other.clientKey, false},
+		{"another CA's client certificate", other.ClientCert, other.ClientKey, false},
 	} {
-		c, closeConn, err := serve.Dial(s.Addr(), serve.ClientOptions{CA: pki.ca, ServerName: "localhost", Cert: tc.cert, Key: tc.key})
+		c, closeConn, err := serve.Dial(s.Addr(), serve.ClientOptions{CA: pki.CA, ServerName: "localhost", Cert: tc.cert, Key: tc.key})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +205,7 @@ func TestServeMutualTLS(t *testing.T) {
 // What would let a caller in unchecked is refused before anything is
 // opened, with an error that says what to give instead.
 func TestServeRefusesUncheckedCallers(t *testing.T) {
-	pki := newPKI(t)
+	pki := testpki.New(t)
 	dir := privateDir(t)
 	open := filepath.Join(t.TempDir(), "open")
 	if err := os.Mkdir(open, 0o777); err != nil {
@@ -229,9 +222,9 @@ func TestServeRefusesUncheckedCallers(t *testing.T) {
 		{"plaintext on a routable address", serve.Options{Listen: "0.0.0.0:0", InsecureLoopback: true}, "--tls-cert"},
 		{"plaintext on loopback, not asked for", serve.Options{Listen: "127.0.0.1:0"}, "--insecure-loopback"},
 		{"plaintext on a socket, not asked for", serve.Options{Listen: "unix://" + filepath.Join(dir, "s.sock")}, "--insecure-loopback"},
-		{"TLS on TCP with no check of the caller", serve.Options{Listen: "127.0.0.1:0", TLSCert: pki.serverCert, TLSKey: pki.serverKey}, "BATON_SERVE_TOKEN"},
-		{"a certificate without its key", serve.Options{Listen: "127.0.0.1:0", TLSCert: pki.serverCert, Token: "t"}, "--tls-key"},
-		{"client CAs without TLS", serve.Options{Listen: "127.0.0.1:0", ClientCA: pki.ca, InsecureLoopback: true}, "--tls-client-ca needs"},
+		{"TLS on TCP with no check of the caller", serve.Options{Listen: "127.0.0.1:0", TLSCert: pki.ServerCert, TLSKey: pki.ServerKey}, "BATON_SERVE_TOKEN"},
+		{"a certificate without its key", serve.Options{Listen: "127.0.0.1:0", TLSCert: pki.ServerCert, Token: "t"}, "--tls-key"},
+		{"client CAs without TLS", serve.Options{Listen: "127.0.0.1:0", ClientCA: pki.CA, InsecureLoopback: true}, "--tls-client-ca needs"},
 		{"a relative socket path", serve.Options{Listen: "unix://c.sock", InsecureLoopback: true}, "absolute"},
 		{"a socket in a directory others can write", serve.Options{Listen: "unix://" + filepath.Join(open, "s.sock"), InsecureLoopback: true}, "other users can write"},
 		{"a file that is not a socket", serve.Options{Listen: "unix://" + plain, InsecureLoopback: true}, "not a socket"},
@@ -248,44 +241,4 @@ func TestServeRefusesUncheckedCallers(t *testing.T) {
 	if _, _, err := serve.Dial("10.1.2.3:443", serve.ClientOptions{InsecureLoopback: true}); !errors.Is(err, serve.ErrRefused) {
 		t.Errorf("plaintext dial to a routable address: %v", err)
 	}
-}
-
-// pki is a throwaway CA with a server certificate for localhost and
-// 127.0.0.1 and a client certificate, as PEM files.
-type pki struct{ ca, serverCert, serverKey, clientCert, clientKey string }
-
-func newPKI(t *testing.T) pki {
-	t.Helper()
-	dir := t.TempDir()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"}, NotBefore: time.Now().Add(-time.Hour),
-		NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	write := func(name, typ string, der []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	leaf := func(name string, serial int64, usage x509.ExtKeyUsage) (string, string) {
-		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name}, NotBefore: time.Now().Add(-time.Hour),
-			NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{usage}, KeyUsage: x509.KeyUsageDigitalSignature,
-			DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		kder, _ := x509.MarshalPKCS8PrivateKey(key)
-		return write(name+".pem", "CERTIFICATE", der), write(name+".key", "PRIVATE KEY", kder)
-	}
-	p := pki{ca: write("ca.pem", "CERTIFICATE", caDER)}
-	p.serverCert, p.serverKey = leaf("server", 2, x509.ExtKeyUsageServerAuth)
-	p.clientCert, p.clientKey = leaf("client", 3, x509.ExtKeyUsageClientAuth)
-	return p
 }
