@@ -122,7 +122,7 @@ test-deps:
 	if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then missing="$$missing postgresql"; fi; \
 	if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then missing="$$missing chromium"; fi; \
 	if ! command -v jq >/dev/null 2>&1; then missing="$$missing jq"; fi; \
-	if ! /usr/bin/python3 -c 'import grpc, google.protobuf' >/dev/null 2>&1; then missing="$$missing python3-grpcio python3-protobuf"; fi; \
+	if ! /usr/bin/python3 -c 'import grpc, google.protobuf, cryptography' >/dev/null 2>&1; then missing="$$missing python3-grpcio python3-protobuf python3-cryptography"; fi; \
 	if ! command -v protoc >/dev/null 2>&1 || ! command -v grpc_python_plugin >/dev/null 2>&1; then missing="$$missing protobuf-compiler protobuf-compiler-grpc"; fi; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" != 0 ]; then echo "missing:$$missing; installing needs root: apt-get install$$missing" >&2; exit 1; fi; \

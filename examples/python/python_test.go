@@ -1,7 +1,8 @@
 // The Python examples are checked here, from Go: the stubs generated from
 // proto/, the connector run through the child-process protocol (synced
-// and judged by baton conformance), and the client against a served Go
-// connector over a Unix socket and over TLS with a token.
+// and judged by baton conformance), the client against a served Go
+// connector over a Unix socket and over TLS with a token, and the parent
+// running a Go connector.
 package python_test
 
 import (
@@ -31,8 +32,8 @@ const python = "/usr/bin/python3"
 // setup generates the stubs into gen/ once and builds the Go connector
 // the client talks to.
 var setup = sync.OnceValues(func() (string, error) {
-	if out, err := exec.Command(python, "-c", "import grpc, google.protobuf").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("%s cannot import grpc: install Debian's python3-grpcio and python3-protobuf (make test-deps): %v\n%s", python, err, out)
+	if out, err := exec.Command(python, "-c", "import grpc, google.protobuf, cryptography").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("%s cannot import grpc: install Debian's python3-grpcio, python3-protobuf and python3-cryptography (make test-deps): %v\n%s", python, err, out)
 	}
 	if out, err := exec.Command("./gen_stubs.sh", "gen").CombinedOutput(); err != nil {
 		return "", fmt.Errorf("gen_stubs.sh (Debian's protobuf-compiler and protobuf-compiler-grpc): %v\n%s", err, out)
@@ -165,5 +166,16 @@ func TestPythonClientOverTLSWithAToken(t *testing.T) {
 	roundTrip(t, addr, []string{"BATON_SERVE_CA=" + pki.CA, "BATON_SERVE_TOKEN=py-s3cret"})
 	if out, ok := client(t, []string{"BATON_SERVE_CA=" + pki.CA, "BATON_SERVE_TOKEN=wrong"}, addr, "users"); ok || !strings.Contains(out, "NotAllowed: UNAUTHENTICATED") {
 		t.Errorf("a wrong token: %s", out)
+	}
+}
+
+// parent.py runs a Go connector as Baton's parent does and lists its
+// users over the mutual-TLS link, then stops it by closing its stdin.
+func TestPythonParentRunsAGoConnector(t *testing.T) {
+	bin := sqlapp(t)
+	db := filepath.Join(t.TempDir(), "app.db")
+	out, err := exec.Command(python, "parent.py", bin, "--db", db).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "u2\tGrace Hopper\n") {
+		t.Fatalf("parent.py: %v\n%s", err, out)
 	}
 }
