@@ -18,11 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batonkit/batonkit/internal/cli"
 	"github.com/batonkit/batonkit/internal/clitest"
 	"github.com/batonkit/batonkit/internal/testpki"
 	"github.com/batonkit/batonkit/pkg/c1z"
-	"github.com/batonkit/batonkit/pkg/subprocess"
-	batonsync "github.com/batonkit/batonkit/pkg/sync"
 )
 
 // python is Debian's interpreter with python3-grpcio (make test-deps
@@ -60,30 +59,29 @@ func sqlapp(t *testing.T) string {
 	return bin
 }
 
+// baton sync --connector runs the Python connector over the child link.
 func TestPythonConnectorSyncs(t *testing.T) {
 	sqlapp(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	p, err := subprocess.Start(ctx, "./connector.py", nil, subprocess.Options{Stderr: os.Stderr})
-	if err != nil {
-		t.Fatalf("start the Python connector: %v", err)
+	path := filepath.Join(t.TempDir(), "wiki.c1z")
+	var out, errb bytes.Buffer
+	if code := cli.Execute(ctx, []string{"-f", path, "sync", "--no-progress", "--connector", "./connector.py"}, &out, &errb); code != 0 {
+		t.Fatalf("baton sync: exit %d\n%s", code, errb.String())
 	}
-	defer p.Close()
-	st, err := c1z.Open(ctx, filepath.Join(t.TempDir(), "wiki.c1z"))
+	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := batonsync.New(p.Client, st).Run(ctx)
+	defer st.Close(ctx)
+	stats, err := st.Stats(ctx, "")
 	if err != nil {
-		t.Fatalf("sync: %v", err)
-	}
-	if err := st.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// 4 users + 3 groups, a membership each; 6 direct grants and 6
 	// through nesting (editors in admins in readers).
-	if res.Stats.Resources != 7 || res.Stats.Entitlements != 3 || res.Stats.Grants != 12 {
-		t.Fatalf("stats %+v; want 7 resources, 3 entitlements, 12 grants", res.Stats)
+	if stats.Resources != 7 || stats.Entitlements != 3 || stats.Grants != 12 {
+		t.Fatalf("stats %+v; want 7 resources, 3 entitlements, 12 grants", stats)
 	}
 }
 
