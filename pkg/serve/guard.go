@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"crypto/subtle"
+	"slices"
 	"strings"
 
 	"google.golang.org/grpc"
@@ -26,18 +27,7 @@ var changing = []string{
 	connectorv2.ActionService_ServiceDesc.ServiceName,
 }
 
-// reading are the services that only read: always served.
-var reading = []string{
-	connectorv2.ConnectorService_ServiceDesc.ServiceName,
-	connectorv2.ResourceTypesService_ServiceDesc.ServiceName,
-	connectorv2.ResourcesService_ServiceDesc.ServiceName,
-	connectorv2.ResourceGetterService_ServiceDesc.ServiceName,
-	connectorv2.EntitlementsService_ServiceDesc.ServiceName,
-	connectorv2.GrantsService_ServiceDesc.ServiceName,
-	connectorv2.EventService_ServiceDesc.ServiceName,
-	connectorv2.AssetService_ServiceDesc.ServiceName,
-	connectorv2.SchemaService_ServiceDesc.ServiceName,
-}
+func isChanging(svc string) bool { return slices.Contains(changing, svc) }
 
 // service is the service part of a full method name, /pkg.Service/Method.
 func service(fullMethod string) string {
@@ -65,12 +55,8 @@ func (g guard) check(ctx context.Context, fullMethod string) error {
 			return status.Error(codes.Unauthenticated, "a bearer token is required (metadata \"authorization: Bearer <token>\"), and this one does not match")
 		}
 	}
-	if !g.provisioning {
-		for _, s := range changing {
-			if s == svc {
-				return status.Errorf(codes.FailedPrecondition, "%s changes the application, and this connector is served without --provisioning", fullMethod)
-			}
-		}
+	if !g.provisioning && isChanging(svc) {
+		return status.Errorf(codes.FailedPrecondition, "%s changes the application, and this connector is served without --provisioning", fullMethod)
 	}
 	return nil
 }

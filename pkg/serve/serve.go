@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	"github.com/batonkit/batonkit/pkg/connector"
+	"github.com/batonkit/batonkit/pkg/contract"
 )
 
 // Server is a connector being served: Addr says where (the port the
@@ -53,14 +54,13 @@ func Listen(srv *connector.Server, o Options, log *slog.Logger) (*Server, error)
 	}
 	gs := connector.NewGRPCServer(srv, opts...)
 	reflection.Register(gs)
+	// Per service: those that change the app serve only with
+	// provisioning, which is how a client learns whether they may.
 	hs := health.NewServer()
-	for _, s := range reading {
-		hs.SetServingStatus(s, grpc_health_v1.HealthCheckResponse_SERVING)
-	}
-	for _, s := range changing {
-		st := grpc_health_v1.HealthCheckResponse_NOT_SERVING
-		if o.Provisioning {
-			st = grpc_health_v1.HealthCheckResponse_SERVING
+	for _, s := range contract.ServiceNames {
+		st := grpc_health_v1.HealthCheckResponse_SERVING
+		if isChanging(s) && !o.Provisioning {
+			st = grpc_health_v1.HealthCheckResponse_NOT_SERVING
 		}
 		hs.SetServingStatus(s, st)
 	}
