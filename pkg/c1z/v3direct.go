@@ -210,8 +210,7 @@ func v3One[T proto.Message](v3 *v3Store, table, externalID string) (_ T, found, 
 const v3Chunk = 256
 
 // v3List streams the records of one kind whose decoded form keep says to
-// list, in key order. Decoding runs a chunk ahead on its own goroutine,
-// which stops before the loop over the listing returns.
+// list, in key order, decoded a chunk ahead of the caller (ahead).
 func v3List[V any](ctx context.Context, v3 *v3Store, syncID string, typ byte, what string, decode func(v []byte) (V, bool, error)) iter.Seq2[V, error] {
 	return v3ListWith(ctx, v3, syncID, typ, what, func(*resourceSeeker) func([]byte) (V, bool, error) { return decode })
 }
@@ -219,72 +218,40 @@ func v3List[V any](ctx context.Context, v3 *v3Store, syncID string, typ byte, wh
 // v3ListWith is v3List for decoders that look resources up: it makes
 // one from a seeker of the listing's own, on the decoding goroutine.
 func v3ListWith[V any](ctx context.Context, v3 *v3Store, syncID string, typ byte, what string, decoder func(*resourceSeeker) func([]byte) (V, bool, error)) iter.Seq2[V, error] {
-	return func(yield func(V, error) bool) {
-		if syncID != v3.run.ID {
-			return // no such sync in a v3 file: nothing, as from SQL
-		}
-		ctx, cancel := context.WithCancel(ctx)
-		var wg sync.WaitGroup
-		defer wg.Wait()
-		defer cancel()
-		type chunk struct {
-			views []V
-			err   error
-		}
-		out := make(chan chunk, 1)
-		wg.Go(func() {
-			defer close(out)
-			var c chunk
-			send := func() bool {
-				select {
-				case out <- c:
-					c = chunk{views: make([]V, 0, v3Chunk)}
-					return true
-				case <-ctx.Done():
-					return false
-				}
-			}
-			c.err = func() (err error) {
-				defer func() {
-					if r := recover(); r != nil {
-						err = fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, r)
-					}
-				}()
-				seeker := &resourceSeeker{v3: v3}
-				defer seeker.close()
-				decode := decoder(seeker)
-				return scanV3(v3.pdb, typ, func(b []byte) error {
-					v, keep, err := decode(b)
-					if err != nil {
-						return fmt.Errorf("%w: v3 %s record: %v", ErrCorrupt, what, err)
-					}
-					if keep {
-						c.views = append(c.views, v)
-					}
-					if len(c.views) == v3Chunk && !send() {
-						return context.Canceled
-					}
-					return nil
-				})
-			}()
-			if c.err != nil && ctx.Err() != nil {
-				return // the reader stopped: nobody to tell
-			}
-			send()
-		})
-		for c := range out {
-			for _, v := range c.views {
-				if !yield(v, nil) {
-					return
-				}
-			}
-			if c.err != nil {
-				var zero V
-				yield(zero, c.err)
-				return
-			}
-		}
+	if syncID != v3.run.ID {
+		return func(func(V, error) bool) {} // no such sync in a v3 file: nothing, as from SQL
 	}
+	return ahead(ctx, func(ctx context.Context, send func([]V) bool) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, r)
+			}
+		}()
+		seeker := &resourceSeeker{v3: v3}
+		defer seeker.close()
+		decode := decoder(seeker)
+		views := make([]V, 0, v3Chunk)
+		err = scanV3(v3.pdb, typ, func(b []byte) error {
+			v, keep, err := decode(b)
+			if err != nil {
+				return fmt.Errorf("%w: v3 %s record: %v", ErrCorrupt, what, err)
+			}
+			if keep {
+				views = append(views, v)
+			}
+			if len(views) == v3Chunk {
+				if !send(views) {
+					return context.Canceled
+				}
+				views = make([]V, 0, v3Chunk)
+			}
+			return nil
+		})
+		if ctx.Err() == nil {
+			send(views) // the last chunk, or what came before a bad record
+		}
+		return err
+	})
 }
 
 // v3ResourceKey is the primary key of a resource: Baton's tuple of its

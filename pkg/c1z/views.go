@@ -168,28 +168,21 @@ func joined[V any](ctx context.Context, s *Store, table, query string, w *where,
 // (their refs) before they go to be decoded.
 func joinedWith[V any](ctx context.Context, s *Store, table, query string, w *where, werr error,
 	prepare func(context.Context, []joinedRow) error, decode func(joinedRow) (V, error)) iter.Seq2[V, error] {
-	return func(yield func(V, error) bool) {
-		var zero V
-		if werr != nil {
-			yield(zero, werr)
-			return
-		}
-		// Both goroutines are done when the loop over the listing ends,
-		// however it ends: the caller may close the store next.
-		ctx, cancel := context.WithCancel(ctx)
-		var wg sync.WaitGroup
-		defer wg.Wait()
-		defer cancel()
+	if werr != nil {
+		return errSeq[V](werr)
+	}
+	// Two goroutines a chunk apart: one reads rows, the other (ahead's)
+	// decodes them.
+	return ahead(ctx, func(ctx context.Context, send func([]V) bool) error {
 		type chunk struct {
 			rows []joinedRow
 			err  error
 		}
-		type decoded struct {
-			views []V
-			err   error
-		}
+		ctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		defer cancel()
 		raw := make(chan chunk, 1)
-		out := make(chan decoded, 1)
 		wg.Go(func() {
 			defer close(raw)
 			var after int64
@@ -209,46 +202,28 @@ func joinedWith[V any](ctx context.Context, s *Store, table, query string, w *wh
 				after = rows[len(rows)-1].id
 			}
 		})
-		wg.Go(func() {
-			defer close(out)
-			for c := range raw {
-				d := decoded{err: c.err}
-				for _, r := range c.rows {
-					if d.err != nil {
-						break
-					}
-					v, err := decode(r)
-					if err == nil {
-						d.views = append(d.views, v)
-						continue
-					}
-					if err := s.invalid(&RowError{Table: table, Row: r.id, ID: r.ext, Err: err}); err != nil {
-						d.err = err
-						break
-					}
+		for c := range raw {
+			if c.err != nil {
+				return c.err
+			}
+			views := make([]V, 0, len(c.rows))
+			for _, r := range c.rows {
+				v, err := decode(r)
+				if err == nil {
+					views = append(views, v)
+					continue
 				}
-				select {
-				case out <- d:
-				case <-ctx.Done():
-					return
-				}
-				if d.err != nil {
-					return
+				if err := s.invalid(&RowError{Table: table, Row: r.id, ID: r.ext, Err: err}); err != nil {
+					send(views)
+					return err
 				}
 			}
-		})
-		for d := range out {
-			for _, v := range d.views {
-				if !yield(v, nil) {
-					return
-				}
-			}
-			if d.err != nil {
-				yield(zero, d.err)
-				return
+			if !send(views) {
+				return nil
 			}
 		}
-	}
+		return nil
+	})
 }
 
 // joinedRow is one row of a view query: its id, external id and the
