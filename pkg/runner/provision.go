@@ -41,7 +41,7 @@ type provisioning struct {
 
 func bindProvisioning(fs *pflag.FlagSet) *provisioning {
 	p := &provisioning{}
-	fs.BoolVar(&p.enabled, "provisioning", false, "perform one change in the app (with one of the operation flags below) instead of syncing")
+	fs.BoolVar(&p.enabled, "provisioning", false, "perform one change in the app (with one of the operation flags below) instead of syncing; in service mode (--client-id), let the control plane's tasks change the app")
 	fs.StringVar(&p.grantEntitlement, "grant-entitlement", "", "grant this entitlement id (looked up in --file)")
 	fs.StringVar(&p.grantPrincipal, "grant-principal", "", "to this principal id")
 	fs.StringVar(&p.grantPrincipalTyp, "grant-principal-type", "", "of this resource type")

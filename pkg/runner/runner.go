@@ -136,14 +136,19 @@ func Run(ctx context.Context, c Command, args []string, stdio IO) int {
 		if err := env.load(cmd); err != nil {
 			return err
 		}
+		if env.cfg.String("client-id") != "" {
+			// Service mode: --provisioning opens the app to the control
+			// plane's change tasks; one-shot operations do not mix in.
+			if prov.any() {
+				return usageErr{errors.New("one-shot operations do not run in service mode (--client-id): the control plane sends them as tasks")}
+			}
+			return env.service(cmd.Context(), prov.enabled)
+		}
 		if prov.enabled {
 			return env.provision(cmd.Context(), prov)
 		}
 		if prov.any() {
 			return usageErr{errors.New("provisioning flags need --provisioning")}
-		}
-		if env.cfg.String("client-id") != "" {
-			return env.service(cmd.Context())
 		}
 		return env.sync(cmd.Context())
 	}

@@ -26,7 +26,7 @@ import (
 // while authenticated and polling) and /metrics. SIGTERM lets running
 // tasks end (a sync saves at its next checkpoint and resumes when the task
 // comes back) and exits 0.
-func (e *environment) service(ctx context.Context) error {
+func (e *environment) service(ctx context.Context, provisioning bool) error {
 	switch {
 	case e.cfg.Duration("interval") > 0 || e.cfg.String("schedule") != "":
 		return usageErr{errors.New("--client-id (service mode) takes its schedule from ConductorOne; drop --interval and --schedule")}
@@ -54,7 +54,7 @@ func (e *environment) service(ctx context.Context) error {
 		APIHost: e.cfg.String("c1-api-host"), HostID: e.cfg.String("host-id"), TLS: tlsConfig,
 		Dir: dir, Concurrency: e.cfg.Int("task-concurrency"), Version: e.cmd.Version,
 		SyncOptions: append(e.engineOptions(sessions), sync.WithProgress(sync.LogProgress(e.log, 10*time.Second))),
-		Logger:      e.log, Registerer: reg,
+		Logger:      e.log, Registerer: reg, Provisioning: provisioning,
 	})
 	if err != nil {
 		return usageErr{err}

@@ -58,7 +58,7 @@ func TestServiceModeRunsEveryTaskType(t *testing.T) {
 	health := l.Addr().String()
 	l.Close()
 	cmd := exec.Command(bins.sqlapp, "--client-id", cp.ClientID, "--db", filepath.Join(dir, "app.db"), "--service-dir", filepath.Join(dir, "work"),
-		"--health-addr", health, "--task-concurrency", "2", "--log-level", "debug")
+		"--health-addr", health, "--task-concurrency", "2", "--log-level", "debug", "--provisioning")
 	cmd.Dir, cmd.Env = dir, serviceEnv(cp, cp.ClientSecret)
 	stderr := &lockedBuffer{}
 	cmd.Stderr = stderr

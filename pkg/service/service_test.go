@@ -84,7 +84,7 @@ func start(t testing.TB, cp *controlplanetest.Server, a app, edit func(*service.
 	t.Helper()
 	opts := service.Options{ClientID: cp.ClientID, ClientSecret: cp.ClientSecret, APIHost: cp.Addr(), TLS: cp.TLS(),
 		Dir: t.TempDir(), Version: "v0.0.0-test", SyncOptions: []bsync.Option{bsync.WithSessions(a.sessions)},
-		Logger: testLogger(t), MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond}
+		Logger: testLogger(t), MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, Provisioning: true}
 	if edit != nil {
 		edit(&opts)
 	}
@@ -239,6 +239,53 @@ func grantTargets(t *testing.T, path string) (*connectorv2.Entitlement, *connect
 		t.Fatal(err)
 	}
 	return ent, user
+}
+
+// Without provisioning, every task that would change the app finishes
+// as Baton's do, not retried, and the app is as it was; reading tasks run.
+func TestChangeTasksNeedProvisioning(t *testing.T) {
+	cp := controlplanetest.Start(t)
+	a, _ := sqlApp(t)
+	start(t, cp, a, func(o *service.Options) { o.Provisioning = false })
+	ent, user := grantTargets(t, directSync(t, a))
+	rid := user.GetId()
+	for _, task := range []*batonv1.Task{
+		{TaskType: &batonv1.Task_Grant{Grant: &batonv1.Task_GrantTask{Entitlement: ent, Principal: user}}},
+		{TaskType: &batonv1.Task_Revoke{Revoke: &batonv1.Task_RevokeTask{Grant: &connectorv2.Grant{Id: "role:admin:assigned:user:u1", Entitlement: ent,
+			Principal: &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}}}}}},
+		{TaskType: &batonv1.Task_CreateAccount{CreateAccount: &batonv1.Task_CreateAccountTask{AccountInfo: &connectorv2.AccountInfo{Login: "eve"}}}},
+		{TaskType: &batonv1.Task_DeleteResource{DeleteResource: &batonv1.Task_DeleteResourceTask{ResourceId: rid}}},
+		{TaskType: &batonv1.Task_RotateCredentials{RotateCredentials: &batonv1.Task_RotateCredentialsTask{ResourceId: rid}}},
+	} {
+		st := cp.Wait(t, cp.Enqueue(task)[0])
+		f := wantError(t, st, codes.FailedPrecondition)
+		if f.GetStatus().GetMessage() != "provisioning is not enabled" || !f.GetError().GetNonRetryable() {
+			t.Errorf("%s without provisioning: %v", service.TaskType(task), f)
+		}
+	}
+	if holds(t, a, "u2") || !holds(t, a, "u1") {
+		t.Fatal("change tasks changed the app without provisioning")
+	}
+	// A task that only reads reaches the connector (this one has no
+	// tickets, and says so).
+	st := cp.Wait(t, cp.Enqueue(&batonv1.Task{TaskType: &batonv1.Task_ListTicketSchemas{ListTicketSchemas: &batonv1.Task_ListTicketSchemasTask{}}})[0])
+	if f := wantError(t, st, codes.Unimplemented); !strings.Contains(f.GetStatus().GetMessage(), "TicketManager") {
+		t.Errorf("a reading task without provisioning: %v", f)
+	}
+}
+
+// A sync task heartbeats at once, before its first phase, as Baton's
+// does; a short task waits the interval (and here finishes first).
+func TestSyncTaskHeartbeatsAtOnce(t *testing.T) {
+	cp := controlplanetest.Start(t)
+	cp.NextHeartbeat = time.Minute
+	a, _ := sqlApp(t)
+	start(t, cp, a, nil)
+	st := cp.Wait(t, cp.Enqueue(syncTask())[0])
+	wantSuccess(t, st)
+	if st.Heartbeats < 1 {
+		t.Errorf("a sync task sent %d heartbeats; want one at once", st.Heartbeats)
+	}
 }
 
 func TestGrantAndRevokeTasksChangeTheApp(t *testing.T) {

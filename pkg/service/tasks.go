@@ -101,6 +101,9 @@ func (w *Worker) run(ctx context.Context, t *batonv1.Task, log *slog.Logger) (pr
 		return nil, final(status.Errorf(codes.InvalidArgument, "invalid task: %v", err))
 	}
 	c := w.client
+	if changesApp(t) && !w.opts.Provisioning {
+		return nil, final(status.Error(codes.FailedPrecondition, "provisioning is not enabled"))
+	}
 	switch k := t.GetTaskType().(type) {
 	case *batonv1.Task_Hello:
 		if err := w.hello(ctx, t.GetId()); err != nil {
@@ -198,6 +201,17 @@ func (w *Worker) run(ctx context.Context, t *batonv1.Task, log *slog.Logger) (pr
 	return nil, final(status.Errorf(codes.Unimplemented, "batonkit does not run %s tasks", TaskType(t)))
 }
 
+// changesApp reports whether t changes the application: the tasks of
+// the services Baton registers only with provisioning enabled.
+func changesApp(t *batonv1.Task) bool {
+	switch t.GetTaskType().(type) {
+	case *batonv1.Task_Grant, *batonv1.Task_Revoke, *batonv1.Task_CreateAccount, *batonv1.Task_CreateResource,
+		*batonv1.Task_DeleteResource, *batonv1.Task_RotateCredentials, *batonv1.Task_IssueCredential:
+		return true
+	}
+	return false
+}
+
 // provisioned is a change to the app: whatever went wrong, running it
 // again blindly could repeat half of it, so a failure is final (as in
 // Baton's service mode).
@@ -292,7 +306,13 @@ func statusOf(err error) *status.Status {
 func (w *Worker) heartbeatTask(ctx context.Context, t *batonv1.Task, cancel context.CancelCauseFunc, log *slog.Logger) {
 	misses := 0
 	every := w.heartbeatEvery()
-	for sleep(ctx, every) {
+	// A sync says it is alive at once, as Baton's does, before its long
+	// first phase; other tasks are short and beat at the pace asked.
+	first := every
+	if t.GetSyncFull() != nil {
+		first = 0
+	}
+	for wait := first; sleep(ctx, wait); wait = every {
 		resp, err := w.api.Heartbeat(ctx, &batonv1.BatonServiceHeartbeatRequest{HostId: w.hostID, TaskId: t.GetId()})
 		if err != nil {
 			if ctx.Err() != nil {

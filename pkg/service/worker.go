@@ -69,6 +69,12 @@ type Options struct {
 	// MinBackoff and MaxBackoff bound the waits between retries of a
 	// failing call (default 1s and 1m).
 	MinBackoff, MaxBackoff time.Duration
+	// Provisioning lets tasks change the application (grant, revoke,
+	// accounts, resources, credentials), as the operator's --provisioning
+	// flag says. Without it such a task finishes, not retried, with
+	// FailedPrecondition "provisioning is not enabled", as Baton's does:
+	// a control plane changes only an app the operator opened to it.
+	Provisioning bool
 }
 
 // Worker takes tasks from a control plane and runs them against one
