@@ -2,6 +2,7 @@ package service
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"os"
 	"runtime"
@@ -40,27 +41,41 @@ func (w *Worker) buildInfo() *batonv1.BatonServiceHelloRequest_BuildInfo {
 	return b
 }
 
-// osInfo describes this machine from what the OS says about itself; any
-// part it does not say stays empty.
+// osInfo describes this machine as Baton's hello does (gopsutil's host
+// facts): the kernel's own machine name for the architecture (x86_64,
+// aarch64), the distribution's full version (Debian's 12.11, not 12).
+// Every field is set: the control plane refuses a hello with one empty,
+// so what the OS does not say gets Baton's fallbacks.
 func osInfo() *batonv1.BatonServiceHelloRequest_OSInfo {
 	host, _ := os.Hostname()
-	o := &batonv1.BatonServiceHelloRequest_OSInfo{Hostname: truncate(host), Os: runtime.GOOS, KernelArch: runtime.GOARCH}
-	if runtime.GOOS != "linux" {
-		return o
+	o := &batonv1.BatonServiceHelloRequest_OSInfo{Hostname: truncate(host), Os: runtime.GOOS, KernelArch: machine()}
+	if runtime.GOOS == "linux" {
+		rel := osRelease("/etc/os-release")
+		o.Platform, o.PlatformVersion, o.PlatformFamily = truncate(rel["ID"]), truncate(rel["VERSION_ID"]), truncate(firstWord(rel["ID_LIKE"], rel["ID"]))
+		if b, err := os.ReadFile("/etc/debian_version"); err == nil && rel["ID"] == "debian" {
+			if v := strings.TrimSpace(string(b)); v != "" && v[0] >= '0' && v[0] <= '9' {
+				o.PlatformVersion = truncate(v)
+			}
+		}
+		if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+			o.KernelVersion = truncate(strings.TrimSpace(string(b)))
+		}
+		switch {
+		case os.Getenv("KUBERNETES_SERVICE_HOST") != "":
+			o.VirtualizationSystem = "kubernetes"
+		case exists("/run/.containerenv"):
+			o.VirtualizationSystem = "podman"
+		case exists("/.dockerenv"):
+			o.VirtualizationSystem = "docker"
+		}
 	}
-	rel := osRelease("/etc/os-release")
-	o.Platform, o.PlatformVersion, o.PlatformFamily = truncate(rel["ID"]), truncate(rel["VERSION_ID"]), truncate(firstWord(rel["ID_LIKE"], rel["ID"]))
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		o.KernelVersion = truncate(strings.TrimSpace(string(b)))
-	}
-	switch {
-	case os.Getenv("KUBERNETES_SERVICE_HOST") != "":
-		o.VirtualizationSystem = "kubernetes"
-	case exists("/run/.containerenv"):
-		o.VirtualizationSystem = "podman"
-	case exists("/.dockerenv"):
-		o.VirtualizationSystem = "docker"
-	}
+	o.VirtualizationSystem = cmp.Or(o.VirtualizationSystem, "none")
+	o.Hostname = cmp.Or(o.Hostname, "unknown")
+	o.Platform = cmp.Or(o.Platform, o.Os)
+	o.PlatformFamily = cmp.Or(o.PlatformFamily, o.Platform)
+	o.KernelVersion = cmp.Or(o.KernelVersion, "unknown")
+	o.PlatformVersion = cmp.Or(o.PlatformVersion, o.KernelVersion)
+	o.KernelArch = cmp.Or(o.KernelArch, runtime.GOARCH)
 	return o
 }
 

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -194,6 +195,21 @@ func TestFullSyncUploadsWhatADirectSyncWrites(t *testing.T) {
 	if len(hellos) != 1 || hellos[0].GetConnectorMetadata().GetDisplayName() == "" || hellos[0].GetBuildInfo().GetLangVersion() == "" ||
 		hellos[0].GetOsInfo().GetOs() == "" || hellos[0].GetHostId() == "" || hellos[0].GetTaskId() != "" {
 		t.Errorf("start-up hello: %v", hellos)
+	}
+	// Every field of the OS info is set (the control plane refuses a
+	// hello with one empty), in Baton's words: uname's machine name.
+	if len(hellos) == 1 {
+		o := hellos[0].GetOsInfo()
+		for name, v := range map[string]string{"hostname": o.GetHostname(), "os": o.GetOs(), "platform": o.GetPlatform(),
+			"platform_family": o.GetPlatformFamily(), "platform_version": o.GetPlatformVersion(), "kernel_version": o.GetKernelVersion(),
+			"kernel_arch": o.GetKernelArch(), "virtualization_system": o.GetVirtualizationSystem()} {
+			if v == "" {
+				t.Errorf("hello's os_info.%s is empty", name)
+			}
+		}
+		if runtime.GOARCH == "amd64" && o.GetKernelArch() != "x86_64" {
+			t.Errorf("kernel_arch %q on amd64; Baton says x86_64", o.GetKernelArch())
+		}
 	}
 	if !wk.w.Ready() {
 		t.Error("a polling worker is not ready")
