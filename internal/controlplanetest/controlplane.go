@@ -61,6 +61,7 @@ type TaskState struct {
 	Offered    int // times handed out by GetTask(s)
 	Heartbeats int
 	Cancel     bool // the next heartbeat answers cancelled
+	Cancelled  bool // a heartbeat told the client: the task is never offered again
 	Finishes   []*batonv1.BatonServiceFinishTaskRequest
 	Repeats    int      // finishes sent again after a lost answer
 	Assets     [][]byte // complete uploads (checksum verified)
@@ -481,7 +482,7 @@ func (s *Server) offer(n int, known []string) []*batonv1.Task {
 			break
 		}
 		st := s.tasks[id]
-		if st.Finished() || slices.Contains(known, id) || st.Offered > 0 && time.Since(st.Started) < cmp.Or(s.ReofferAfter, 10*s.NextHeartbeat) {
+		if st.Finished() || st.Cancelled || slices.Contains(known, id) || st.Offered > 0 && time.Since(st.Started) < cmp.Or(s.ReofferAfter, 10*s.NextHeartbeat) {
 			continue
 		}
 		st.Offered++
@@ -521,8 +522,14 @@ func (a *api) Heartbeat(_ context.Context, req *batonv1.BatonServiceHeartbeatReq
 	if st.Finished() {
 		s.violations = append(s.violations, "heartbeat for finished task "+req.GetTaskId())
 	}
+	if st.Cancelled {
+		s.violations = append(s.violations, "heartbeat for a task the control plane cancelled "+req.GetTaskId())
+	}
 	st.Heartbeats++
 	st.Started = time.Now()
+	// As the real service: once a heartbeat says cancelled, the task is
+	// over for the control plane, offered to no one again.
+	st.Cancelled = st.Cancel
 	return &batonv1.BatonServiceHeartbeatResponse{NextHeartbeat: durationpb.New(s.NextHeartbeat), Cancelled: st.Cancel}, nil
 }
 

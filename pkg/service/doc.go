@@ -14,8 +14,9 @@
 // Run says hello (build, OS and connector metadata), then polls GetTasks
 // as often as next_poll allows, runs up to Options.Concurrency tasks at
 // once (sync tasks one at a time), heartbeats each running task at the
-// next_heartbeat pace (a sync task at once, then at that pace), cancels a
-// task the control plane cancels, refuses tasks that would change the app
+// next_heartbeat pace (a sync task at once, then at that pace), stops a
+// task the control plane cancels (without finishing it, as Baton's client
+// does), refuses tasks that would change the app
 // unless Options.Provisioning (as Baton's service mode does), and
 // finishes each with its connector response or a gRPC status. A sync task
 // is written to a file of its own in Options.Dir, uploaded with

@@ -438,8 +438,13 @@ func TestUnknownTaskTypesAreUnimplementedAndTheWorkerGoesOn(t *testing.T) {
 	}
 }
 
-func TestCancelledSyncStopsAndReports(t *testing.T) {
+// A sync the control plane cancels stops, as Baton's client does: no
+// upload, no finish, no heartbeat after the one that said cancelled, its
+// file removed; the control plane offers it to no one again, and the
+// worker goes on with the next task.
+func TestCancelledSyncStopsWithoutFinishing(t *testing.T) {
 	cp := controlplanetest.Start(t)
+	cp.NextHeartbeat = 100 * time.Millisecond
 	c := testconnector.New(2000, 50, 0)
 	c.Latency = 20 * time.Millisecond
 	wk := start(t, cp, newApp(t, c), nil)
@@ -447,15 +452,19 @@ func TestCancelledSyncStopsAndReports(t *testing.T) {
 	cp.WaitFor(t, id, "a heartbeat", func(s controlplanetest.TaskState) bool { return s.Heartbeats > 0 })
 	cp.Cancel(id)
 	began := time.Now()
-	wantError(t, cp.Wait(t, id), codes.Canceled)
+	cp.WaitFor(t, id, "the cancellation delivered", func(s controlplanetest.TaskState) bool { return s.Cancelled })
+	cp.WaitFor(t, id, "the sync's file removed", func(controlplanetest.TaskState) bool {
+		left, _ := filepath.Glob(filepath.Join(wk.dir, "*.c1z"))
+		return len(left) == 0
+	})
 	if d := time.Since(began); d > 30*time.Second {
 		t.Errorf("the sync took %v to stop", d)
 	}
-	if st := cp.State(id); len(st.Assets) != 0 {
-		t.Error("a cancelled sync was uploaded")
-	}
-	if left, _ := filepath.Glob(filepath.Join(wk.dir, "*.c1z")); len(left) != 0 {
-		t.Errorf("a cancelled sync left its file: %v", left)
+	next := cp.Enqueue(&batonv1.Task{TaskType: &batonv1.Task_Hello{Hello: &batonv1.Task_HelloTask{}}})[0]
+	cp.WaitFor(t, next, "the next task taken", func(s controlplanetest.TaskState) bool { return s.Offered > 0 })
+	time.Sleep(5 * cp.NextHeartbeat)
+	if st := cp.State(id); len(st.Finishes) != 0 || len(st.Assets) != 0 || st.Offered != 1 {
+		t.Errorf("a cancelled sync: %d finishes, %d uploads, offered %d times", len(st.Finishes), len(st.Assets), st.Offered)
 	}
 }
 

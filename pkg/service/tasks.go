@@ -20,7 +20,8 @@ import (
 
 var (
 	// ErrCancelled is the cause of a task's context when the control plane
-	// cancelled the task.
+	// cancelled the task; such a task stops and is not finished, as with
+	// Baton's client (the control plane is done with it).
 	ErrCancelled = errors.New("the control plane cancelled the task")
 	// ErrHeartbeatLost is the cause when heartbeats failed ten times in a row.
 	ErrHeartbeatLost = errors.New("the task's heartbeats failed ten times in a row")
@@ -73,6 +74,12 @@ func (w *Worker) process(ctx context.Context, t *batonv1.Task) {
 	cancel(nil)
 	<-beating
 	switch {
+	case err != nil && errors.Is(context.Cause(tctx), ErrCancelled):
+		// As Baton's client: a task the control plane cancelled is over
+		// for it; no finish follows (the control plane offers it to no one).
+		w.m.task(typ, "cancelled", time.Since(start))
+		log.Info("task stopped: the control plane cancelled it", "duration", time.Since(start).Round(time.Millisecond))
+		return
 	case errors.Is(err, errNoFinish):
 		w.m.task(typ, "ok", time.Since(start))
 		log.Info("task done", "duration", time.Since(start).Round(time.Millisecond))
