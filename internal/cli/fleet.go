@@ -1,0 +1,283 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/fleet"
+)
+
+// fleetFlags are the options every fleet command takes.
+type fleetFlags struct {
+	idp    string
+	apps   []string
+	match  []string
+	strict bool
+}
+
+func newFleetCmd(g *globals) *cobra.Command {
+	var ff fleetFlags
+	cmd := &cobra.Command{
+		Use:         "fleet",
+		Annotations: usesGlobals("output"),
+		Short: "Questions across many apps' sync files: one person everywhere, everyone, orphaned accounts",
+		Long: "fleet reads a set of sync files, one per application (paths, directories and globs;\n" +
+			"v1 and v3), and matches their accounts to people by email, then login, then employee\n" +
+			"id (--match changes the order). With --idp FILE, that file's users are the people and\n" +
+			"its account status says who has left; without one, people are the accounts that\n" +
+			"share a key. Service and system accounts are never merged into a person. A file that\n" +
+			"cannot be read is skipped with a warning (--strict: an error).",
+		Example: "  baton fleet who ada@example.com syncs/\n  baton fleet people 'syncs/*.c1z'\n" +
+			"  baton fleet orphans --idp syncs/okta.c1z syncs/\n  baton fleet stats --app hr=syncs/sync.c1z syncs/",
+	}
+	f := cmd.PersistentFlags()
+	f.StringVar(&ff.idp, "idp", "", "the identity provider's sync file: its users are the people")
+	f.StringArrayVar(&ff.apps, "app", nil, "name an app: NAME=FILE (repeatable)")
+	f.StringSliceVar(&ff.match, "match", fleet.DefaultKeys, "matching keys, in order: email, login, employee_id")
+	f.BoolVar(&ff.strict, "strict", false, "a file that cannot be read is an error, not a warning")
+	cmd.AddCommand(
+		&cobra.Command{Use: "who PERSON FILE|DIR|GLOB...", Short: "Every account of one person in every app, and what each can reach",
+			Args: cobra.MinimumNArgs(2), RunE: func(cmd *cobra.Command, args []string) error {
+				return g.withFleet(cmd, ff, args[1:], func(ctx context.Context, fl *fleet.Fleet) error { return g.fleetWho(ctx, fl, args[0]) })
+			}},
+		&cobra.Command{Use: "people FILE|DIR|GLOB...", Short: "One row per person: their apps, enabled or not, and how much they hold",
+			Args: cobra.MinimumNArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+				return g.withFleet(cmd, ff, args, g.fleetPeople)
+			}},
+		&cobra.Command{Use: "orphans --idp FILE FILE|DIR|GLOB...", Short: "Enabled accounts of nobody in the IdP, and of people the IdP says have left",
+			Args: cobra.MinimumNArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+				if ff.idp == "" {
+					return usagef("orphans needs --idp <the identity provider's sync file>")
+				}
+				return g.withFleet(cmd, ff, args, g.fleetOrphans)
+			}},
+		&cobra.Command{Use: "stats FILE|DIR|GLOB...", Short: "Apps, accounts, people and what matched nobody",
+			Args: cobra.MinimumNArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+				return g.withFleet(cmd, ff, args, g.fleetStats)
+			}},
+	)
+	return cmd
+}
+
+func (g *globals) withFleet(cmd *cobra.Command, ff fleetFlags, specs []string, fn func(context.Context, *fleet.Fleet) error) error {
+	ctx := cmd.Context()
+	names := map[string]string{}
+	for _, a := range ff.apps {
+		name, file, ok := strings.Cut(a, "=")
+		if !ok || name == "" || file == "" {
+			return usagef("--app %q: want NAME=FILE", a)
+		}
+		names[file] = name
+	}
+	fl, err := fleet.Open(ctx, specs, fleet.Options{IdP: ff.idp, Names: names, Keys: ff.match, Strict: ff.strict})
+	if err != nil {
+		return err
+	}
+	defer fl.Close(ctx)
+	for _, s := range fl.Skipped {
+		fmt.Fprintf(g.stderr, "baton: skipped %v\n", s)
+	}
+	err = fn(ctx, fl)
+	if unknownPerson := new(fleet.ErrUnknownPerson); errors.As(err, &unknownPerson) {
+		return unknownInFleet{err}
+	}
+	return err
+}
+
+// unknownInFleet exits 8, as any id the files lack, in its own words.
+type unknownInFleet struct{ error }
+
+func (unknownInFleet) Is(target error) bool { return target == errUnknown }
+
+// holdings counts each account's grants in one pass per app (a listing
+// per account would read a v3 file's grants once for each).
+func holdings(ctx context.Context, fl *fleet.Fleet) (map[*fleet.Account]int, error) {
+	out := map[*fleet.Account]int{}
+	for _, app := range fl.Apps {
+		byID := map[string]*fleet.Account{}
+		for _, a := range fl.Accounts() {
+			if a.App == app {
+				byID[rid(a.Resource.GetId())] = a
+			}
+		}
+		for gr, err := range app.Store.Grants(ctx, c1z.GrantQuery{SyncID: app.SyncID}) {
+			if err != nil {
+				return nil, err
+			}
+			if a := byID[rid(gr.GetPrincipal().GetId())]; a != nil {
+				out[a]++
+			}
+		}
+	}
+	return out, nil
+}
+
+type fleetEntitlement struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	Via  string `json:"via"`
+}
+
+type fleetAccount struct {
+	App          string             `json:"app"`
+	ID           string             `json:"id"`
+	Name         string             `json:"name"`
+	Status       string             `json:"status"`
+	Type         string             `json:"type"`
+	Entitlements []fleetEntitlement `json:"entitlements"`
+}
+
+func (g *globals) fleetWho(ctx context.Context, fl *fleet.Fleet, query string) error {
+	p, err := fl.Find(query)
+	if err != nil {
+		return err
+	}
+	var accounts []fleetAccount
+	for _, a := range p.Accounts {
+		fa := fleetAccount{App: a.App.Name, ID: rid(a.Resource.GetId()), Name: a.Name(), Status: a.Status, Type: a.Type, Entitlements: []fleetEntitlement{}}
+		chains := newChainFinder(a.App.Store, a.App.SyncID)
+		for v, err := range a.App.Store.GrantViews(ctx, c1z.GrantQuery{SyncID: a.App.SyncID, Principal: a.Resource.GetId()}) {
+			if err != nil {
+				return err
+			}
+			via, err := chains.text(ctx, v.Grant)
+			if err != nil {
+				return err
+			}
+			ent := v.Entitlement
+			if ent == nil {
+				ent = v.Grant.GetEntitlement()
+			}
+			fa.Entitlements = append(fa.Entitlements, fleetEntitlement{ID: ent.GetId(), Name: entName(ent), Via: via})
+		}
+		accounts = append(accounts, fa)
+	}
+	if g.json() {
+		return g.writeJSON(map[string]any{"person": map[string]string{"name": p.Name, "key": p.Key}, "accounts": accounts})
+	}
+	t := newTable(g.stdout, "APP", "ACCOUNT", "NAME", "STATUS", "ENTITLEMENT", "VIA")
+	for _, a := range accounts {
+		if len(a.Entitlements) == 0 {
+			t.row(a.App, a.ID, a.Name, a.Status, "-", "")
+		}
+		for _, e := range a.Entitlements {
+			t.row(a.App, a.ID, a.Name, a.Status, e.ID, e.Via)
+		}
+	}
+	return t.close()
+}
+
+func entName(e *connectorv2.Entitlement) string {
+	if n := e.GetDisplayName(); n != "" {
+		return n
+	}
+	return e.GetSlug()
+}
+
+func (g *globals) fleetPeople(ctx context.Context, fl *fleet.Fleet) error {
+	held, err := holdings(ctx, fl)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		Name         string   `json:"name"`
+		Key          string   `json:"key"`
+		Enabled      []string `json:"enabled_in"`
+		Disabled     []string `json:"disabled_in"`
+		Entitlements int      `json:"grants"`
+		Left         bool     `json:"left,omitempty"`
+	}
+	var rows []row
+	for _, p := range fl.People() {
+		r := row{Name: p.Name, Key: p.Key, Enabled: []string{}, Disabled: []string{}, Left: p.Left()}
+		for _, a := range p.Accounts {
+			if a.Enabled() {
+				r.Enabled = append(r.Enabled, a.App.Name)
+			} else {
+				r.Disabled = append(r.Disabled, a.App.Name)
+			}
+			r.Entitlements += held[a]
+		}
+		rows = append(rows, r)
+	}
+	if g.json() {
+		return g.writeJSON(map[string]any{"people": rows})
+	}
+	t := g.listing("no person matched", "PERSON", "KEY", "ENABLED IN", "DISABLED IN", "GRANTS")
+	for _, r := range rows {
+		name := r.Name
+		if r.Left {
+			name += " (left)"
+		}
+		t.row(name, r.Key, strings.Join(r.Enabled, ", "), strings.Join(r.Disabled, ", "), strconv.Itoa(r.Entitlements))
+	}
+	return t.close()
+}
+
+func (g *globals) fleetOrphans(ctx context.Context, fl *fleet.Fleet) error {
+	held, err := holdings(ctx, fl)
+	if err != nil {
+		return err
+	}
+	unowned, left := fl.Orphans()
+	type row struct {
+		Kind   string `json:"kind"`
+		App    string `json:"app"`
+		ID     string `json:"id"`
+		Name   string `json:"name"`
+		Person string `json:"person,omitempty"`
+		Grants int    `json:"grants"`
+	}
+	var rows []row
+	for _, a := range unowned {
+		rows = append(rows, row{"no person", a.App.Name, rid(a.Resource.GetId()), a.Name(), "", held[a]})
+	}
+	for _, a := range left {
+		rows = append(rows, row{"person left", a.App.Name, rid(a.Resource.GetId()), a.Name(), a.Person.Name, held[a]})
+	}
+	if g.json() {
+		return g.writeJSON(map[string]any{"orphans": rows})
+	}
+	t := g.listing("no orphaned account", "KIND", "APP", "ACCOUNT", "NAME", "PERSON", "GRANTS")
+	for _, r := range rows {
+		t.row(r.Kind, r.App, r.ID, r.Name, r.Person, strconv.Itoa(r.Grants))
+	}
+	return t.close()
+}
+
+func (g *globals) fleetStats(_ context.Context, fl *fleet.Fleet) error {
+	st := map[string]int{"apps": len(fl.Apps), "people": len(fl.People()), "skipped_files": len(fl.Skipped)}
+	for _, a := range fl.Accounts() {
+		st["accounts"]++
+		switch {
+		case !a.Human():
+			st["service_accounts"]++
+		case a.Person == nil:
+			st["unmatched_accounts"]++
+		}
+	}
+	if g.json() {
+		return g.writeJSON(st)
+	}
+	t := newTable(g.stdout, "APPS", "ACCOUNTS", "SERVICE ACCOUNTS", "PEOPLE", "UNMATCHED", "SKIPPED FILES")
+	t.row(strconv.Itoa(st["apps"]), strconv.Itoa(st["accounts"]), strconv.Itoa(st["service_accounts"]), strconv.Itoa(st["people"]),
+		strconv.Itoa(st["unmatched_accounts"]), strconv.Itoa(st["skipped_files"]))
+	return t.close()
+}
+
+func (g *globals) writeJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = g.stdout.Write(append(b, '\n'))
+	return err
+}

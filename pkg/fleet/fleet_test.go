@@ -1,0 +1,132 @@
+package fleet_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/batonkit/batonkit/internal/c1ztest"
+	"github.com/batonkit/batonkit/pkg/fleet"
+)
+
+// groups is each person's accounts as app/id, sorted, keyed by the
+// first of them.
+func groups(f *fleet.Fleet) map[string][]string {
+	out := map[string][]string{}
+	for _, p := range f.People() {
+		var accts []string
+		for _, a := range p.Accounts {
+			accts = append(accts, a.App.Name+"/"+a.Resource.GetId().GetResource())
+		}
+		slices.Sort(accts)
+		out[accts[0]] = accts
+	}
+	return out
+}
+
+func open(t *testing.T, specs []string, o fleet.Options) *fleet.Fleet {
+	t.Helper()
+	f, err := fleet.Open(context.Background(), specs, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close(context.Background()) })
+	return f
+}
+
+func TestPeopleWithoutAnIdP(t *testing.T) {
+	dir := t.TempDir()
+	c1ztest.Fleet(t, dir)
+	f := open(t, []string{dir}, fleet.Options{})
+	got := groups(f)
+	want := map[string][]string{
+		"hr/e17":   {"hr/e17", "idp/00u1", "wiki/w1"}, // Ada: login, email, her second address
+		"idp/00u2": {"idp/00u2", "wiki/w2"},           // Bob
+		"hr/e18":   {"hr/e18", "idp/00u3"},            // Cy
+		"wiki/w3":  {"wiki/w3"},                       // Eve
+	}
+	if len(got) != len(want) {
+		t.Fatalf("people %v, want %v", got, want)
+	}
+	// Named after the first app's account, hr's here.
+	if p, _ := f.Find("ada@example.com"); p == nil || p.Name != "Lovelace, Ada" {
+		t.Errorf("Ada without an IdP: %+v", p)
+	}
+	for n, w := range want {
+		if !slices.Equal(got[n], w) {
+			t.Errorf("%s: %v, want %v", n, got[n], w)
+		}
+	}
+}
+
+func TestPeopleOfAnIdPAndOrphans(t *testing.T) {
+	dir := t.TempDir()
+	idp, _, _ := c1ztest.Fleet(t, dir)
+	f := open(t, []string{filepath.Join(dir, "*.c1z")}, fleet.Options{IdP: idp})
+	got := groups(f)
+	if len(got) != 3 || !slices.Equal(got["hr/e17"], []string{"hr/e17", "idp/00u1", "wiki/w1"}) || got["wiki/w3"] != nil {
+		t.Fatalf("people of the IdP: %v", got)
+	}
+	if p, _ := f.Find("ada"); p == nil || p.Name != "Ada Lovelace" {
+		t.Errorf("Ada, named by the IdP: %+v", p)
+	}
+	unowned, left := f.Orphans()
+	if len(unowned) != 1 || unowned[0].Resource.GetId().GetResource() != "w3" {
+		t.Errorf("accounts of nobody: %v", unowned)
+	}
+	if len(left) != 1 || left[0].Resource.GetId().GetResource() != "w2" || left[0].Person.Name != "Bob Marley" {
+		t.Errorf("accounts of people who left: %v", left)
+	}
+	// Matching by email only: HR's e17, known by login, joins no one.
+	f = open(t, []string{dir}, fleet.Options{IdP: idp, Keys: []string{"email"}})
+	if got := groups(f)["idp/00u1"]; !slices.Equal(got, []string{"idp/00u1", "wiki/w1"}) {
+		t.Errorf("by email only: %v", got)
+	}
+}
+
+func TestFindAPerson(t *testing.T) {
+	dir := t.TempDir()
+	c1ztest.Fleet(t, dir)
+	f := open(t, []string{dir}, fleet.Options{})
+	for _, q := range []string{"ADA@example.com", "a.lovelace@example.org", "ada", "Ada Lovelace", "lovelace, ada"} {
+		if p, err := f.Find(q); err != nil || p.Key != "login:ada" {
+			t.Errorf("Find(%q): %v, %v", q, p, err)
+		}
+	}
+	var unknown *fleet.ErrUnknownPerson
+	if _, err := f.Find("Lovelace, Adda"); !errors.As(err, &unknown) || !strings.Contains(err.Error(), "Lovelace, Ada") {
+		t.Errorf("a near miss: %v", err)
+	}
+	for _, a := range f.Accounts() {
+		if a.Resource.GetId().GetResource() == "w4" && (a.Person != nil || a.Human()) {
+			t.Errorf("the service account joined %v", a.Person)
+		}
+	}
+}
+
+// A damaged file is skipped and named; --strict (and a bad IdP) fail.
+func TestDamagedFilesInAFleet(t *testing.T) {
+	dir := t.TempDir()
+	c1ztest.Fleet(t, dir)
+	bad := filepath.Join(dir, "broken.c1z")
+	if err := os.WriteFile(bad, []byte("C1ZF\x00not zstd"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := open(t, []string{dir}, fleet.Options{})
+	if len(f.Apps) != 3 || len(f.Skipped) != 1 || !strings.Contains(f.Skipped[0].Error(), "broken.c1z") {
+		t.Errorf("apps %d, skipped %v", len(f.Apps), f.Skipped)
+	}
+	if _, err := fleet.Open(context.Background(), []string{dir}, fleet.Options{Strict: true}); err == nil {
+		t.Error("--strict opened a fleet with a damaged file")
+	}
+	if _, err := fleet.Open(context.Background(), []string{dir}, fleet.Options{IdP: bad}); err == nil {
+		t.Error("a damaged IdP was skipped")
+	}
+	if _, err := fleet.Open(context.Background(), []string{filepath.Join(dir, "none-*.c1z")}, fleet.Options{}); err == nil {
+		t.Error("a glob matching nothing is not an error")
+	}
+}

@@ -1,0 +1,211 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/batonkit/batonkit/pkg/c1z"
+)
+
+// Options say how to open and match a fleet.
+type Options struct {
+	// IdP is the file of the identity provider whose human accounts are
+	// the people (it is part of the fleet whether or not the specs name it).
+	IdP string
+	// Names maps file paths to app names (--app NAME=FILE); other apps are
+	// named after their file (or, for sync.c1z, its directory).
+	Names map[string]string
+	// Keys is the matching order: any of "email", "login", "employee_id"
+	// (default all three, in that order).
+	Keys []string
+	// Strict makes a file that cannot be read an error; by default it is
+	// skipped with a warning (Fleet.Skipped).
+	Strict bool
+}
+
+// App is one application's sync file.
+type App struct {
+	Name   string
+	Path   string
+	Store  *c1z.Store
+	SyncID string
+}
+
+// Fleet is a set of apps and the people their accounts belong to.
+type Fleet struct {
+	Apps     []*App
+	IdP      *App // nil without one
+	Skipped  []error
+	accounts []*Account
+	people   []*Person
+	keys     []string
+}
+
+// Files expands specs (files, directories, globs) to the c1z files they
+// name, each once, in order.
+func Files(specs []string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	add := func(p string) {
+		if abs, err := filepath.Abs(p); err == nil && !seen[abs] {
+			seen[abs] = true
+			out = append(out, p)
+		}
+	}
+	for _, spec := range specs {
+		if strings.ContainsAny(spec, "*?[") {
+			m, err := filepath.Glob(spec)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", spec, err)
+			}
+			if len(m) == 0 {
+				return nil, fmt.Errorf("%s matches no file", spec)
+			}
+			for _, p := range m {
+				add(p)
+			}
+			continue
+		}
+		fi, err := os.Stat(spec)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			add(spec)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(spec, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.HasSuffix(d.Name(), ".c1z") {
+				found = append(found, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("%s holds no .c1z file", spec)
+		}
+		slices.Sort(found)
+		for _, p := range found {
+			add(p)
+		}
+	}
+	return out, nil
+}
+
+// appName is the file's name without .c1z, or its directory's for the
+// conventional sync.c1z.
+func appName(path string) string {
+	base := strings.TrimSuffix(filepath.Base(path), ".c1z")
+	if base == "sync" {
+		if dir := filepath.Base(filepath.Dir(path)); dir != "." && dir != string(filepath.Separator) {
+			return dir
+		}
+	}
+	return base
+}
+
+// Open opens every file of specs read-only (and the IdP's), reads their
+// accounts and matches them to people. Close releases the files.
+func Open(ctx context.Context, specs []string, opts Options) (*Fleet, error) {
+	keys := opts.Keys
+	if len(keys) == 0 {
+		keys = DefaultKeys
+	}
+	for _, k := range keys {
+		if !slices.Contains(DefaultKeys, k) {
+			return nil, fmt.Errorf("matching key %q: want email, login or employee_id", k)
+		}
+	}
+	paths, err := Files(specs)
+	if err != nil {
+		return nil, err
+	}
+	if opts.IdP != "" && !slices.ContainsFunc(paths, func(p string) bool { return sameFile(p, opts.IdP) }) {
+		paths = append(paths, opts.IdP)
+	}
+	f := &Fleet{keys: keys}
+	names := map[string]string{}
+	for _, path := range paths {
+		app, err := openApp(ctx, path, opts)
+		if err != nil {
+			if opts.Strict || sameFile(path, opts.IdP) {
+				f.Close(ctx)
+				return nil, err
+			}
+			f.Skipped = append(f.Skipped, err)
+			continue
+		}
+		if other, dup := names[app.Name]; dup {
+			f.Close(ctx)
+			app.Store.Close(ctx)
+			return nil, fmt.Errorf("two apps are named %q (%s and %s): name one with --app NAME=FILE", app.Name, other, path)
+		}
+		names[app.Name] = path
+		f.Apps = append(f.Apps, app)
+		if opts.IdP != "" && sameFile(path, opts.IdP) {
+			f.IdP = app
+		}
+	}
+	if len(f.Apps) == 0 {
+		return nil, errors.Join(append([]error{errors.New("no readable sync file in the fleet")}, f.Skipped...)...)
+	}
+	for _, app := range f.Apps {
+		accts, err := readAccounts(ctx, app)
+		if err != nil {
+			f.Close(ctx)
+			return nil, fmt.Errorf("%s (%s): %w", app.Name, app.Path, err)
+		}
+		f.accounts = append(f.accounts, accts...)
+	}
+	f.match()
+	return f, nil
+}
+
+func openApp(ctx context.Context, path string, opts Options) (*App, error) {
+	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	run, err := st.LatestFinishedSync(ctx, c1z.SyncFull)
+	if err != nil {
+		st.Close(ctx)
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	name := appName(path)
+	for p, n := range opts.Names {
+		if sameFile(p, path) {
+			name = n
+		}
+	}
+	return &App{Name: name, Path: path, Store: st, SyncID: run.ID}, nil
+}
+
+func sameFile(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
+}
+
+// Close closes every file.
+func (f *Fleet) Close(ctx context.Context) error {
+	var errs []error
+	for _, a := range f.Apps {
+		errs = append(errs, a.Store.Close(ctx))
+	}
+	return errors.Join(errs...)
+}
