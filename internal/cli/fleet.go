@@ -28,7 +28,7 @@ func newFleetCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:         "fleet",
 		Annotations: usesGlobals("output"),
-		Short: "Questions across many apps' sync files: one person everywhere, everyone, orphaned accounts",
+		Short:       "Questions across many apps' sync files: one person everywhere, everyone, orphaned accounts",
 		Long: "fleet reads a set of sync files, one per application (paths, directories and globs;\n" +
 			"v1 and v3), and matches their accounts to people by email, then login, then employee\n" +
 			"id (--match changes the order). With --idp FILE, that file's users are the people and\n" +
