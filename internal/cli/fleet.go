@@ -13,6 +13,7 @@ import (
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/fleet"
+	"github.com/batonkit/batonkit/pkg/remote"
 )
 
 // fleetFlags are the options every fleet command takes.
@@ -77,7 +78,9 @@ func (g *globals) withFleet(cmd *cobra.Command, ff fleetFlags, specs []string, f
 		}
 		names[file] = name
 	}
-	fl, err := fleet.Open(ctx, specs, fleet.Options{IdP: ff.idp, Names: names, Keys: ff.match, Strict: ff.strict})
+	fl, err := fleet.Open(ctx, specs, fleet.Options{IdP: ff.idp, Names: names, Keys: ff.match, Strict: ff.strict,
+		List: func(ctx context.Context, spec string) ([]string, error) { return remote.List(ctx, spec, g.s3) },
+		Open: g.openPath})
 	if err != nil {
 		return err
 	}

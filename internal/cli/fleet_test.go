@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/batonkit/batonkit/internal/c1ztest"
 	"github.com/batonkit/batonkit/internal/cli"
+	"github.com/batonkit/batonkit/internal/s3test"
 )
 
 // baton fleet on three apps' files (one of them v3): one person in every
@@ -76,5 +78,31 @@ func TestFleetCommands(t *testing.T) {
 	}
 	if _, _, code = run(t, "fleet", "stats", "--strict", dir); code == 0 {
 		t.Error("--strict accepted a damaged file")
+	}
+}
+
+// A fleet in object storage: every .c1z under a prefix, the IdP named by
+// its URL.
+func TestFleetInS3(t *testing.T) {
+	s := s3test.Start(t, "syncs")
+	s3test.SetEnv(t, s3test.AccessKey)
+	dir := t.TempDir()
+	c1ztest.Fleet(t, dir)
+	for _, name := range []string{"idp.c1z", "wiki.c1z", "hr.c1z"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Backend.PutObject("syncs", "fleet/"+name, nil, bytes.NewReader(b), int64(len(b)), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s3 := []string{"--s3-endpoint", s.URL, "--s3-path-style"}
+	out, stderr, code := run(t, append(s3, "fleet", "orphans", "--idp", "s3://syncs/fleet/idp.c1z", "s3://syncs/fleet/")...)
+	if code != 0 || !strings.Contains(out, "user:w3") || !strings.Contains(out, "Bob Marley") {
+		t.Fatalf("orphans of an S3 fleet: exit %d\n%s%s", code, out, stderr)
+	}
+	if _, stderr, code = run(t, append(s3, "fleet", "stats", "s3://syncs/none/")...); code == 0 || !strings.Contains(stderr, "no .c1z") {
+		t.Errorf("an empty prefix: exit %d, %s", code, stderr)
 	}
 }

@@ -1,7 +1,8 @@
 // Package fleet answers questions across many applications' sync files:
 // one person's accounts in every app, everyone with their apps, accounts
 // that belong to nobody. A fleet is a set of c1z files (v1 or v3), one
-// per application; Open takes paths, directories and globs.
+// per application; Open takes paths, directories, globs and, through
+// Options.List, prefixes in object storage.
 //
 // Accounts (resources with a UserTrait) are matched to people by keys in
 // an order the caller chooses (default: every email address, primary

@@ -27,7 +27,15 @@ type Options struct {
 	// Strict makes a file that cannot be read an error; by default it is
 	// skipped with a warning (Fleet.Skipped).
 	Strict bool
+	// List names the files under a spec of a remote store (s3://bucket/
+	// prefix/), for specs that name no local path; nil: none allowed.
+	List func(ctx context.Context, spec string) ([]string, error)
+	// Open opens one file read-only (default: c1z.Open with ReadOnly).
+	Open func(ctx context.Context, path string) (*c1z.Store, error)
 }
+
+// remote reports whether a spec names objects in a store, not a path.
+func remote(spec string) bool { return strings.Contains(spec, "://") }
 
 // App is one application's sync file.
 type App struct {
@@ -47,18 +55,43 @@ type Fleet struct {
 	keys     []string
 }
 
-// Files expands specs (files, directories, globs) to the c1z files they
-// name, each once, in order.
-func Files(specs []string) ([]string, error) {
+// files expands specs (files, directories, globs, and prefixes in a
+// remote store through o.List) to the c1z files they name, each once, in
+// order.
+func (o Options) files(ctx context.Context, specs []string) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
 	add := func(p string) {
-		if abs, err := filepath.Abs(p); err == nil && !seen[abs] {
-			seen[abs] = true
+		key := p
+		if !remote(p) {
+			key, _ = filepath.Abs(p)
+		}
+		if !seen[key] {
+			seen[key] = true
 			out = append(out, p)
 		}
 	}
 	for _, spec := range specs {
+		if remote(spec) {
+			if strings.HasSuffix(spec, ".c1z") {
+				add(spec)
+				continue
+			}
+			if o.List == nil {
+				return nil, fmt.Errorf("%s: this fleet reads local files only", spec)
+			}
+			found, err := o.List(ctx, spec)
+			if err != nil {
+				return nil, err
+			}
+			if len(found) == 0 {
+				return nil, fmt.Errorf("%s holds no .c1z file", spec)
+			}
+			for _, p := range found {
+				add(p)
+			}
+			continue
+		}
 		if strings.ContainsAny(spec, "*?[") {
 			m, err := filepath.Glob(spec)
 			if err != nil {
@@ -107,6 +140,9 @@ func Files(specs []string) ([]string, error) {
 // appName is the file's name without .c1z, or its directory's for the
 // conventional sync.c1z.
 func appName(path string) string {
+	if remote(path) {
+		path = path[strings.Index(path, "://")+3:]
+	}
 	base := strings.TrimSuffix(filepath.Base(path), ".c1z")
 	if base == "sync" {
 		if dir := filepath.Base(filepath.Dir(path)); dir != "." && dir != string(filepath.Separator) {
@@ -128,7 +164,7 @@ func Open(ctx context.Context, specs []string, opts Options) (*Fleet, error) {
 			return nil, fmt.Errorf("matching key %q: want email, login or employee_id", k)
 		}
 	}
-	paths, err := Files(specs)
+	paths, err := opts.files(ctx, specs)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +210,11 @@ func Open(ctx context.Context, specs []string, opts Options) (*Fleet, error) {
 }
 
 func openApp(ctx context.Context, path string, opts Options) (*App, error) {
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	open := opts.Open
+	if open == nil {
+		open = func(ctx context.Context, path string) (*c1z.Store, error) { return c1z.Open(ctx, path, c1z.ReadOnly()) }
+	}
+	st, err := open(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -195,6 +235,9 @@ func openApp(ctx context.Context, path string, opts Options) (*App, error) {
 func sameFile(a, b string) bool {
 	if a == "" || b == "" {
 		return false
+	}
+	if remote(a) || remote(b) {
+		return a == b
 	}
 	fa, errA := os.Stat(a)
 	fb, errB := os.Stat(b)

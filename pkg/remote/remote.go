@@ -295,3 +295,33 @@ func (b boundedErrors) Do(r *http.Request) (*http.Response, error) {
 	}
 	return resp, err
 }
+
+// List names every .c1z object under an s3://bucket/prefix/ URL (the
+// whole bucket for s3://bucket/), as s3:// URLs in key order.
+func List(ctx context.Context, rawURL string, o Options) ([]string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme != "s3" || u.Host == "" || u.RawQuery != "" {
+		return nil, fmt.Errorf("%w: %q", ErrBadURL, rawURL)
+	}
+	// Open sets up the client; the placeholder key is never read.
+	f, err := Open(ctx, "s3://"+u.Host+"/list", o)
+	if err != nil {
+		return nil, err
+	}
+	prefix := strings.TrimPrefix(u.Path, "/")
+	var out []string
+	pages := s3.NewListObjectsV2Paginator(f.c, &s3.ListObjectsV2Input{Bucket: aws.String(u.Host), Prefix: aws.String(prefix)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", rawURL, classify(err))
+		}
+		for _, obj := range page.Contents {
+			if k := aws.ToString(obj.Key); strings.HasSuffix(k, ".c1z") {
+				out = append(out, "s3://"+u.Host+"/"+k)
+			}
+		}
+	}
+	return out, nil
+}
+
