@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/batonkit/batonkit/internal/safefs"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/fleet"
@@ -18,10 +19,11 @@ import (
 
 // fleetFlags are the options every fleet command takes.
 type fleetFlags struct {
-	idp    string
-	apps   []string
-	match  []string
-	strict bool
+	idp     string
+	apps    []string
+	match   []string
+	strict  bool
+	noCache bool
 }
 
 func newFleetCmd(g *globals) *cobra.Command {
@@ -44,6 +46,7 @@ func newFleetCmd(g *globals) *cobra.Command {
 	f.StringArrayVar(&ff.apps, "app", nil, "name an app: NAME=FILE (repeatable)")
 	f.StringSliceVar(&ff.match, "match", fleet.DefaultKeys, "matching keys, in order: email, login, employee_id")
 	f.BoolVar(&ff.strict, "strict", false, "a file that cannot be read is an error, not a warning")
+	f.BoolVar(&ff.noCache, "no-cache", false, "read every file in full (by default what each file's accounts are is kept in the user cache, per file content)")
 	cmd.AddCommand(
 		&cobra.Command{Use: "who PERSON FILE|DIR|GLOB...", Short: "Every account of one person in every app, and what each can reach",
 			Args: cobra.MinimumNArgs(2), RunE: func(cmd *cobra.Command, args []string) error {
@@ -78,9 +81,15 @@ func (g *globals) withFleet(cmd *cobra.Command, ff fleetFlags, specs []string, f
 		}
 		names[file] = name
 	}
-	fl, err := fleet.Open(ctx, specs, fleet.Options{IdP: ff.idp, Names: names, Keys: ff.match, Strict: ff.strict,
+	opts := fleet.Options{IdP: ff.idp, Names: names, Keys: ff.match, Strict: ff.strict,
 		List: func(ctx context.Context, spec string) ([]string, error) { return remote.List(ctx, spec, g.s3) },
-		Open: g.openPath})
+		Open: g.openPath}
+	if !ff.noCache {
+		// No private cache directory (no home, a shared one refused): the
+		// fleet is read in full, as with --no-cache.
+		opts.CacheDir, _ = safefs.UserCache("baton", "fleet")
+	}
+	fl, err := fleet.Open(ctx, specs, opts)
 	if err != nil {
 		return err
 	}
@@ -99,29 +108,6 @@ func (g *globals) withFleet(cmd *cobra.Command, ff fleetFlags, specs []string, f
 type unknownInFleet struct{ error }
 
 func (unknownInFleet) Is(target error) bool { return target == errUnknown }
-
-// holdings counts each account's grants in one pass per app (a listing
-// per account would read a v3 file's grants once for each).
-func holdings(ctx context.Context, fl *fleet.Fleet) (map[*fleet.Account]int, error) {
-	out := map[*fleet.Account]int{}
-	for _, app := range fl.Apps {
-		byID := map[string]*fleet.Account{}
-		for _, a := range fl.Accounts() {
-			if a.App == app {
-				byID[rid(a.Resource.GetId())] = a
-			}
-		}
-		for gr, err := range app.Store.Grants(ctx, c1z.GrantQuery{SyncID: app.SyncID}) {
-			if err != nil {
-				return nil, err
-			}
-			if a := byID[rid(gr.GetPrincipal().GetId())]; a != nil {
-				out[a]++
-			}
-		}
-	}
-	return out, nil
-}
 
 type fleetEntitlement struct {
 	ID   string `json:"id"`
@@ -146,8 +132,12 @@ func (g *globals) fleetWho(ctx context.Context, fl *fleet.Fleet, query string) e
 	var accounts []fleetAccount
 	for _, a := range p.Accounts {
 		fa := fleetAccount{App: a.App.Name, ID: rid(a.Resource.GetId()), Name: a.Name(), Status: a.Status, Type: a.Type, Entitlements: []fleetEntitlement{}}
-		chains := newChainFinder(a.App.Store, a.App.SyncID)
-		for v, err := range a.App.Store.GrantViews(ctx, c1z.GrantQuery{SyncID: a.App.SyncID, Principal: a.Resource.GetId()}) {
+		st, err := a.App.Store(ctx)
+		if err != nil {
+			return err
+		}
+		chains := newChainFinder(st, a.App.SyncID)
+		for v, err := range st.GrantViews(ctx, c1z.GrantQuery{SyncID: a.App.SyncID, Principal: a.Resource.GetId()}) {
 			if err != nil {
 				return err
 			}
@@ -186,10 +176,6 @@ func entName(e *connectorv2.Entitlement) string {
 }
 
 func (g *globals) fleetPeople(ctx context.Context, fl *fleet.Fleet) error {
-	held, err := holdings(ctx, fl)
-	if err != nil {
-		return err
-	}
 	type row struct {
 		Name         string   `json:"name"`
 		Key          string   `json:"key"`
@@ -207,7 +193,7 @@ func (g *globals) fleetPeople(ctx context.Context, fl *fleet.Fleet) error {
 			} else {
 				r.Disabled = append(r.Disabled, a.App.Name)
 			}
-			r.Entitlements += held[a]
+			r.Entitlements += a.Grants
 		}
 		rows = append(rows, r)
 	}
@@ -226,10 +212,6 @@ func (g *globals) fleetPeople(ctx context.Context, fl *fleet.Fleet) error {
 }
 
 func (g *globals) fleetOrphans(ctx context.Context, fl *fleet.Fleet) error {
-	held, err := holdings(ctx, fl)
-	if err != nil {
-		return err
-	}
 	unowned, left := fl.Orphans()
 	type row struct {
 		Kind   string `json:"kind"`
@@ -241,10 +223,10 @@ func (g *globals) fleetOrphans(ctx context.Context, fl *fleet.Fleet) error {
 	}
 	var rows []row
 	for _, a := range unowned {
-		rows = append(rows, row{"no person", a.App.Name, rid(a.Resource.GetId()), a.Name(), "", held[a]})
+		rows = append(rows, row{"no person", a.App.Name, rid(a.Resource.GetId()), a.Name(), "", a.Grants})
 	}
 	for _, a := range left {
-		rows = append(rows, row{"person left", a.App.Name, rid(a.Resource.GetId()), a.Name(), a.Person.Name, held[a]})
+		rows = append(rows, row{"person left", a.App.Name, rid(a.Resource.GetId()), a.Name(), a.Person.Name, a.Grants})
 	}
 	if g.json() {
 		return g.writeJSON(map[string]any{"orphans": rows})

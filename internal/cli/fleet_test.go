@@ -17,6 +17,7 @@ import (
 // app with the path of each grant, everyone, the orphans an IdP reveals,
 // and the errors a user meets.
 func TestFleetCommands(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	dir := t.TempDir()
 	idp, _, _ := c1ztest.Fleet(t, dir)
 
@@ -84,6 +85,7 @@ func TestFleetCommands(t *testing.T) {
 // A fleet in object storage: every .c1z under a prefix, the IdP named by
 // its URL.
 func TestFleetInS3(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	s := s3test.Start(t, "syncs")
 	s3test.SetEnv(t, s3test.AccessKey)
 	dir := t.TempDir()

@@ -19,6 +19,7 @@ type Account struct {
 	Status   string // enabled, disabled, deleted or unspecified
 	Type     string // human, service, system or unspecified
 	Person   *Person
+	Grants   int                 // grants it holds in its app, expanded ones included
 	keys     map[string][]string // by kind, normalised, in the trait's order
 }
 
@@ -40,11 +41,12 @@ func (a *Account) Name() string {
 // Keys are the account's matching keys of one kind.
 func (a *Account) Keys(kind string) []string { return a.keys[kind] }
 
-// readAccounts lists the accounts of one app: every resource with a
-// UserTrait.
-func readAccounts(ctx context.Context, app *App) ([]*Account, error) {
+// readAccounts lists the accounts of one app (every resource with a
+// UserTrait) and counts their grants, in one pass over each.
+func readAccounts(ctx context.Context, app *App, st *c1z.Store) ([]*Account, error) {
 	var out []*Account
-	for r, err := range app.Store.Resources(ctx, c1z.ResourceQuery{SyncID: app.SyncID}) {
+	byID := map[string]*Account{}
+	for r, err := range st.Resources(ctx, c1z.ResourceQuery{SyncID: app.SyncID}) {
 		if err != nil {
 			return nil, err
 		}
@@ -76,6 +78,15 @@ func readAccounts(ctx context.Context, app *App) ([]*Account, error) {
 			a.add("employee_id", id)
 		}
 		out = append(out, a)
+		byID[c1z.ResourceExternalID(r.GetId())] = a
+	}
+	for g, err := range st.Grants(ctx, c1z.GrantQuery{SyncID: app.SyncID}) {
+		if err != nil {
+			return nil, err
+		}
+		if a := byID[c1z.ResourceExternalID(g.GetPrincipal().GetId())]; a != nil {
+			a.Grants++
+		}
 	}
 	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/batonkit/batonkit/internal/c1ztest"
+	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/fleet"
 )
 
@@ -128,5 +129,54 @@ func TestDamagedFilesInAFleet(t *testing.T) {
 	}
 	if _, err := fleet.Open(context.Background(), []string{filepath.Join(dir, "none-*.c1z")}, fleet.Options{}); err == nil {
 		t.Error("a glob matching nothing is not an error")
+	}
+}
+
+// The cache answers a second open without opening any file, and a file
+// that changed is read again; an entry that does not parse is ignored.
+func TestCacheServesUnchangedFiles(t *testing.T) {
+	dir, cache := t.TempDir(), filepath.Join(t.TempDir(), "cache")
+	if err := os.Mkdir(cache, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	_, wiki, _ := c1ztest.Fleet(t, dir)
+	opened := 0
+	o := fleet.Options{CacheDir: cache, Open: func(ctx context.Context, path string) (*c1z.Store, error) {
+		opened++
+		return c1z.Open(ctx, path, c1z.ReadOnly())
+	}}
+	first := groups(open(t, []string{dir}, o))
+	if opened != 3 {
+		t.Fatalf("first open read %d files, want 3", opened)
+	}
+	entries, _ := filepath.Glob(filepath.Join(cache, "*.json"))
+	for _, e := range entries {
+		if fi, err := os.Stat(e); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("cache entry %s: %v %v", e, fi.Mode(), err)
+		}
+	}
+	opened = 0
+	f := open(t, []string{dir}, o)
+	if got := groups(f); opened != 0 || len(got) != len(first) {
+		t.Fatalf("second open read %d files; people %v, want %v", opened, got, first)
+	}
+	for _, a := range f.Accounts() {
+		if a.Resource.GetId().GetResource() == "w1" && a.Grants != 2 {
+			t.Errorf("Ada's wiki account holds %d grants from the cache, want 2", a.Grants)
+		}
+	}
+	// The wiki changes: only it is read again, and Eve is gone.
+	os.Remove(wiki)
+	c1ztest.WriteApp(t, wiki, []c1ztest.FleetUser{{ID: "w1", Name: "ada", Emails: []string{"ada@example.com"}}})
+	opened = 0
+	if got := groups(open(t, []string{dir}, o)); opened != 1 || got["wiki/w3"] != nil {
+		t.Errorf("after the wiki changed: read %d files, people %v", opened, got)
+	}
+	for _, e := range entries {
+		os.WriteFile(e, []byte("{not json"), 0o600)
+	}
+	opened = 0
+	if got := groups(open(t, []string{dir}, o)); opened != 3 || len(got) != 3 {
+		t.Errorf("with damaged entries: read %d files, people %v", opened, got)
 	}
 }

@@ -32,6 +32,9 @@ type Options struct {
 	List func(ctx context.Context, spec string) ([]string, error)
 	// Open opens one file read-only (default: c1z.Open with ReadOnly).
 	Open func(ctx context.Context, path string) (*c1z.Store, error)
+	// CacheDir keeps what each local file's accounts are (cache.go), in a
+	// directory of this user's alone; empty: no cache, every file read.
+	CacheDir string
 }
 
 // remote reports whether a spec names objects in a store, not a path.
@@ -41,8 +44,31 @@ func remote(spec string) bool { return strings.Contains(spec, "://") }
 type App struct {
 	Name   string
 	Path   string
-	Store  *c1z.Store
 	SyncID string
+	store  *c1z.Store // opened on first need (Store)
+	open   func(ctx context.Context, path string) (*c1z.Store, error)
+}
+
+// Store is the app's file, open read-only: opened on first need, since
+// the fleet's cache answers most questions without it.
+func (a *App) Store(ctx context.Context) (*c1z.Store, error) {
+	if a.store != nil {
+		return a.store, nil
+	}
+	st, err := a.open(ctx, a.Path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", a.Path, err)
+	}
+	if a.SyncID == "" {
+		run, err := st.LatestFinishedSync(ctx, c1z.SyncFull)
+		if err != nil {
+			st.Close(ctx)
+			return nil, fmt.Errorf("%s: %w", a.Path, err)
+		}
+		a.SyncID = run.ID
+	}
+	a.store = st
+	return st, nil
 }
 
 // Fleet is a set of apps and the people their accounts belong to.
@@ -173,9 +199,24 @@ func Open(ctx context.Context, specs []string, opts Options) (*Fleet, error) {
 	}
 	f := &Fleet{keys: keys}
 	names := map[string]string{}
+	open := opts.Open
+	if open == nil {
+		open = func(ctx context.Context, path string) (*c1z.Store, error) { return c1z.Open(ctx, path, c1z.ReadOnly()) }
+	}
 	for _, path := range paths {
-		app, err := openApp(ctx, path, opts)
+		app := &App{Name: appName(path), Path: path, open: open}
+		for p, n := range opts.Names {
+			if sameFile(p, path) {
+				app.Name = n
+			}
+		}
+		if other, dup := names[app.Name]; dup {
+			f.Close(ctx)
+			return nil, fmt.Errorf("two apps are named %q (%s and %s): name one with --app NAME=FILE", app.Name, other, path)
+		}
+		accts, err := f.accountsOf(ctx, app, opts.CacheDir)
 		if err != nil {
+			app.close(ctx)
 			if opts.Strict || sameFile(path, opts.IdP) {
 				f.Close(ctx)
 				return nil, err
@@ -183,13 +224,9 @@ func Open(ctx context.Context, specs []string, opts Options) (*Fleet, error) {
 			f.Skipped = append(f.Skipped, err)
 			continue
 		}
-		if other, dup := names[app.Name]; dup {
-			f.Close(ctx)
-			app.Store.Close(ctx)
-			return nil, fmt.Errorf("two apps are named %q (%s and %s): name one with --app NAME=FILE", app.Name, other, path)
-		}
 		names[app.Name] = path
 		f.Apps = append(f.Apps, app)
+		f.accounts = append(f.accounts, accts...)
 		if opts.IdP != "" && sameFile(path, opts.IdP) {
 			f.IdP = app
 		}
@@ -197,39 +234,45 @@ func Open(ctx context.Context, specs []string, opts Options) (*Fleet, error) {
 	if len(f.Apps) == 0 {
 		return nil, errors.Join(append([]error{errors.New("no readable sync file in the fleet")}, f.Skipped...)...)
 	}
-	for _, app := range f.Apps {
-		accts, err := readAccounts(ctx, app)
-		if err != nil {
-			f.Close(ctx)
-			return nil, fmt.Errorf("%s (%s): %w", app.Name, app.Path, err)
-		}
-		f.accounts = append(f.accounts, accts...)
-	}
 	f.match()
 	return f, nil
 }
 
-func openApp(ctx context.Context, path string, opts Options) (*App, error) {
-	open := opts.Open
-	if open == nil {
-		open = func(ctx context.Context, path string) (*c1z.Store, error) { return c1z.Open(ctx, path, c1z.ReadOnly()) }
-	}
-	st, err := open(ctx, path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	run, err := st.LatestFinishedSync(ctx, c1z.SyncFull)
-	if err != nil {
-		st.Close(ctx)
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	name := appName(path)
-	for p, n := range opts.Names {
-		if sameFile(p, path) {
-			name = n
+// accountsOf reads an app's accounts, from the cache when its entry is
+// the file's as it is now.
+func (f *Fleet) accountsOf(ctx context.Context, app *App, cacheDir string) ([]*Account, error) {
+	var fp fingerprint
+	cached := cacheDir != "" && !remote(app.Path)
+	if cached {
+		var err error
+		if fp, err = fingerprintOf(app.Path); err != nil {
+			return nil, err
+		}
+		if accts, ok := loadCached(cacheDir, app, fp); ok {
+			return accts, nil
 		}
 	}
-	return &App{Name: name, Path: path, Store: st, SyncID: run.ID}, nil
+	st, err := app.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	accts, err := readAccounts(ctx, app, st)
+	if err != nil {
+		return nil, fmt.Errorf("%s (%s): %w", app.Name, app.Path, err)
+	}
+	if cached {
+		storeCached(cacheDir, app, fp, accts)
+	}
+	return accts, nil
+}
+
+func (a *App) close(ctx context.Context) error {
+	if a.store == nil {
+		return nil
+	}
+	err := a.store.Close(ctx)
+	a.store = nil
+	return err
 }
 
 func sameFile(a, b string) bool {
@@ -248,7 +291,7 @@ func sameFile(a, b string) bool {
 func (f *Fleet) Close(ctx context.Context) error {
 	var errs []error
 	for _, a := range f.Apps {
-		errs = append(errs, a.Store.Close(ctx))
+		errs = append(errs, a.close(ctx))
 	}
 	return errors.Join(errs...)
 }
