@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,6 +64,10 @@ func newFleetCmd(g *globals) *cobra.Command {
 				}
 				return g.withFleet(cmd, ff, args, g.fleetOrphans)
 			}},
+		&cobra.Command{Use: "holders APP ENTITLEMENT FILE|DIR|GLOB...", Short: "Who holds one entitlement of one app, as people of the fleet",
+			Args: cobra.MinimumNArgs(3), RunE: func(cmd *cobra.Command, args []string) error {
+				return g.withFleet(cmd, ff, args[2:], func(ctx context.Context, fl *fleet.Fleet) error { return g.fleetHolders(ctx, fl, args[0], args[1]) })
+			}},
 		&cobra.Command{Use: "stats FILE|DIR|GLOB...", Short: "Apps, accounts, people and what matched nobody",
 			Args: cobra.MinimumNArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 				return g.withFleet(cmd, ff, args, g.fleetStats)
@@ -73,6 +78,11 @@ func newFleetCmd(g *globals) *cobra.Command {
 
 func (g *globals) withFleet(cmd *cobra.Command, ff fleetFlags, specs []string, fn func(context.Context, *fleet.Fleet) error) error {
 	ctx := cmd.Context()
+	switch g.output {
+	case "console", "json", "csv":
+	default:
+		return usagef("unknown output format %q (want console, json or csv)", g.output)
+	}
 	names := map[string]string{}
 	for _, a := range ff.apps {
 		name, file, ok := strings.Cut(a, "=")
@@ -83,7 +93,7 @@ func (g *globals) withFleet(cmd *cobra.Command, ff fleetFlags, specs []string, f
 	}
 	opts := fleet.Options{IdP: ff.idp, Names: names, Keys: ff.match, Strict: ff.strict,
 		List: func(ctx context.Context, spec string) ([]string, error) { return remote.List(ctx, spec, g.s3) },
-		Open: g.openPath}
+		Open: g.openFile}
 	if !ff.noCache {
 		// No private cache directory (no home, a shared one refused): the
 		// fleet is read in full, as with --no-cache.
@@ -156,7 +166,7 @@ func (g *globals) fleetWho(ctx context.Context, fl *fleet.Fleet, query string) e
 	if g.json() {
 		return g.writeJSON(map[string]any{"person": map[string]string{"name": p.Name, "key": p.Key}, "accounts": accounts})
 	}
-	t := newTable(g.stdout, "APP", "ACCOUNT", "NAME", "STATUS", "ENTITLEMENT", "VIA")
+	t := g.fleetRows("no account matched", "APP", "ACCOUNT", "NAME", "STATUS", "ENTITLEMENT", "VIA")
 	for _, a := range accounts {
 		if len(a.Entitlements) == 0 {
 			t.row(a.App, a.ID, a.Name, a.Status, "-", "")
@@ -200,7 +210,7 @@ func (g *globals) fleetPeople(ctx context.Context, fl *fleet.Fleet) error {
 	if g.json() {
 		return g.writeJSON(map[string]any{"people": rows})
 	}
-	t := g.listing("no person matched", "PERSON", "KEY", "ENABLED IN", "DISABLED IN", "GRANTS")
+	t := g.fleetRows("no person matched", "PERSON", "KEY", "ENABLED IN", "DISABLED IN", "GRANTS")
 	for _, r := range rows {
 		name := r.Name
 		if r.Left {
@@ -231,9 +241,68 @@ func (g *globals) fleetOrphans(ctx context.Context, fl *fleet.Fleet) error {
 	if g.json() {
 		return g.writeJSON(map[string]any{"orphans": rows})
 	}
-	t := g.listing("no orphaned account", "KIND", "APP", "ACCOUNT", "NAME", "PERSON", "GRANTS")
+	t := g.fleetRows("no orphaned account", "KIND", "APP", "ACCOUNT", "NAME", "PERSON", "GRANTS")
 	for _, r := range rows {
 		t.row(r.Kind, r.App, r.ID, r.Name, r.Person, strconv.Itoa(r.Grants))
+	}
+	return t.close()
+}
+
+func (g *globals) fleetHolders(ctx context.Context, fl *fleet.Fleet, appName, entText string) error {
+	var app *fleet.App
+	var names []string
+	for _, a := range fl.Apps {
+		names = append(names, a.Name)
+		if a.Name == appName {
+			app = a
+		}
+	}
+	if app == nil {
+		return unknown("app", appName, names)
+	}
+	st, err := app.Store(ctx)
+	if err != nil {
+		return err
+	}
+	entID, err := (resolver{st, app.SyncID}).entitlement(ctx, entText)
+	if err != nil {
+		return err
+	}
+	byID := map[string]*fleet.Account{}
+	for _, a := range fl.Accounts() {
+		if a.App == app {
+			byID[rid(a.Resource.GetId())] = a
+		}
+	}
+	type row struct {
+		Principal string `json:"principal"`
+		Name      string `json:"name"`
+		Person    string `json:"person,omitempty"`
+		Via       string `json:"via"`
+	}
+	var out []row
+	chains := newChainFinder(st, app.SyncID)
+	for v, err := range st.GrantViews(ctx, c1z.GrantQuery{SyncID: app.SyncID, EntitlementID: entID}) {
+		if err != nil {
+			return err
+		}
+		via, err := chains.text(ctx, v.Grant)
+		if err != nil {
+			return err
+		}
+		pid := v.Grant.GetPrincipal().GetId()
+		r := row{Principal: rid(pid), Name: v.Principal.GetDisplayName(), Via: via}
+		if a := byID[rid(pid)]; a != nil && a.Person != nil {
+			r.Person = a.Person.Name
+		}
+		out = append(out, r)
+	}
+	if g.json() {
+		return g.writeJSON(map[string]any{"app": app.Name, "entitlement": entID, "holders": out})
+	}
+	t := g.fleetRows("no holder", "PRINCIPAL", "NAME", "PERSON", "VIA")
+	for _, r := range out {
+		t.row(r.Principal, r.Name, r.Person, r.Via)
 	}
 	return t.close()
 }
@@ -252,10 +321,34 @@ func (g *globals) fleetStats(_ context.Context, fl *fleet.Fleet) error {
 	if g.json() {
 		return g.writeJSON(st)
 	}
-	t := newTable(g.stdout, "APPS", "ACCOUNTS", "SERVICE ACCOUNTS", "PEOPLE", "UNMATCHED", "SKIPPED FILES")
+	t := g.fleetRows("", "APPS", "ACCOUNTS", "SERVICE ACCOUNTS", "PEOPLE", "UNMATCHED", "SKIPPED FILES")
 	t.row(strconv.Itoa(st["apps"]), strconv.Itoa(st["accounts"]), strconv.Itoa(st["service_accounts"]), strconv.Itoa(st["people"]),
 		strconv.Itoa(st["unmatched_accounts"]), strconv.Itoa(st["skipped_files"]))
 	return t.close()
+}
+
+// rows is a fleet answer's table: aligned for a terminal, or CSV with
+// -o csv (a header, then a record per row, nothing escaped away).
+type rows interface {
+	row(cols ...string)
+	close() error
+}
+
+func (g *globals) fleetRows(none string, header ...string) rows {
+	if g.output == "csv" {
+		w := csv.NewWriter(g.stdout)
+		w.Write(header)
+		return csvRows{w}
+	}
+	return g.listing(none, header...)
+}
+
+type csvRows struct{ w *csv.Writer }
+
+func (c csvRows) row(cols ...string) { c.w.Write(cols) }
+func (c csvRows) close() error {
+	c.w.Flush()
+	return c.w.Error()
 }
 
 func (g *globals) writeJSON(v any) error {

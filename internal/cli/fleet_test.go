@@ -108,3 +108,25 @@ func TestFleetInS3(t *testing.T) {
 		t.Errorf("an empty prefix: exit %d, %s", code, stderr)
 	}
 }
+
+// holders names the people behind an entitlement's holders; -o csv gives
+// every fleet answer as CSV.
+func TestFleetHoldersAndCSV(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	dir := t.TempDir()
+	idp, _, _ := c1ztest.Fleet(t, dir)
+	out, stderr, code := run(t, "fleet", "holders", "--idp", idp, "wiki", "admins member", dir)
+	if code != 0 || !strings.Contains(out, "user:w1") || !strings.Contains(out, "Ada Lovelace") || !strings.Contains(out, "user:w4") || !strings.Contains(out, "user:w3") {
+		t.Fatalf("holders: exit %d\n%s%s", code, out, stderr)
+	}
+	if _, stderr, code = run(t, "fleet", "holders", "wik", "group:admins:member", dir); code != cli.ExitUnknown || !strings.Contains(stderr, `"wiki"`) {
+		t.Errorf("an unknown app: exit %d, %s", code, stderr)
+	}
+	out, _, code = run(t, "-o", "csv", "fleet", "people", "--idp", idp, dir)
+	if code != 0 || !strings.HasPrefix(out, "PERSON,KEY,ENABLED IN,DISABLED IN,GRANTS\n") || !strings.Contains(out, `Ada Lovelace,email:ada@example.com,"hr, idp, wiki",,4`) {
+		t.Errorf("people -o csv: exit %d\n%s", code, out)
+	}
+	if _, stderr, code = run(t, "-o", "yaml", "fleet", "stats", dir); code != cli.ExitUsage || !strings.Contains(stderr, "csv") {
+		t.Errorf("-o yaml: exit %d, %s", code, stderr)
+	}
+}

@@ -131,7 +131,7 @@ Exit codes:
 	}
 	root.SetVersionTemplate("baton {{.Version}}\n")
 	root.PersistentFlags().StringVarP(&g.file, "file", "f", "sync.c1z", "the c1z file to read")
-	root.PersistentFlags().StringVarP(&g.output, "output", "o", "console", "output format: console or json")
+	root.PersistentFlags().StringVarP(&g.output, "output", "o", "console", "output format: console or json (fleet commands: csv too)")
 	root.PersistentFlags().StringVar(&g.syncID, "sync-id", "", "read this sync instead of the latest finished full sync")
 	root.PersistentFlags().StringVar(&g.s3.Endpoint, "s3-endpoint", os.Getenv("BATON_S3_ENDPOINT"), "an S3-compatible endpoint for -f s3://bucket/key [BATON_S3_ENDPOINT]")
 	root.PersistentFlags().BoolVar(&g.s3.PathStyle, "s3-path-style", os.Getenv("BATON_S3_PATH_STYLE") == "true", "address S3 buckets in the path [BATON_S3_PATH_STYLE]")
@@ -189,6 +189,12 @@ func (g *globals) openPath(ctx context.Context, path string) (*c1z.Store, error)
 	default:
 		return nil, usagef("unknown output format %q (want console or json)", g.output)
 	}
+	return g.openFile(ctx, path)
+}
+
+// openFile is openPath for commands that check the output format
+// themselves.
+func (g *globals) openFile(ctx context.Context, path string) (*c1z.Store, error) {
 	if remote.IsURL(path) {
 		return g.openRemote(ctx, path)
 	}
