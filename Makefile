@@ -7,6 +7,7 @@
 #   make bench     whole-sync and store/CLI benchmarks
 #   make bench-compare  our H100k sync and CLI beside Baton's (BATON_BENCH_PEER)
 #   make bench-scale    H1M, H10M, deep cyclic expansion, the child-process link
+#   make bench-fleet    baton fleet on 50 apps x 10,000 accounts
 #   make fuzz      long fuzz runs and the syncer's differential test over DIFF_SEEDS seeds
 #   make crash     the kill-at-random-points test with many iterations
 
@@ -25,7 +26,7 @@ FUZZTIME ?= 60s
 CRASH_RUNS ?= 50
 DIFF_SEEDS ?= 5000
 
-.PHONY: python-stubs bench-compare bench-scale image image-files all demo test test-deps fuzz-short large-files generate proto-lint proto-format-check drift-check wirecheck vet gotest \
+.PHONY: python-stubs bench-fleet bench-compare bench-scale image image-files all demo test test-deps fuzz-short large-files generate proto-lint proto-format-check drift-check wirecheck vet gotest \
 	lint race bench fuzz crash vendor-validate build clean
 
 all: build
@@ -44,6 +45,23 @@ bench-compare: | $(BIN)
 	$(GO) build -o $(BIN)/baton ./cmd/baton
 	$(GO) build -o $(BIN)/benchcompare ./internal/tools/benchcompare
 	$(BIN)/benchcompare -ours $(BIN)/baton-synthetic -baton $(BIN)/baton -runs $(BENCH_RUNS) -only '$(BENCH_ONLY)'
+
+## bench-fleet: a fleet of 50 apps x 10,000 accounts of 20,000 people
+## (neighbouring apps share half), then baton fleet's first and later
+## questions on it, measured (BENCHMARKS.md, issue 36).
+bench-fleet: | $(BIN)
+	$(GO) build -o $(BIN)/baton-synthetic ./examples/synthetic/cmd/baton-synthetic
+	$(GO) build -o $(BIN)/baton ./cmd/baton
+	$(GO) build -o $(BIN)/measure ./internal/tools/measure
+	rm -rf $(BENCH_DIR)/fleet $(BENCH_DIR)/fleet-cache && mkdir -p $(BENCH_DIR)/fleet $(BENCH_DIR)/fleet-cache
+	for i in $$(seq 0 49); do $(BIN)/baton-synthetic --users 10000 --groups 200 --members 20 --people 20000 --app $$i \
+		--file $(BENCH_DIR)/fleet/app-$$(printf %02d $$i).c1z > /dev/null; done
+	@echo "== first who (no cache)"
+	XDG_CACHE_HOME=$(abspath $(BENCH_DIR))/fleet-cache $(BIN)/measure -- $(BIN)/baton fleet who person-000042@example.com $(BENCH_DIR)/fleet
+	@echo "== later who, people, orphans-free stats (cached)"
+	XDG_CACHE_HOME=$(abspath $(BENCH_DIR))/fleet-cache $(BIN)/measure -- $(BIN)/baton fleet who person-004242@example.com $(BENCH_DIR)/fleet
+	XDG_CACHE_HOME=$(abspath $(BENCH_DIR))/fleet-cache $(BIN)/measure -- $(BIN)/baton fleet people $(BENCH_DIR)/fleet
+	XDG_CACHE_HOME=$(abspath $(BENCH_DIR))/fleet-cache $(BIN)/measure -- $(BIN)/baton fleet stats $(BENCH_DIR)/fleet
 
 ## bench-scale: the long runs (about 15 minutes, a few GB of disk): H1M,
 ## H10M, expansion 3/6/12 levels deep with cycles, and a sync over the

@@ -41,6 +41,11 @@ type Shape struct {
 	// last level contains the first again, so every chain is a cycle.
 	Depth  int
 	Cycles bool
+	// People, when set, makes users accounts of people, for fleets: user i
+	// of app App gets the address person-NNNNNN@example.com of person
+	// (i + App*Users/2) mod People, so neighbouring apps share half their
+	// people.
+	People, App int
 }
 
 // Connector serves a Shape.
@@ -127,11 +132,19 @@ func (u users) List(ctx context.Context, _ *connectorv2.ResourceId, req connecto
 	p.Items = make([]*connectorv2.Resource, 0, to-from)
 	for i := from; i < to; i++ {
 		id := UserID(i)
-		p.Items = append(p.Items, &connectorv2.Resource{
+		r := &connectorv2.Resource{
 			Id:          &connectorv2.ResourceId{ResourceType: "user", Resource: id},
 			DisplayName: "User " + id,
 			Annotations: skipAll,
-		})
+		}
+		if s := u.c.s; s.People > 0 {
+			person := (i + s.App*s.Users/2) % s.People
+			r.DisplayName = fmt.Sprintf("Person %06d", person)
+			r.Annotations = annotations.New(&connectorv2.SkipEntitlementsAndGrants{}, &connectorv2.UserTrait{
+				Emails: []*connectorv2.UserTrait_Email{{Address: fmt.Sprintf("person-%06d@example.com", person), IsPrimary: true}},
+				Status: &connectorv2.UserTrait_Status{Status: connectorv2.UserTrait_Status_STATUS_ENABLED}, AccountType: connectorv2.UserTrait_ACCOUNT_TYPE_HUMAN})
+		}
+		p.Items = append(p.Items, r)
 	}
 	p.NextToken = next
 	return p, nil

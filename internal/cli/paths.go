@@ -17,11 +17,17 @@ import (
 // leaves the rest.
 func paths(g *connectorv2.Grant, entID string) string {
 	v := explorer.ViaOf(g, entID)
+	return viaText(v.Direct, v.Through)
+}
+
+// viaText is the VIA column: granted directly, and the entitlements a
+// grant was expanded from.
+func viaText(direct bool, through []string) string {
 	var out []string
-	if v.Direct {
+	if direct {
 		out = append(out, "granted by the connector")
 	}
-	for _, k := range v.Through {
+	for _, k := range through {
 		out = append(out, "through "+k)
 	}
 	return strings.Join(out, "; ")

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -42,8 +43,9 @@ type globals struct {
 	output      string
 	syncID      string
 	skipInvalid bool
-	skipped     []*c1z.RowError // objects --skip-invalid passed over
-	cpuprofile  string          // hidden: a CPU profile of the command, for make bench work
+	skipped     []*c1z.RowError // objects --skip-invalid passed over (skipMu: fleets read files at once)
+	skipMu      sync.Mutex
+	cpuprofile  string // hidden: a CPU profile of the command, for make bench work
 	stdout      io.Writer
 	stderr      io.Writer
 }
@@ -203,7 +205,11 @@ func (g *globals) openFile(ctx context.Context, path string) (*c1z.Store, error)
 	}
 	opts := []c1z.Option{c1z.ReadOnly()}
 	if g.skipInvalid {
-		opts = append(opts, c1z.SkipInvalid(func(e *c1z.RowError) { g.skipped = append(g.skipped, e) }))
+		opts = append(opts, c1z.SkipInvalid(func(e *c1z.RowError) {
+			g.skipMu.Lock()
+			g.skipped = append(g.skipped, e)
+			g.skipMu.Unlock()
+		}))
 	}
 	st, err := c1z.Open(ctx, path, opts...)
 	if errors.Is(err, c1z.ErrUnsupportedFormat) {

@@ -2,8 +2,6 @@ package explorer
 
 import (
 	"encoding/json"
-	"maps"
-	"slices"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -11,6 +9,7 @@ import (
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/grant"
 )
 
 // The view models below are what each page shows and, encoded as JSON,
@@ -48,17 +47,8 @@ type Via struct {
 // sources, or with entID among them, was listed by the connector; every
 // other source is an entitlement whose holders it was expanded from.
 func ViaOf(g *connectorv2.Grant, entID string) Via {
-	srcs := g.GetSources().GetSources()
-	if len(srcs) == 0 {
-		return Via{Direct: true}
-	}
-	v := Via{Direct: srcs[entID] != nil}
-	for _, k := range slices.Sorted(maps.Keys(srcs)) {
-		if k != entID {
-			v.Through = append(v.Through, k)
-		}
-	}
-	return v
+	direct, through := grant.HeldVia(g, entID)
+	return Via{Direct: direct, Through: through}
 }
 
 // SyncInfo describes one sync in the file.

@@ -1,12 +1,14 @@
 package fleet
 
 import (
+	"cmp"
 	"context"
 	"strings"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
 	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/grant"
 )
 
 // DefaultKeys is the default matching order.
@@ -14,13 +16,24 @@ var DefaultKeys = []string{"email", "login", "employee_id"}
 
 // Account is a user-trait resource of one app.
 type Account struct {
-	App      *App
-	Resource *connectorv2.Resource
-	Status   string // enabled, disabled, deleted or unspecified
-	Type     string // human, service, system or unspecified
-	Person   *Person
-	Grants   int                 // grants it holds in its app, expanded ones included
-	keys     map[string][]string // by kind, normalised, in the trait's order
+	App *App
+	// The resource's type, id and display name: plain strings, not the
+	// message, as a fleet holds hundreds of thousands of accounts.
+	ResourceType, ResourceID, DisplayName string
+	Status                                string // enabled, disabled, deleted or unspecified
+	Type                                  string // human, service, system or unspecified
+	Person                                *Person
+	Holdings                              []Holding // what it holds in its app, expanded grants included
+	keys                                  Keys      // normalised, in the trait's order
+}
+
+// Holding is one grant an account holds: the entitlement, and how it is
+// held (directly, and through which entitlements it was expanded from).
+type Holding struct {
+	Entitlement string
+	Name        string // the entitlement's display name (or slug)
+	Direct      bool
+	Through     []string
 }
 
 // Human reports whether the account may belong to a person: service
@@ -30,16 +43,47 @@ func (a *Account) Human() bool { return a.Type != "service" && a.Type != "system
 // Enabled reports whether the account can still be used.
 func (a *Account) Enabled() bool { return a.Status == "enabled" || a.Status == "unspecified" }
 
+// Ref is the account as Baton prints a resource: "type:id".
+func (a *Account) Ref() string { return a.ResourceType + ":" + a.ResourceID }
+
 // Name is the account's display name, or its id.
 func (a *Account) Name() string {
-	if n := a.Resource.GetDisplayName(); n != "" {
-		return n
+	if a.DisplayName != "" {
+		return a.DisplayName
 	}
-	return a.Resource.GetId().GetResource()
+	return a.ResourceID
+}
+
+// Keys are an account's matching keys by kind: a struct, not a map, as
+// a fleet holds hundreds of thousands.
+type Keys struct{ Email, Login, EmployeeID []string }
+
+// Of is the keys of one kind (email, login, employee_id).
+func (k *Keys) Of(kind string) []string {
+	switch kind {
+	case "email":
+		return k.Email
+	case "login":
+		return k.Login
+	case "employee_id":
+		return k.EmployeeID
+	}
+	return nil
+}
+
+func (k *Keys) add(kind, v string) {
+	switch kind {
+	case "email":
+		k.Email = append(k.Email, v)
+	case "login":
+		k.Login = append(k.Login, v)
+	case "employee_id":
+		k.EmployeeID = append(k.EmployeeID, v)
+	}
 }
 
 // Keys are the account's matching keys of one kind.
-func (a *Account) Keys(kind string) []string { return a.keys[kind] }
+func (a *Account) Keys(kind string) []string { return a.keys.Of(kind) }
 
 // readAccounts lists the accounts of one app (every resource with a
 // UserTrait) and counts their grants, in one pass over each.
@@ -54,7 +98,7 @@ func readAccounts(ctx context.Context, app *App, st *c1z.Store) ([]*Account, err
 		if ok, err := annotations.Annotations(r.GetAnnotations()).Pick(&ut); err != nil || !ok {
 			continue
 		}
-		a := &Account{App: app, Resource: r, keys: map[string][]string{},
+		a := &Account{App: app, ResourceType: r.GetId().GetResourceType(), ResourceID: r.GetId().GetResource(), DisplayName: r.GetDisplayName(),
 			Status: lowerName(ut.GetStatus().GetStatus().String(), "STATUS_"),
 			Type:   lowerName(ut.GetAccountType().String(), "ACCOUNT_TYPE_")}
 		if a.Status == "unspecified" {
@@ -80,20 +124,28 @@ func readAccounts(ctx context.Context, app *App, st *c1z.Store) ([]*Account, err
 		out = append(out, a)
 		byID[c1z.ResourceExternalID(r.GetId())] = a
 	}
-	for g, err := range st.Grants(ctx, c1z.GrantQuery{SyncID: app.SyncID}) {
+	for v, err := range st.GrantViews(ctx, c1z.GrantQuery{SyncID: app.SyncID}) {
 		if err != nil {
 			return nil, err
 		}
-		if a := byID[c1z.ResourceExternalID(g.GetPrincipal().GetId())]; a != nil {
-			a.Grants++
+		a := byID[c1z.ResourceExternalID(v.Grant.GetPrincipal().GetId())]
+		if a == nil {
+			continue
 		}
+		ent := v.Entitlement
+		if ent == nil {
+			ent = v.Grant.GetEntitlement()
+		}
+		h := Holding{Entitlement: ent.GetId(), Name: cmp.Or(ent.GetDisplayName(), ent.GetSlug())}
+		h.Direct, h.Through = grant.HeldVia(v.Grant, ent.GetId())
+		a.Holdings = append(a.Holdings, h)
 	}
 	return out, nil
 }
 
 func (a *Account) add(kind, v string) {
 	if v = normalise(v); v != "" {
-		a.keys[kind] = append(a.keys[kind], v)
+		a.keys.add(kind, v)
 	}
 }
 

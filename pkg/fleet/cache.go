@@ -3,16 +3,12 @@ package fleet
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/batonkit/batonkit/internal/atomicfile"
 	"github.com/batonkit/batonkit/internal/safefs"
-	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 )
 
 // The cache keeps, per sync file, what fleet questions need of it (its
@@ -20,26 +16,29 @@ import (
 // files a question must read further: `who` the files of one person,
 // `people`, `orphans` and `stats` none. An entry is used only while the
 // file's size, modification time and SHA-256 are those it was made from;
-// it lives in a directory of the user's alone (Options.CacheDir).
+// it lives in a directory of the user's alone (Options.CacheDir). An
+// account from the cache carries its resource's id and display name only.
 
 // cacheVersion changes when what an entry holds changes meaning.
-const cacheVersion = 1
+const cacheVersion = 3
 
 type cacheEntry struct {
-	Version  int          `json:"version"`
-	Size     int64        `json:"size"`
-	ModTime  int64        `json:"mod_time_ns"`
-	SHA256   string       `json:"sha256"`
-	SyncID   string       `json:"sync_id"`
-	Accounts []cachedAcct `json:"accounts"`
+	Version  int
+	Size     int64
+	ModTime  int64
+	SHA256   string
+	SyncID   string
+	Accounts []cachedAcct
 }
 
+// cachedAcct is what fleet answers use of an account: its id and name
+// (not the whole resource), keys and holdings.
 type cachedAcct struct {
-	Resource []byte              `json:"resource"` // the encoded connector.v2.Resource
-	Status   string              `json:"status"`
-	Type     string              `json:"type"`
-	Keys     map[string][]string `json:"keys"`
-	Grants   int                 `json:"grants"`
+	Type, ID, Name string
+	Status         string
+	AccountType    string
+	Keys           Keys
+	Holdings       []Holding
 }
 
 // fingerprint is what an entry must match: the file as it is now.
@@ -69,7 +68,7 @@ func fingerprintOf(path string) (fingerprint, error) {
 func entryPath(dir, path string) string {
 	abs, _ := filepath.Abs(path)
 	sum := sha256.Sum256([]byte(abs))
-	return filepath.Join(dir, hex.EncodeToString(sum[:16])+".json")
+	return filepath.Join(dir, hex.EncodeToString(sum[:16])+".entry")
 }
 
 // loadCached gives the app's accounts from its entry when the entry
@@ -83,18 +82,14 @@ func loadCached(dir string, app *App, fp fingerprint) ([]*Account, bool) {
 	if err != nil {
 		return nil, false
 	}
-	var e cacheEntry
-	if json.Unmarshal(b, &e) != nil || e.Version != cacheVersion || e.Size != fp.size || e.ModTime != fp.modTime || e.SHA256 != fp.sum {
+	e, ok := decodeEntry(b)
+	if !ok || e.Version != cacheVersion || e.Size != fp.size || e.ModTime != fp.modTime || e.SHA256 != fp.sum {
 		return nil, false
 	}
 	app.SyncID = e.SyncID
 	out := make([]*Account, 0, len(e.Accounts))
 	for _, c := range e.Accounts {
-		r := &connectorv2.Resource{}
-		if proto.Unmarshal(c.Resource, r) != nil {
-			return nil, false
-		}
-		out = append(out, &Account{App: app, Resource: r, Status: c.Status, Type: c.Type, Grants: c.Grants, keys: c.Keys})
+		out = append(out, &Account{App: app, ResourceType: c.Type, ResourceID: c.ID, DisplayName: c.Name, Status: c.Status, Type: c.AccountType, Holdings: c.Holdings, keys: c.Keys})
 	}
 	return out, true
 }
@@ -104,15 +99,8 @@ func loadCached(dir string, app *App, fp fingerprint) ([]*Account, bool) {
 func storeCached(dir string, app *App, fp fingerprint, accts []*Account) {
 	e := cacheEntry{Version: cacheVersion, Size: fp.size, ModTime: fp.modTime, SHA256: fp.sum, SyncID: app.SyncID, Accounts: make([]cachedAcct, 0, len(accts))}
 	for _, a := range accts {
-		b, err := proto.Marshal(a.Resource)
-		if err != nil {
-			return
-		}
-		e.Accounts = append(e.Accounts, cachedAcct{Resource: b, Status: a.Status, Type: a.Type, Keys: a.keys, Grants: a.Grants})
+		e.Accounts = append(e.Accounts, cachedAcct{Type: a.ResourceType, ID: a.ResourceID, Name: a.DisplayName,
+			Status: a.Status, AccountType: a.Type, Keys: a.keys, Holdings: a.Holdings})
 	}
-	b, err := json.Marshal(e)
-	if err != nil {
-		return
-	}
-	_ = atomicfile.Write(entryPath(dir, app.Path), func(w io.Writer) error { _, err := w.Write(b); return err })
+	_ = atomicfile.Write(entryPath(dir, app.Path), func(w io.Writer) error { _, err := w.Write(encodeEntry(e)); return err })
 }

@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
@@ -30,7 +32,8 @@ type Options struct {
 	// List names the files under a spec of a remote store (s3://bucket/
 	// prefix/), for specs that name no local path; nil: none allowed.
 	List func(ctx context.Context, spec string) ([]string, error)
-	// Open opens one file read-only (default: c1z.Open with ReadOnly).
+	// Open opens one file read-only (default: c1z.Open with ReadOnly). It
+	// is called for several files at once.
 	Open func(ctx context.Context, path string) (*c1z.Store, error)
 	// CacheDir keeps what each local file's accounts are (cache.go), in a
 	// directory of this user's alone; empty: no cache, every file read.
@@ -45,6 +48,7 @@ type App struct {
 	Name   string
 	Path   string
 	SyncID string
+	index  int        // in Fleet.Apps
 	store  *c1z.Store // opened on first need (Store)
 	open   func(ctx context.Context, path string) (*c1z.Store, error)
 }
@@ -203,7 +207,8 @@ func Open(ctx context.Context, specs []string, opts Options) (*Fleet, error) {
 	if open == nil {
 		open = func(ctx context.Context, path string) (*c1z.Store, error) { return c1z.Open(ctx, path, c1z.ReadOnly()) }
 	}
-	for _, path := range paths {
+	apps := make([]*App, len(paths))
+	for i, path := range paths {
 		app := &App{Name: appName(path), Path: path, open: open}
 		for p, n := range opts.Names {
 			if sameFile(p, path) {
@@ -211,23 +216,43 @@ func Open(ctx context.Context, specs []string, opts Options) (*Fleet, error) {
 			}
 		}
 		if other, dup := names[app.Name]; dup {
-			f.Close(ctx)
 			return nil, fmt.Errorf("two apps are named %q (%s and %s): name one with --app NAME=FILE", app.Name, other, path)
 		}
-		accts, err := f.accountsOf(ctx, app, opts.CacheDir)
-		if err != nil {
+		names[app.Name] = path
+		apps[i] = app
+	}
+	// Each file is read (or its cache entry decoded) on one of as many
+	// goroutines as there are cores; the fleet is assembled in order.
+	type read struct {
+		accts []*Account
+		err   error
+	}
+	reads := make([]read, len(apps))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, app := range apps {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			accts, err := f.accountsOf(ctx, app, opts.CacheDir)
+			reads[i] = read{accts, err}
+		})
+	}
+	wg.Wait()
+	for i, app := range apps {
+		if err := reads[i].err; err != nil {
 			app.close(ctx)
-			if opts.Strict || sameFile(path, opts.IdP) {
+			if opts.Strict || sameFile(app.Path, opts.IdP) {
 				f.Close(ctx)
 				return nil, err
 			}
 			f.Skipped = append(f.Skipped, err)
 			continue
 		}
-		names[app.Name] = path
+		app.index = len(f.Apps)
 		f.Apps = append(f.Apps, app)
-		f.accounts = append(f.accounts, accts...)
-		if opts.IdP != "" && sameFile(path, opts.IdP) {
+		f.accounts = append(f.accounts, reads[i].accts...)
+		if opts.IdP != "" && sameFile(app.Path, opts.IdP) {
 			f.IdP = app
 		}
 	}
@@ -257,6 +282,9 @@ func (f *Fleet) accountsOf(ctx context.Context, app *App, cacheDir string) ([]*A
 		return nil, err
 	}
 	accts, err := readAccounts(ctx, app, st)
+	// Open files cost memory and disk (each is decompressed): a question
+	// that needs one again reopens it.
+	app.close(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s (%s): %w", app.Name, app.Path, err)
 	}

@@ -41,12 +41,12 @@ func (f *Fleet) match() {
 	})
 }
 
-func (f *Fleet) appIndex(a *App) int { return slices.Index(f.Apps, a) }
+func (f *Fleet) appIndex(a *App) int { return a.index }
 
 // firstKey is the account's first key in the matching order.
 func (f *Fleet) firstKey(a *Account) string {
 	for _, k := range f.keys {
-		if vs := a.keys[k]; len(vs) > 0 {
+		if vs := a.keys.Of(k); len(vs) > 0 {
 			return k + ":" + vs[0]
 		}
 	}
@@ -66,7 +66,7 @@ func (f *Fleet) matchToIdP() {
 		f.join(p, a)
 		f.people = append(f.people, p)
 		for _, k := range f.keys {
-			for _, v := range a.keys[k] {
+			for _, v := range a.keys.Of(k) {
 				if _, taken := index[k+":"+v]; !taken {
 					index[k+":"+v] = p
 				}
@@ -79,7 +79,7 @@ func (f *Fleet) matchToIdP() {
 		}
 	kinds:
 		for _, k := range f.keys {
-			for _, v := range a.keys[k] {
+			for _, v := range a.keys.Of(k) {
 				if p := index[k+":"+v]; p != nil {
 					f.join(p, a)
 					break kinds
@@ -90,43 +90,43 @@ func (f *Fleet) matchToIdP() {
 }
 
 // matchTogether: people are the connected groups of human accounts that
-// share any key.
+// share any key (union-find over the accounts' indexes).
 func (f *Fleet) matchTogether() {
-	parent := map[*Account]*Account{}
-	var find func(a *Account) *Account
-	find = func(a *Account) *Account {
-		if p, ok := parent[a]; ok && p != a {
-			root := find(p)
-			parent[a] = root
-			return root
+	parent := make([]int, len(f.accounts))
+	var find func(i int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
 		}
-		return a
+		return i
 	}
-	owner := map[string]*Account{}
-	for _, a := range f.accounts {
+	owner := make(map[string]int, len(f.accounts))
+	for i, a := range f.accounts {
+		parent[i] = i
 		if !a.Human() {
 			continue
 		}
-		parent[a] = a
 		for _, k := range f.keys {
-			for _, v := range a.keys[k] {
-				if o, ok := owner[k+":"+v]; ok {
-					parent[find(a)] = find(o)
+			for _, v := range a.keys.Of(k) {
+				key := k + ":" + v
+				if o, ok := owner[key]; ok {
+					parent[find(i)] = find(o)
 				} else {
-					owner[k+":"+v] = a
+					owner[key] = i
 				}
 			}
 		}
 	}
-	groups := map[*Account]*Person{}
-	for _, a := range f.accounts {
+	groups := map[int]*Person{}
+	for i, a := range f.accounts {
 		if !a.Human() {
 			continue
 		}
-		root := find(a)
+		root := find(i)
 		p := groups[root]
 		if p == nil {
-			p = &Person{Name: root.Name(), Key: f.firstKey(root)}
+			p = &Person{}
 			groups[root] = p
 			f.people = append(f.people, p)
 		}
@@ -168,7 +168,7 @@ func (f *Fleet) Find(query string) (*Person, error) {
 	for _, p := range f.people {
 		for _, a := range p.Accounts {
 			for _, k := range f.keys {
-				if slices.Contains(a.keys[k], q) {
+				if slices.Contains(a.keys.Of(k), q) {
 					return p, nil
 				}
 			}
@@ -187,7 +187,7 @@ func (f *Fleet) Find(query string) (*Person, error) {
 		all = append(all, p.Name)
 		for _, a := range p.Accounts {
 			for _, k := range f.keys {
-				all = append(all, a.keys[k]...)
+				all = append(all, a.keys.Of(k)...)
 			}
 		}
 	}

@@ -1,6 +1,9 @@
 package grant
 
 import (
+	"maps"
+	"slices"
+
 	"google.golang.org/protobuf/proto"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
@@ -61,4 +64,20 @@ func addAnnotation(g *connectorv2.Grant, m proto.Message) {
 	a := annotations.Annotations(g.Annotations)
 	a.Append(m)
 	g.Annotations = a
+}
+
+// HeldVia says how a grant of entitlement entID is held, from its
+// expansion sources: directly (no sources, or its own entitlement among
+// them) and through which other entitlements, sorted.
+func HeldVia(g *connectorv2.Grant, entID string) (direct bool, through []string) {
+	srcs := g.GetSources().GetSources()
+	if len(srcs) == 0 {
+		return true, nil
+	}
+	for _, k := range slices.Sorted(maps.Keys(srcs)) {
+		if k != entID {
+			through = append(through, k)
+		}
+	}
+	return srcs[entID] != nil, through
 }

@@ -324,4 +324,3 @@ func List(ctx context.Context, rawURL string, o Options) ([]string, error) {
 	}
 	return out, nil
 }
-

@@ -45,6 +45,8 @@ func main() {
 	fs.IntVar(&s.Nesting, "nesting", 0, "depth of the nested group chain")
 	fs.IntVar(&s.Depth, "depth", 0, "arrange the groups in chains this deep (groups/depth chains)")
 	fs.BoolVar(&s.Cycles, "cycles", false, "with --depth: the last level of each chain contains its first")
+	fs.IntVar(&s.People, "people", 0, "make users accounts of this many people (email person-N@example.com), for fleets")
+	fs.IntVar(&s.App, "app", 0, "with --people: which app of a fleet this is (shifts who its users are)")
 	file := fs.String("file", "", "sync into this file and report")
 	workers := fs.Int("workers", 4, "resources whose entitlements and grants are listed at once")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the sync here")
