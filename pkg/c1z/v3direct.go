@@ -34,8 +34,9 @@ type v3Store struct {
 	converted  atomic.Bool
 	convertErr error
 
-	entsMu sync.Mutex
-	ents   map[string]*connectorv2.Entitlement // by id, for grant views
+	entsMu  sync.Mutex
+	ents    map[string]*connectorv2.Entitlement // by id, for grant views
+	tooMany bool                                // more entitlements than maxDirectEntitlements
 }
 
 // maxDirectEntitlements bounds the entitlements grant views keep in
@@ -65,8 +66,6 @@ func errSeq[V any](err error) iter.Seq2[V, error] {
 		yield(zero, err)
 	}
 }
-
-func all[V any](v V) (V, bool, error) { return v, true, nil }
 
 // v3ResourceTypes, v3Resources and v3Entitlements list what the Store
 // methods of those names list, from the payload.
@@ -349,8 +348,8 @@ func (r *resourceSeeker) close() {
 func (v *v3Store) entitlements() (map[string]*connectorv2.Entitlement, bool, error) {
 	v.entsMu.Lock()
 	defer v.entsMu.Unlock()
-	if v.ents != nil {
-		return v.ents, true, nil
+	if v.ents != nil || v.tooMany {
+		return v.ents, !v.tooMany, nil
 	}
 	m := map[string]*connectorv2.Entitlement{}
 	errTooMany := fmt.Errorf("more than %d entitlements", maxDirectEntitlements)
@@ -368,6 +367,7 @@ func (v *v3Store) entitlements() (map[string]*connectorv2.Entitlement, bool, err
 		return nil
 	})
 	if err == errTooMany {
+		v.tooMany = true
 		return nil, false, nil
 	}
 	if err != nil {
