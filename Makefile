@@ -124,6 +124,9 @@ vet:
 
 gotest:
 	$(GO) test ./...
+	@# The Parquet export read back by DuckDB: a module of its own (cgo),
+	@# so the product never imports it.
+	cd test/duckdb && CGO_ENABLED=1 $(GO) test ./...
 
 ## fuzz-short: a few seconds of each fuzz target (2000 inputs: a count, not a
 ## time, so a large cached corpus cannot run past a deadline), in make test.
@@ -140,6 +143,7 @@ test-deps:
 	if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then missing="$$missing postgresql"; fi; \
 	if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then missing="$$missing chromium"; fi; \
 	if ! command -v jq >/dev/null 2>&1; then missing="$$missing jq"; fi; \
+	if ! command -v gcc >/dev/null 2>&1; then missing="$$missing gcc"; fi; \
 	if ! /usr/bin/python3 -c 'import grpc, google.protobuf, cryptography' >/dev/null 2>&1; then missing="$$missing python3-grpcio python3-protobuf python3-cryptography"; fi; \
 	if ! command -v protoc >/dev/null 2>&1 || ! command -v grpc_python_plugin >/dev/null 2>&1; then missing="$$missing protobuf-compiler protobuf-compiler-grpc"; fi; \
 	if [ -n "$$missing" ]; then \

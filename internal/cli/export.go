@@ -19,18 +19,19 @@ import (
 	"github.com/batonkit/batonkit/internal/safetext"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/fleet"
 )
 
 func newExportCmd(g *globals) *cobra.Command {
 	var out string
 	var rawCells bool
 	cmd := &cobra.Command{
-		Use:   "export csv|json|c1z",
-		Short: "Export a sync as CSV (grants, for auditors), JSON (everything) or a c1z of its own",
+		Use:   "export csv|json|c1z|parquet",
+		Short: "Export a sync as CSV (grants, for auditors), JSON (everything), a c1z of its own or Parquet tables",
 		Example: "  baton export csv --out access.csv\n  baton export json > sync.json\n" +
-			"  baton export c1z --sync-id 2aXc... --out snapshot.c1z",
+			"  baton export c1z --sync-id 2aXc... --out snapshot.c1z\n  baton export parquet --out tables/   # docs/parquet.md; many files: baton fleet export",
 		Args:      cobra.ExactArgs(1),
-		ValidArgs: []string{"csv", "json", "c1z"},
+		ValidArgs: []string{"csv", "json", "c1z", "parquet"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format := args[0]
 			switch format {
@@ -39,8 +40,15 @@ func newExportCmd(g *globals) *cobra.Command {
 				if out == "" {
 					return usagef("export c1z needs --out <new file>")
 				}
+			case "parquet":
+				if out == "" {
+					return usagef("export parquet needs --out <directory for the .parquet files>")
+				}
+				// The tables of one app are those of a fleet of one.
+				return g.withFleet(cmd, fleetFlags{match: fleet.DefaultKeys}, []string{g.file},
+					func(ctx context.Context, fl *fleet.Fleet) error { return fl.ExportParquet(ctx, out) })
 			default:
-				return usagef("unknown export format %q (want csv, json or c1z)", format)
+				return usagef("unknown export format %q (want csv, json, c1z or parquet)", format)
 			}
 			return g.withStore(cmd, func(ctx context.Context, st *c1z.Store, run c1z.SyncRun) error {
 				if format == "c1z" {

@@ -72,6 +72,7 @@ func newFleetCmd(g *globals) *cobra.Command {
 			Args: cobra.MinimumNArgs(3), RunE: func(cmd *cobra.Command, args []string) error {
 				return g.withFleet(cmd, ff, args[2:], func(ctx context.Context, fl *fleet.Fleet) error { return g.fleetHolders(ctx, fl, args[0], args[1]) })
 			}},
+		fleetExportCmd(g, &ff),
 		&cobra.Command{Use: "stats FILE|DIR|GLOB...", Short: "Apps, accounts, people and what matched nobody",
 			Args: cobra.MinimumNArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 				return g.withFleet(cmd, ff, args, g.fleetStats)
@@ -235,6 +236,19 @@ func (g *globals) fleetOrphans(ctx context.Context, fl *fleet.Fleet) error {
 		t.row(r.Kind, r.App, r.ID, r.Name, r.Person, strconv.Itoa(r.Grants))
 	}
 	return t.close()
+}
+
+func fleetExportCmd(g *globals, ff *fleetFlags) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{Use: "export --out DIR FILE|DIR|GLOB...", Short: "Write the fleet as Parquet tables (docs/parquet.md), for DuckDB, Athena, Spark",
+		Args: cobra.MinimumNArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usagef("fleet export needs --out <directory for the .parquet files>")
+			}
+			return g.withFleet(cmd, *ff, args, func(ctx context.Context, fl *fleet.Fleet) error { return fl.ExportParquet(ctx, out) })
+		}}
+	cmd.Flags().StringVar(&out, "out", "", "directory for apps, accounts, people, resources, entitlements and grants .parquet")
+	return cmd
 }
 
 func (g *globals) fleetHolders(ctx context.Context, fl *fleet.Fleet, appName, entText string) error {
