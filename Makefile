@@ -62,6 +62,9 @@ bench-fleet: | $(BIN)
 	XDG_CACHE_HOME=$(abspath $(BENCH_DIR))/fleet-cache $(BIN)/measure -- $(BIN)/baton fleet who person-004242@example.com $(BENCH_DIR)/fleet
 	XDG_CACHE_HOME=$(abspath $(BENCH_DIR))/fleet-cache $(BIN)/measure -- $(BIN)/baton fleet people $(BENCH_DIR)/fleet
 	XDG_CACHE_HOME=$(abspath $(BENCH_DIR))/fleet-cache $(BIN)/measure -- $(BIN)/baton fleet stats $(BENCH_DIR)/fleet
+	@echo "== export parquet"
+	rm -rf $(BENCH_DIR)/fleet-parquet
+	XDG_CACHE_HOME=$(abspath $(BENCH_DIR))/fleet-cache $(BIN)/measure -- $(BIN)/baton fleet export --out $(BENCH_DIR)/fleet-parquet $(BENCH_DIR)/fleet
 
 ## bench-scale: the long runs (about 15 minutes, a few GB of disk): H1M,
 ## H10M, expansion 3/6/12 levels deep with cycles, and a sync over the
