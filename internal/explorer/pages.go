@@ -56,6 +56,13 @@ func (s *Server) routes() {
 	s.mux = http.NewServeMux()
 	static, _ := fs.Sub(assets, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	if s.cfg.Fleet != nil {
+		s.fleetRoutes()
+		s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			s.fail(w, r, notFound("no page %s", r.URL.Path))
+		})
+		return
+	}
 	for path, p := range map[string]page{
 		"/{$}":          {"Overview", "overview", overview},
 		"/resources":    {"Resources", "resources", resources},
@@ -102,6 +109,7 @@ func (s *Server) serve(p page, api bool) http.HandlerFunc {
 
 // frame is what every template gets: the page's view model in V.
 type frame struct {
+	Fleet  bool // many apps' files: the fleet pages' header
 	Title  string
 	File   string
 	Sync   string // ?sync= to carry on links ("" for the default sync)
@@ -154,7 +162,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, he.code, map[string]any{"error": he.msg, "status": he.code})
 		return
 	}
-	s.render(w, he.code, "error", frame{Title: http.StatusText(he.code), File: s.cfg.Path, Error: he.msg, Code: he.code})
+	f := frame{Title: http.StatusText(he.code), File: s.cfg.Path, Error: he.msg, Code: he.code}
+	if s.cfg.Fleet != nil {
+		f.Fleet, f.File = true, s.fleetName()
+	}
+	s.render(w, he.code, "error", f)
 }
 
 func pickSync(ctx context.Context, st *c1z.Store, id string) (c1z.SyncRun, error) {

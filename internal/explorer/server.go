@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/fleet"
 )
 
 //go:embed templates/*.html static/*
@@ -26,8 +27,10 @@ var assets embed.FS
 
 // Config says what to serve and to whom.
 type Config struct {
-	// Path is the sync file.
-	Path string
+	// Path is the sync file; or Fleet, many apps' files, opened by the
+	// caller (which closes it after the server).
+	Path  string
+	Fleet *fleet.Fleet
 	// Open opens Path read-only; nil uses c1z.Open with c1z.ReadOnly.
 	Open func(ctx context.Context, path string) (*c1z.Store, error)
 	// Token is the secret every request must carry; empty makes a random
@@ -66,7 +69,7 @@ type Server struct {
 
 // New prepares a server; the file is opened on the first request.
 func New(cfg Config) (*Server, error) {
-	if cfg.Path == "" {
+	if cfg.Path == "" && cfg.Fleet == nil {
 		return nil, errors.New("explorer: no sync file")
 	}
 	if cfg.Open == nil {
