@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/batonkit/batonkit/examples/ldap"
+	"github.com/batonkit/batonkit/internal/slapdtest"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/config"
 	"github.com/batonkit/batonkit/pkg/connector"
@@ -136,7 +137,7 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{ldap.Config{URL: "http://x", BaseDN: baseDN}, "ldap://"},
 		{ldap.Config{URL: "ldap://127.0.0.1:1", BaseDN: ""}, "--base-dn"},
-		{ldap.Config{URL: fmt.Sprintf("ldap://127.0.0.1:%d", freePort(t)), BaseDN: baseDN}, "connect to"},
+		{ldap.Config{URL: fmt.Sprintf("ldap://127.0.0.1:%d", slapdtest.FreePort(t)), BaseDN: baseDN}, "connect to"},
 	} {
 		_, err := ldap.New(ctx, tc.cfg)
 		if err == nil || !bytes.Contains([]byte(err.Error()), []byte(tc.want)) {
