@@ -11,9 +11,13 @@ import (
 	"strings"
 	"testing"
 
+	goldap "github.com/go-ldap/ldap/v3"
+
 	"github.com/batonkit/batonkit/examples/httpapp"
+	"github.com/batonkit/batonkit/examples/ldap"
 	"github.com/batonkit/batonkit/examples/sqlapp"
 	"github.com/batonkit/batonkit/internal/cli"
+	"github.com/batonkit/batonkit/internal/slapdtest"
 	"github.com/batonkit/batonkit/pkg/connector"
 	"github.com/batonkit/batonkit/pkg/runner"
 )
@@ -62,6 +66,30 @@ func emails(t *testing.T, file string) map[string]string {
 				m[strings.ToLower(e.Address)] = r.Resource.ID.Resource
 			}
 		}
+	}
+	return m
+}
+
+// disabled is the ids of a file's disabled accounts, from its listing.
+func disabled(t *testing.T, file string) map[string]bool {
+	t.Helper()
+	var out struct {
+		Resources []struct {
+			Resource struct {
+				ID struct{ Resource string } `json:"id"`
+			}
+		}
+	}
+	doc := baton(t, "-f", file, "-o", "json", "resources", "-t", "user", "--status", "disabled")
+	if strings.TrimSpace(doc) == "" {
+		return nil
+	}
+	if err := json.Unmarshal([]byte(doc), &out); err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]bool{}
+	for _, r := range out.Resources {
+		m[r.Resource.ID.Resource] = true
 	}
 	return m
 }
@@ -139,3 +167,89 @@ func TestTheExampleFleet(t *testing.T) {
 		t.Errorf("who ada: %v, want %v", got, want)
 	}
 }
+
+// With an LDAP directory (a real slapd) as the identity provider: Ada is
+// in it, Grace is locked there but still enabled in both apps, and the
+// web app's other users are in no directory. fleet orphans names exactly
+// those, worked out here from the files' own listings.
+func TestTheExampleFleetWithAnLDAPIdP(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ctx := context.Background()
+	url := slapdtest.Start(t)
+	conn, err := goldap.DialURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Bind(slapdtest.AdminDN, slapdtest.AdminPW); err != nil {
+		t.Fatal(err)
+	}
+	base := slapdtest.BaseDN
+	slapdtest.Add(t, conn, base, map[string][]string{"objectClass": {"dcObject", "organization"}, "o": {"Example"}, "dc": {"example"}})
+	slapdtest.Add(t, conn, "ou=People,"+base, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"People"}})
+	for _, p := range []struct{ uid, name, mail, expire string }{
+		{"ada", "Ada Lovelace", "ada@example.com", ""},
+		{"grace", "Grace Hopper", "grace@example.com", "1"}, // shadowExpire in 1970: locked
+	} {
+		attrs := map[string][]string{"objectClass": {"inetOrgPerson", "shadowAccount"}, "uid": {p.uid}, "cn": {p.name}, "sn": {p.name}, "mail": {p.mail}}
+		if p.expire != "" {
+			attrs["shadowExpire"] = []string{p.expire}
+		}
+		slapdtest.Add(t, conn, "uid="+p.uid+",ou=People,"+base, attrs)
+	}
+	conn.Close()
+
+	dir := t.TempDir()
+	lc, err := ldap.New(ctx, ldap.Config{URL: url, BindDN: slapdtest.AdminDN, BindPassword: slapdtest.AdminPW, BaseDN: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idp := filepath.Join(dir, "ldap.c1z")
+	sync(t, lc, idp)
+	db, err := sqlapp.OpenDB(ctx, filepath.Join(t.TempDir(), "app.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sync(t, sqlapp.New(db), filepath.Join(dir, "sqlapp.c1z"))
+	web := httptest.NewServer(httpapp.NewApp("example-token"))
+	defer web.Close()
+	hc, err := httpapp.New(web.URL, "example-token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sync(t, hc, filepath.Join(dir, "httpapp.c1z"))
+
+	// Expected, from the listings: every enabled account whose email is
+	// not in the directory has no person; Grace's accounts outlived her.
+	inDir := emails(t, idp)
+	var want []string
+	for _, app := range []string{"sqlapp", "httpapp"} {
+		file := filepath.Join(dir, app+".c1z")
+		off := disabled(t, file) // a disabled account is nobody's worry
+		for email, id := range emails(t, file) {
+			switch {
+			case off[id]:
+			case email == "grace@example.com":
+				want = append(want, "person left "+app+" user:"+id)
+			case inDir[email] == "":
+				want = append(want, "no person "+app+" user:"+id)
+			}
+		}
+	}
+	var out struct {
+		Orphans []struct{ Kind, App, ID string }
+	}
+	if err := json.Unmarshal([]byte(baton(t, "-o", "json", "fleet", "orphans", "--idp", idp, dir)), &out); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range out.Orphans {
+		got = append(got, o.Kind+" "+o.App+" "+o.ID)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) || len(want) < 3 {
+		t.Errorf("fleet orphans:\n%v\nworked out from the listings:\n%v", got, want)
+	}
+}
+
