@@ -12,11 +12,14 @@ import (
 	"testing"
 
 	goldap "github.com/go-ldap/ldap/v3"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/batonkit/batonkit/examples/httpapp"
 	"github.com/batonkit/batonkit/examples/ldap"
+	"github.com/batonkit/batonkit/examples/postgres"
 	"github.com/batonkit/batonkit/examples/sqlapp"
 	"github.com/batonkit/batonkit/internal/cli"
+	"github.com/batonkit/batonkit/internal/pgtest"
 	"github.com/batonkit/batonkit/internal/slapdtest"
 	"github.com/batonkit/batonkit/pkg/connector"
 	"github.com/batonkit/batonkit/pkg/runner"
@@ -64,6 +67,35 @@ func emails(t *testing.T, file string) map[string]string {
 		for _, a := range r.Resource.Annotations {
 			for _, e := range a.Emails {
 				m[strings.ToLower(e.Address)] = r.Resource.ID.Resource
+			}
+		}
+	}
+	return m
+}
+
+// logins lists a file's users by login, from its listing: login ->
+// "type:id".
+func logins(t *testing.T, file string) map[string]string {
+	t.Helper()
+	var out struct {
+		Resources []struct {
+			Resource struct {
+				ID struct {
+					ResourceType string `json:"resourceType"`
+					Resource     string
+				} `json:"id"`
+				Annotations []struct{ Login string }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(baton(t, "-f", file, "-o", "json", "resources", "-t", "user")), &out); err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, r := range out.Resources {
+		for _, a := range r.Resource.Annotations {
+			if a.Login != "" {
+				m[strings.ToLower(a.Login)] = r.Resource.ID.ResourceType + ":" + r.Resource.ID.Resource
 			}
 		}
 	}
@@ -218,9 +250,28 @@ func TestTheExampleFleetWithAnLDAPIdP(t *testing.T) {
 		t.Fatal(err)
 	}
 	sync(t, hc, filepath.Join(dir, "httpapp.c1z"))
+	// PostgreSQL roles have no email: they match by login (Ada's and
+	// Grace's uid in the directory), the superuser matches no one.
+	dsn := pgtest.Start(t)
+	pgc, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"CREATE ROLE ada LOGIN", "CREATE ROLE grace LOGIN"} {
+		if _, err := pgc.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pgc.Close(ctx)
+	pc, err := postgres.New(postgres.Config{DSN: dsn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sync(t, pc, filepath.Join(dir, "postgres.c1z"))
 
-	// Expected, from the listings: every enabled account whose email is
-	// not in the directory has no person; Grace's accounts outlived her.
+	// Expected, from the listings: every enabled account whose email (or,
+	// in PostgreSQL, login) is not in the directory has no person; Grace's
+	// accounts outlived her.
 	inDir := emails(t, idp)
 	var want []string
 	for _, app := range []string{"sqlapp", "httpapp"} {
@@ -235,6 +286,30 @@ func TestTheExampleFleetWithAnLDAPIdP(t *testing.T) {
 				want = append(want, "no person "+app+" user:"+id)
 			}
 		}
+	}
+	pgFile := filepath.Join(dir, "postgres.c1z")
+	off := disabled(t, pgFile)
+	for login, ref := range logins(t, pgFile) {
+		switch {
+		case off[strings.TrimPrefix(ref, "user:")]:
+		case login == "grace":
+			want = append(want, "person left postgres "+ref)
+		case login != "ada":
+			want = append(want, "no person postgres "+ref)
+		}
+	}
+	var who struct {
+		Accounts []struct{ App string }
+	}
+	if err := json.Unmarshal([]byte(baton(t, "-o", "json", "fleet", "who", "--idp", idp, "ada@example.com", dir)), &who); err != nil {
+		t.Fatal(err)
+	}
+	var apps []string
+	for _, a := range who.Accounts {
+		apps = append(apps, a.App)
+	}
+	if slices.Sort(apps); !slices.Equal(apps, []string{"httpapp", "ldap", "postgres", "sqlapp"}) {
+		t.Errorf("Ada's accounts are in %v; want all four apps", apps)
 	}
 	var out struct {
 		Orphans []struct{ Kind, App, ID string }
