@@ -327,4 +327,3 @@ func TestTheExampleFleetWithAnLDAPIdP(t *testing.T) {
 		t.Errorf("fleet orphans:\n%v\nworked out from the listings:\n%v", got, want)
 	}
 }
-
