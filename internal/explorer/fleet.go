@@ -110,6 +110,7 @@ type AccountView struct {
 	Status   string       `json:"status"`
 	Type     string       `json:"accountType"`
 	Holdings []HoldingRow `json:"holdings"`
+	Graph    *Graph       `json:"graph,omitempty"` // how it holds them, drawn
 }
 
 // PersonView is a person's page: every account in every app.
@@ -132,8 +133,19 @@ func person(f *fleet.Fleet, q url.Values) (any, error) {
 	v := PersonView{Key: p.Key, Name: p.Name, Left: p.Left(), Accounts: []AccountView{}}
 	for _, a := range p.Accounts {
 		av := AccountView{App: a.App.Name, Ref: a.Ref(), Name: a.Name(), Status: a.Status, Type: a.Type, Holdings: []HoldingRow{}}
+		var rows []AccessRow
 		for _, h := range a.Holdings {
-			av.Holdings = append(av.Holdings, HoldingRow{Entitlement: h.Entitlement, Name: h.Name, Via: Via{Direct: h.Direct, Through: h.Through}})
+			hr := HoldingRow{Entitlement: h.Entitlement, Name: h.Name, Via: Via{Direct: h.Direct, Through: h.Through}}
+			av.Holdings = append(av.Holdings, hr)
+			rows = append(rows, AccessRow{Entitlement: EntRef{ID: h.Entitlement, Name: h.Name, Resource: Ref{Name: h.Entitlement}}, Via: hr.Via})
+		}
+		if len(rows) > 0 {
+			// The single-file explorer's drawing, per app; its boxes lead
+			// back here (the fleet has no entitlement pages).
+			av.Graph = buildGraph(Ref{Type: a.ResourceType, ID: a.ResourceID, Name: a.Name()}, rows, "")
+			for _, n := range av.Graph.Nodes {
+				n.Link = link("", "/person", "q", who)
+			}
 		}
 		v.Accounts = append(v.Accounts, av)
 	}

@@ -106,6 +106,9 @@ func TestBrowserWalksAFleet(t *testing.T) {
 	if len(apps) != 3 || !strings.HasPrefix(apps[0], "hr:") || !strings.Contains(strings.Join(texts(t, ctx, ".holdings td"), " "), "group:admins:member") {
 		t.Errorf("Ada's page: %q", apps)
 	}
+	if boxes := texts(t, ctx, ".account svg a > g > title"); len(boxes) < 7 { // an account and its entitlements, per app
+		t.Errorf("Ada's page draws %d boxes: %q", len(boxes), boxes)
+	}
 	shot(t, ctx, "fleet-person.png")
 	follow(t, ctx, `header a[href="./orphans"]`, "#orphans")
 	if rows := texts(t, ctx, "#orphans tr td:first-child"); !slices.Equal(rows, []string{"no person", "person left"}) {
