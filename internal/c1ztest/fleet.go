@@ -18,6 +18,7 @@ type FleetUser struct {
 	Disabled bool
 	Service  bool
 	Groups   []string // the app's groups it is a member of
+	Unlisted bool     // only a principal of its grants, not a resource of the app (a guest)
 }
 
 // WriteApp writes one app's finished sync: its users, and a group per
@@ -55,8 +56,10 @@ func WriteApp(t testing.TB, path string, users []FleetUser) string {
 		for i, e := range u.Emails {
 			ut.Emails = append(ut.Emails, &connectorv2.UserTrait_Email{Address: e, IsPrimary: i == 0})
 		}
-		must(st.PutResources(ctx, run.ID, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: u.ID}, DisplayName: u.Name,
-			Annotations: annotations.New(ut)}))
+		if !u.Unlisted {
+			must(st.PutResources(ctx, run.ID, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: u.ID}, DisplayName: u.Name,
+				Annotations: annotations.New(ut)}))
+		}
 		for _, g := range u.Groups {
 			if groups[g] == nil {
 				r := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "group", Resource: g}, DisplayName: g}

@@ -3,6 +3,7 @@ package fleet
 import (
 	"cmp"
 	"context"
+	"slices"
 	"strings"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
@@ -85,15 +86,29 @@ func (k *Keys) add(kind, v string) {
 // Keys are the account's matching keys of one kind.
 func (a *Account) Keys(kind string) []string { return a.keys.Of(kind) }
 
-// readAccounts lists the accounts of one app (every resource with a
-// UserTrait) and counts their grants, in one pass over each.
+// readAccounts lists the accounts of one app and what each holds, in one
+// pass over its resources and one over its grants. An account is a
+// resource with a UserTrait, or a principal of a grant that the file does
+// not list, of a type with the user trait (a guest, an account of another
+// directory): known only by its id, which keys it when it is an address.
 func readAccounts(ctx context.Context, app *App, st *c1z.Store) ([]*Account, error) {
 	var out []*Account
 	byID := map[string]*Account{}
+	userTypes := map[string]bool{}
+	for rt, err := range st.ResourceTypes(ctx, app.SyncID) {
+		if err != nil {
+			return nil, err
+		}
+		if slices.Contains(rt.GetTraits(), connectorv2.ResourceType_TRAIT_USER) {
+			userTypes[rt.GetId()] = true
+		}
+	}
+	listed := map[string]bool{}
 	for r, err := range st.Resources(ctx, c1z.ResourceQuery{SyncID: app.SyncID}) {
 		if err != nil {
 			return nil, err
 		}
+		listed[c1z.ResourceExternalID(r.GetId())] = true
 		var ut connectorv2.UserTrait
 		if ok, err := annotations.Annotations(r.GetAnnotations()).Pick(&ut); err != nil || !ok {
 			continue
@@ -128,7 +143,17 @@ func readAccounts(ctx context.Context, app *App, st *c1z.Store) ([]*Account, err
 		if err != nil {
 			return nil, err
 		}
-		a := byID[c1z.ResourceExternalID(v.Grant.GetPrincipal().GetId())]
+		pid := v.Grant.GetPrincipal().GetId()
+		ref := c1z.ResourceExternalID(pid)
+		a := byID[ref]
+		if a == nil && !listed[ref] && userTypes[pid.GetResourceType()] {
+			a = &Account{App: app, ResourceType: pid.GetResourceType(), ResourceID: pid.GetResource(), Status: "unspecified", Type: "unspecified"}
+			if strings.Contains(pid.GetResource(), "@") {
+				a.add("email", pid.GetResource())
+			}
+			out = append(out, a)
+			byID[ref] = a
+		}
 		if a == nil {
 			continue
 		}

@@ -20,7 +20,7 @@ import (
 // account from the cache carries its resource's id and display name only.
 
 // cacheVersion changes when what an entry holds changes meaning.
-const cacheVersion = 3
+const cacheVersion = 4
 
 type cacheEntry struct {
 	Version  int

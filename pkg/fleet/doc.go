@@ -4,7 +4,8 @@
 // per application; Open takes paths, directories, globs and, through
 // Options.List, prefixes in object storage.
 //
-// Accounts (resources with a UserTrait) are matched to people by keys in
+// Accounts (resources with a UserTrait, and principals of grants of a user
+// type that the file does not list) are matched to people by keys in
 // an order the caller chooses (default: every email address, primary
 // first; then login and its aliases; then employee id), normalised to
 // lower case. With an identity provider's file (Options.IdP), its human

@@ -181,3 +181,26 @@ func TestCacheServesUnchangedFiles(t *testing.T) {
 		t.Errorf("with damaged entries: read %d files, people %v", opened, got)
 	}
 }
+
+// A grant's principal the file does not list, of a user type, is an
+// account too: here a guest known by address, who is Ada.
+func TestGrantPrincipalsAreAccounts(t *testing.T) {
+	dir := t.TempDir()
+	c1ztest.WriteApp(t, filepath.Join(dir, "docs.c1z"), []c1ztest.FleetUser{
+		{ID: "d1", Name: "Bob", Emails: []string{"bob@example.com"}, Groups: []string{"readers"}},
+		{ID: "ada@example.com", Unlisted: true, Groups: []string{"readers"}},
+	})
+	c1ztest.Fleet(t, dir)
+	f := open(t, []string{dir}, fleet.Options{})
+	p, err := f.Find("ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []string
+	for _, a := range p.Accounts {
+		refs = append(refs, a.App.Name+"/"+a.ResourceID)
+	}
+	if !slices.Contains(refs, "docs/ada@example.com") {
+		t.Errorf("Ada's accounts %v lack the docs guest", refs)
+	}
+}
