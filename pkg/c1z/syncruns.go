@@ -318,3 +318,36 @@ func updateUnfinished(ctx context.Context, tx *sql.Tx, syncID, q string, args ..
 	}
 	return fmt.Errorf("%w: %s", ErrSyncEnded, syncID)
 }
+
+// RecountStats counts the objects of sync syncID again and records the
+// counts as its stats (what Baton's `recalculate-stats` does), keeping
+// what the syncer recorded beside them (step timings, call statistics,
+// batonkit's own notes). The file is saved when the store closes.
+func (s *Store) RecountStats(ctx context.Context, syncID string) (Stats, error) {
+	if err := s.checkWritable(); err != nil {
+		return Stats{}, err
+	}
+	run, err := s.SyncRun(ctx, syncID)
+	if err != nil {
+		return Stats{}, err
+	}
+	st, err := s.Stats(ctx, syncID)
+	if err != nil {
+		return st, err
+	}
+	if old := run.Stats; old != nil {
+		st.StepDurationsMs, st.ConnectorCallStats, st.Unhandled, st.Dropped = old.StepDurationsMs, old.ConnectorCallStats, old.Unhandled, old.Dropped
+	}
+	js, err := json.Marshal(st)
+	if err != nil {
+		return st, err
+	}
+	err = s.withTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "update v1_sync_runs set stats = ? where sync_id = ?", string(js), syncID)
+		return err
+	})
+	if err == nil {
+		s.dirty.Store(true)
+	}
+	return st, err
+}
