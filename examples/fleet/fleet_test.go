@@ -126,12 +126,11 @@ func disabled(t *testing.T, file string) map[string]bool {
 	return m
 }
 
-// Two real apps, sqlapp and httpapp, with some of the same people: fleet
-// people and who agree with what each file lists.
-func TestTheExampleFleet(t *testing.T) {
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+// syncApps syncs the two example apps into dir: sqlapp (its own SQLite
+// database) and httpapp (served here).
+func syncApps(t *testing.T, dir string) {
+	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
 	db, err := sqlapp.OpenDB(ctx, filepath.Join(t.TempDir(), "app.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -145,6 +144,14 @@ func TestTheExampleFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	sync(t, hc, filepath.Join(dir, "httpapp.c1z"))
+}
+
+// Two real apps, sqlapp and httpapp, with some of the same people: fleet
+// people and who agree with what each file lists.
+func TestTheExampleFleet(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	dir := t.TempDir()
+	syncApps(t, dir)
 
 	// Worked out from each file's own listing: a person per distinct
 	// email; those in both files have two accounts.
@@ -237,19 +244,7 @@ func TestTheExampleFleetWithAnLDAPIdP(t *testing.T) {
 	}
 	idp := filepath.Join(dir, "ldap.c1z")
 	sync(t, lc, idp)
-	db, err := sqlapp.OpenDB(ctx, filepath.Join(t.TempDir(), "app.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	sync(t, sqlapp.New(db), filepath.Join(dir, "sqlapp.c1z"))
-	web := httptest.NewServer(httpapp.NewApp("example-token"))
-	defer web.Close()
-	hc, err := httpapp.New(web.URL, "example-token")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sync(t, hc, filepath.Join(dir, "httpapp.c1z"))
+	syncApps(t, dir)
 	// PostgreSQL roles have no email: they match by login (Ada's and
 	// Grace's uid in the directory), the superuser matches no one.
 	dsn := pgtest.Start(t)

@@ -3,7 +3,6 @@ package explorer_test
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -26,22 +25,8 @@ func serveFleet(t *testing.T) (base, token string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := explorer.New(explorer.Config{Fleet: fl})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := &http.Server{Handler: srv}
-	go hs.Serve(ln)
-	t.Cleanup(func() {
-		hs.Close()
-		srv.Close(ctx)
-		fl.Close(ctx)
-	})
-	return "http://" + ln.Addr().String() + strings.TrimSuffix(srv.Prefix(), "/"), srv.Token()
+	t.Cleanup(func() { fl.Close(ctx) }) // after the server's own cleanup
+	return serveConfig(t, explorer.Config{Fleet: fl})
 }
 
 func apiGet(t *testing.T, url, token string, v any) int {

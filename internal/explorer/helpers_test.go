@@ -65,7 +65,13 @@ func fixture(t testing.TB, name string) string {
 // token.
 func serve(t testing.TB, path string) (base, token string) {
 	t.Helper()
-	srv, err := explorer.New(explorer.Config{Path: path})
+	return serveConfig(t, explorer.Config{Path: path})
+}
+
+// serveConfig is serve for any configuration.
+func serveConfig(t testing.TB, cfg explorer.Config) (base, token string) {
+	t.Helper()
+	srv, err := explorer.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ package pgtest
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -21,6 +20,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/batonkit/batonkit/internal/testport"
 )
 
 func pgBin(t testing.TB) string {
@@ -40,15 +41,7 @@ func pgBin(t testing.TB) string {
 }
 
 // FreePort is a loopback port nothing listens on.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func FreePort(t testing.TB) int { return testport.Free(t) }
 
 // asServerUser makes cmd run as the postgres user when we are root, and
 // returns that user's ids (-1 when not root).

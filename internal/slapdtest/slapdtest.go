@@ -6,7 +6,6 @@ package slapdtest
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	goldap "github.com/go-ldap/ldap/v3"
+
+	"github.com/batonkit/batonkit/internal/testport"
 )
 
 // The directory's suffix and its administrator.
@@ -37,15 +38,7 @@ func slapdPath(t testing.TB) string {
 
 // FreePort is a loopback port nothing listens on (for a connection that
 // must fail).
-func FreePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func FreePort(t testing.TB) int { return testport.Free(t) }
 
 // Start runs slapd and returns its URL.
 func Start(t testing.TB) string {
