@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strings"
 )
 
 // Export writes sync syncID (empty: the default sync) alone into a new c1z
@@ -38,8 +37,7 @@ func (s *Store) Export(ctx context.Context, syncID, dest string, opts ...Option)
 	}
 	defer func() {
 		if err != nil {
-			out.abandon()
-			out.closed.Store(true)
+			out.Discard()
 		}
 	}()
 	if err := copySync(ctx, out, s.dbPath, id); err != nil {
@@ -62,31 +60,14 @@ func copySync(ctx context.Context, out *Store, srcPath, id string) error {
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "detach database src")
 	for _, table := range []string{tResourceTypes, tResources, tEntitlements, tGrants, tAssets, tSessions, tSyncRuns} {
-		dstCols, err := columns(ctx, out.db, table)
+		cols, err := sharedColumns(ctx, conn, table, "src")
 		if err != nil {
 			return err
 		}
-		rows, err := conn.QueryContext(ctx, "select name from pragma_table_info(?, 'src')", table)
-		if err != nil {
-			return err
-		}
-		var cols []string
-		for rows.Next() {
-			var c string
-			if err := rows.Scan(&c); err != nil {
-				rows.Close()
-				return err
-			}
-			if c != "id" && dstCols[c] {
-				cols = append(cols, c)
-			}
-		}
-		rows.Close()
-		if len(cols) == 0 {
+		if cols == "" {
 			continue // the source predates this table
 		}
-		list := strings.Join(cols, ", ")
-		q := fmt.Sprintf("insert into main.%s (%s) select %s from src.%s where sync_id = ? order by id", table, list, list, table)
+		q := fmt.Sprintf("insert into main.%s (%s) select %s from src.%s where sync_id = ? order by id", table, cols, cols, table)
 		if _, err := conn.ExecContext(ctx, q, id); err != nil {
 			return fmt.Errorf("copy %s: %w", table, err)
 		}

@@ -452,6 +452,19 @@ func (s *Store) Close(ctx context.Context) error {
 	return fileErr("close", s.path, err)
 }
 
+// Discard closes the store without saving: a file the store was creating
+// is not created, and its working files are removed; an existing file
+// keeps its last saved state (work in progress stays beside it, to resume,
+// as after a crash). Operations that write a new file whole (compaction,
+// export) discard it when they fail.
+func (s *Store) Discard() {
+	if s.closed.Load() {
+		return
+	}
+	s.abandon()
+	s.closed.Store(true)
+}
+
 func (s *Store) removeWork() error {
 	var errs []error
 	for _, suffix := range []string{"", "-wal", "-shm"} {

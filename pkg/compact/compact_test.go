@@ -1,0 +1,270 @@
+package compact_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/internal/c1ztest"
+	"github.com/batonkit/batonkit/internal/testconnector"
+	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/compact"
+	"github.com/batonkit/batonkit/pkg/connector"
+	"github.com/batonkit/batonkit/pkg/contract"
+	"github.com/batonkit/batonkit/pkg/sync"
+)
+
+// app is the test connector served in process, as the syncer sees it.
+type app struct {
+	t      *testing.T
+	client contract.Client
+}
+
+func newApp(t *testing.T, c *testconnector.Connector) app {
+	t.Helper()
+	srv, err := connector.NewServer(context.Background(), c)
+	must(t, err)
+	return app{t: t, client: connector.InProcessClient(srv)}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (a app) sync(path string, opts ...sync.Option) sync.Result {
+	a.t.Helper()
+	ctx := context.Background()
+	st, err := c1z.Open(ctx, path)
+	must(a.t, err)
+	res, err := sync.New(a.client, st, opts...).Run(ctx)
+	must(a.t, err)
+	must(a.t, st.Close(ctx))
+	return res
+}
+
+// grant and revoke read what the call needs from the latest full sync
+// in path, as a control plane would.
+func (a app) grant(path, group, user string) {
+	a.t.Helper()
+	ctx := context.Background()
+	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	must(a.t, err)
+	defer st.Close(ctx)
+	ent, err := st.Entitlement(ctx, "", "group:"+group+":member")
+	must(a.t, err)
+	p, err := st.Resource(ctx, "", &connectorv2.ResourceId{ResourceType: "user", Resource: user})
+	must(a.t, err)
+	_, err = a.client.Grant(ctx, &connectorv2.GrantManagerServiceGrantRequest{Entitlement: ent, Principal: p})
+	must(a.t, err)
+}
+
+func (a app) revoke(path, grantID string) {
+	a.t.Helper()
+	ctx := context.Background()
+	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	must(a.t, err)
+	defer st.Close(ctx)
+	g, err := st.Grant(ctx, "", grantID)
+	must(a.t, err)
+	// The file keeps a grant's entitlement by id; the app wants it whole.
+	g.Entitlement, err = st.Entitlement(ctx, "", g.GetEntitlement().GetId())
+	must(a.t, err)
+	_, err = a.client.Revoke(ctx, &connectorv2.GrantManagerServiceRevokeRequest{Grant: g})
+	must(a.t, err)
+}
+
+func group(id string) *connectorv2.ResourceId {
+	return &connectorv2.ResourceId{ResourceType: "group", Resource: id}
+}
+
+func compactFiles(t *testing.T, out string, paths ...string) compact.Result {
+	t.Helper()
+	ctx := context.Background()
+	in, err := compact.Select(ctx, paths...)
+	must(t, err)
+	res, err := compact.Compact(ctx, out, in, compact.Options{})
+	must(t, err)
+	return res
+}
+
+func sameDump(t *testing.T, got, want string) {
+	t.Helper()
+	g, w := c1ztest.Dump(t, got), c1ztest.Dump(t, want)
+	if slices.Equal(g, w) {
+		return
+	}
+	var only []string
+	for _, l := range g {
+		if !slices.Contains(w, l) {
+			only = append(only, "+ "+l)
+		}
+	}
+	for _, l := range w {
+		if !slices.Contains(g, l) {
+			only = append(only, "- "+l)
+		}
+	}
+	t.Fatalf("%s (%d objects) differs from %s (%d objects):\n%s", got, len(g), want, len(w), strings.Join(only[:min(len(only), 12)], "\n"))
+}
+
+// A full sync and the targeted syncs after it compact to what a full sync
+// of the app after those changes lists: members added and removed, through
+// nested groups, in one file or across several.
+func TestCompactionEqualsAFullSyncAfterTheChanges(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(a app, path string)
+		target []string
+		apart  bool // the targeted sync goes to a file of its own
+	}{
+		{"member added", func(a app, p string) { a.grant(p, "g002", "u000") }, []string{"g002"}, false},
+		{"member added, nested group", func(a app, p string) { a.grant(p, "g003", "u001") }, []string{"g003"}, false},
+		{"member removed", func(a app, p string) { a.revoke(p, "group:g001:member:user:u001") }, []string{"g001"}, false},
+		{"added and removed in two groups", func(a app, p string) {
+			a.grant(p, "g004", "u002")
+			a.revoke(p, "group:g000:member:user:u006")
+		}, []string{"g004", "g000"}, false},
+		{"targeted sync in another file", func(a app, p string) { a.grant(p, "g001", "u005") }, []string{"g001"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			c := testconnector.New(20, 6, 4)
+			a := newApp(t, c)
+			base := filepath.Join(dir, "base.c1z")
+			a.sync(base)
+			tc.change(a, base)
+			var targets []*connectorv2.ResourceId
+			for _, g := range tc.target {
+				targets = append(targets, group(g))
+			}
+			partial := base
+			if tc.apart {
+				partial = filepath.Join(dir, "partial.c1z")
+			}
+			if res := a.sync(partial, sync.WithTargets(targets...)); res.Type != c1z.SyncPartial {
+				t.Fatalf("targeted sync is %s", res.Type)
+			}
+			want := filepath.Join(dir, "want.c1z")
+			a.sync(want)
+			if slices.Equal(c1ztest.Dump(t, base), c1ztest.Dump(t, want)) {
+				t.Fatal("the change did not change the app")
+			}
+			paths := []string{base}
+			if tc.apart {
+				paths = append(paths, partial)
+			}
+			res := compactFiles(t, filepath.Join(dir, "out.c1z"), paths...)
+			if res.Type != c1z.SyncFull || !res.Expanded || len(res.Applied) != 2 {
+				t.Fatalf("compaction: %+v", res)
+			}
+			sameDump(t, res.Path, want)
+		})
+	}
+}
+
+// A diff written into a file and applied to its base gives back the
+// applied sync exactly: a property over generated pairs of app states,
+// with users, groups and memberships added, removed and changed.
+func TestSyncDiffAppliedToItsBaseGivesBackTheAppliedSync(t *testing.T) {
+	ctx := context.Background()
+	for seed := range uint64(12) {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 37))
+			dir := t.TempDir()
+			path := filepath.Join(dir, "s.c1z")
+			first := randomApp(t, rng, path, filepath.Join(dir, "scratch1.c1z"))
+			baseID := first.sync(path).SyncID
+			second := randomApp(t, rng, path, filepath.Join(dir, "scratch2.c1z"))
+			appliedID := second.sync(path).SyncID
+
+			// The diff is written into the file holding both syncs, or,
+			// for odd seeds, into a file of the applied sync alone with
+			// the base in another.
+			baseFile, diffFile := path, path
+			if seed%2 == 1 {
+				baseFile, diffFile = filepath.Join(dir, "base.c1z"), filepath.Join(dir, "applied.c1z")
+				exportSync(t, path, baseID, baseFile)
+				exportSync(t, path, appliedID, diffFile)
+			}
+			st, err := c1z.Open(ctx, diffFile)
+			must(t, err)
+			base := st
+			if baseFile != diffFile {
+				base, err = c1z.Open(ctx, baseFile, c1z.ReadOnly())
+				must(t, err)
+			}
+			d, err := st.WriteSyncDiff(ctx, base, baseID, appliedID)
+			must(t, err)
+			if base != st {
+				must(t, base.Close(ctx))
+			}
+			checkDiffRuns(t, st, d, baseID)
+			must(t, st.Close(ctx))
+
+			out := filepath.Join(dir, "out.c1z")
+			res, err := compact.Compact(ctx, out, []compact.Input{
+				{Path: baseFile, SyncID: baseID}, {Path: diffFile, SyncID: d.Deletions}, {Path: diffFile, SyncID: d.Upserts},
+			}, compact.Options{})
+			must(t, err)
+			if res.Expanded {
+				t.Error("applying a diff ran expansion again; a diff carries its expansion")
+			}
+			applied := filepath.Join(dir, "applied-alone.c1z")
+			exportSync(t, path, appliedID, applied)
+			sameDump(t, out, applied)
+		})
+	}
+}
+
+// randomApp builds a test app of random size and changes some of its
+// memberships (read from a scratch sync, as a control plane would).
+func randomApp(t *testing.T, rng *rand.Rand, _ string, scratch string) app {
+	t.Helper()
+	nUsers, nGroups := 5+rng.IntN(25), 2+rng.IntN(6)
+	a := newApp(t, testconnector.New(nUsers, nGroups, rng.IntN(nGroups)))
+	a.sync(scratch)
+	for range rng.IntN(4) {
+		a.grant(scratch, fmt.Sprintf("g%03d", rng.IntN(nGroups)), fmt.Sprintf("u%03d", rng.IntN(nUsers)))
+	}
+	if rng.IntN(2) == 0 {
+		u := rng.IntN(nUsers)
+		a.revoke(scratch, fmt.Sprintf("group:g%03d:member:user:u%03d", u%nGroups, u))
+	}
+	return a
+}
+
+func exportSync(t *testing.T, from, id, to string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := c1z.Open(ctx, from, c1z.ReadOnly())
+	must(t, err)
+	defer st.Close(ctx)
+	must(t, st.Export(ctx, id, to))
+}
+
+// checkDiffRuns checks the two syncs are recorded as Baton links them.
+func checkDiffRuns(t *testing.T, st *c1z.Store, d c1z.SyncDiff, baseID string) {
+	t.Helper()
+	ctx := context.Background()
+	del, err := st.SyncRun(ctx, d.Deletions)
+	must(t, err)
+	up, err := st.SyncRun(ctx, d.Upserts)
+	must(t, err)
+	if del.Type != c1z.SyncPartialDeletions || up.Type != c1z.SyncPartialUpserts {
+		t.Fatalf("diff sync types %s, %s", del.Type, up.Type)
+	}
+	if del.ParentID != baseID || up.ParentID != baseID || del.LinkedID != up.ID || up.LinkedID != del.ID {
+		t.Fatalf("diff links: deletions %+v, upserts %+v", del, up)
+	}
+	if !del.Finished() || !up.Finished() || del.ID >= up.ID || up.Stats == nil {
+		t.Fatalf("diff syncs not finished in order: %+v %+v", del, up)
+	}
+}
