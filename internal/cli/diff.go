@@ -20,7 +20,7 @@ import (
 var errChanges = errors.New("the syncs differ")
 
 func newDiffCmd(g *globals) *cobra.Command {
-	var base, applied string
+	var base, applied, recorded string
 	var exitCode bool
 	cmd := &cobra.Command{
 		Use:   "diff [OLD.c1z NEW.c1z]",
@@ -31,8 +31,10 @@ func newDiffCmd(g *globals) *cobra.Command {
 			"\"modified\" means present in both with different contents, and FIELDS names\n" +
 			"what differs (annotations by type and field: annotations.UserTrait.status).\n\n" +
 			"With --exit-code, diff exits 9 when there are changes and 0 when there are\n" +
-			"none, so a script can tell them apart.",
-		Example: "  baton diff\n  baton diff yesterday.c1z today.c1z --exit-code\n  baton diff --base 2aXc... --applied 2aXd... -o json",
+			"none, so a script can tell them apart.\n\n" +
+			"--recorded ID shows a diff already written into -f as Baton's partial_upserts and\n" +
+			"partial_deletions syncs (`baton syncs` lists them).",
+		Example: "  baton diff\n  baton diff yesterday.c1z today.c1z --exit-code\n  baton diff --base 2aXc... --applied 2aXd... -o json\n  baton diff --recorded 2aXe...",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 0 && len(args) != 2 {
 				return usagef("diff takes no file (it reads -f) or two files, OLD and NEW; got %d", len(args))
@@ -48,14 +50,21 @@ func newDiffCmd(g *globals) *cobra.Command {
 				if (base == "") != (applied == "") {
 					return usagef("--base and --applied go together when diffing two syncs of one file")
 				}
+				if recorded != "" && base != "" {
+					return usagef("--recorded shows a diff the file holds; it takes no --base or --applied")
+				}
 				err = g.withFile(cmd, func(ctx context.Context, st *c1z.Store) error {
+					if recorded != "" {
+						changes, err = g.printDiff(func(fn func(c1z.Difference) error) error { return st.CompareRecorded(ctx, recorded, fn) })
+						return err
+					}
 					if base == "" {
 						var err error
 						if base, applied, err = st.LatestTwoFullSyncs(ctx); err != nil {
 							return err
 						}
 					}
-					changes, err = g.printDiff(ctx, st, base, st, applied)
+					changes, err = g.printDiff(compare(ctx, st, base, st, applied))
 					return err
 				})
 			}
@@ -67,6 +76,7 @@ func newDiffCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&base, "base", "", "the older sync id")
 	cmd.Flags().StringVar(&applied, "applied", "", "the newer sync id")
+	cmd.Flags().StringVar(&recorded, "recorded", "", "show the sync diff recorded in -f (by --diff-syncs or a create_sync_diff task): the id of either of its two syncs")
 	cmd.Flags().BoolVar(&exitCode, "exit-code", false, "exit 9 when there are changes (0 when there are none)")
 	return cmd
 }
@@ -97,17 +107,25 @@ func (g *globals) diffFiles(ctx context.Context, oldPath, newPath, base, applied
 	if applied, err = pick(newer, applied); err != nil {
 		return 0, fmt.Errorf("%s: %w", newPath, err)
 	}
-	return g.printDiff(ctx, older, base, newer, applied)
+	return g.printDiff(compare(ctx, older, base, newer, applied))
+}
+
+// walkDiff streams differences to fn.
+type walkDiff func(fn func(c1z.Difference) error) error
+
+// compare walks the differences between two syncs.
+func compare(ctx context.Context, st *c1z.Store, base string, other *c1z.Store, applied string) walkDiff {
+	return func(fn func(c1z.Difference) error) error { return st.Compare(ctx, base, other, applied, fn) }
 }
 
 // printDiff prints the differences and returns how many there are.
-func (g *globals) printDiff(ctx context.Context, st *c1z.Store, base string, other *c1z.Store, applied string) (int, error) {
+func (g *globals) printDiff(walk walkDiff) (int, error) {
 	if g.json() {
-		return diffJSON(ctx, g, st, base, other, applied)
+		return diffJSON(g, walk)
 	}
 	n := 0
 	t := g.listing("no changes", "CHANGE", "KIND", "ID", "DISPLAY NAME", "FIELDS")
-	err := st.Compare(ctx, base, other, applied, func(d c1z.Difference) error {
+	err := walk(func(d c1z.Difference) error {
 		n++
 		kind, id, name := describe(d.Object)
 		t.row(d.Change.String(), kind, id, name, strings.Join(d.Fields, ","))
@@ -135,11 +153,11 @@ func describe(m proto.Message) (kind, id, name string) {
 // modifiedFields maps each modified object's id to the fields that
 // changed ("resource:" + type:id for resources, as ids of different kinds
 // may coincide). Differences are usually few, so they are gathered first.
-func diffJSON(ctx context.Context, g *globals, st *c1z.Store, base string, other *c1z.Store, applied string) (int, error) {
+func diffJSON(g *globals, walk walkDiff) (int, error) {
 	out := &batonv1.C1ZDiffOutput{Resources: &batonv1.ResourceDiff{}, Entitlements: &batonv1.EntitlementDiff{}, Grants: &batonv1.GrantDiff{}}
 	fields := map[string][]string{}
 	n := 0
-	err := st.Compare(ctx, base, other, applied, func(d c1z.Difference) error {
+	err := walk(func(d c1z.Difference) error {
 		n++
 		kind, id, _ := describe(d.Object)
 		if d.Change == c1z.Modified {

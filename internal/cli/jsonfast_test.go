@@ -130,8 +130,8 @@ func TestFastJSONMatchesProtojson(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if compact(t, got.Bytes()) != compact(t, want) {
-					t.Fatalf("round %d:\n got %s\nwant %s", round, compact(t, got.Bytes()), compact(t, want))
+				if compactJSON(t, got.Bytes()) != compactJSON(t, want) {
+					t.Fatalf("round %d:\n got %s\nwant %s", round, compactJSON(t, got.Bytes()), compactJSON(t, want))
 				}
 			}
 		})
@@ -150,9 +150,9 @@ func TestFastJSONRefusesInvalidUTF8(t *testing.T) {
 	}
 }
 
-// compact drops protojson's deliberately unstable whitespace; key order and
+// compactJSON drops protojson's deliberately unstable whitespace; key order and
 // escapes stay as written.
-func compact(t *testing.T, b []byte) string {
+func compactJSON(t *testing.T, b []byte) string {
 	t.Helper()
 	var out bytes.Buffer
 	if err := json.Compact(&out, b); err != nil {

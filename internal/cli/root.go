@@ -158,7 +158,7 @@ Exit codes:
 	root.AddCommand(
 		newResourceTypesCmd(g), newResourcesCmd(g), newEntitlementsCmd(g), newGrantsCmd(g),
 		newPrincipalsCmd(g), newAccessCmd(g), newSearchCmd(g), newSyncsCmd(g), newStatsCmd(g), newDiffCmd(g),
-		newExportCmd(g), newSyncCmd(g), newNewCmd(g), newExplorerCmd(g), newConformanceCmd(g), newVersionCmd(g), newFleetCmd(g), newSanitizeCmd(g), newRecalculateStatsCmd(g),
+		newExportCmd(g), newSyncCmd(g), newNewCmd(g), newExplorerCmd(g), newConformanceCmd(g), newVersionCmd(g), newFleetCmd(g), newSanitizeCmd(g), newRecalculateStatsCmd(g), newCompactCmd(g), newRollbackExpansionCmd(g),
 	)
 	scopeHelp(root)
 	// An unexpected argument (`baton resources role`, `baton nosuch`) is a

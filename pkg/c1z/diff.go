@@ -99,15 +99,7 @@ func (s *Store) Compare(ctx context.Context, baseID string, applied *Store, appl
 		defer conn.ExecContext(context.WithoutCancel(ctx), "detach database applied")
 		d.applied = "applied."
 	}
-	kinds := []struct {
-		table  string
-		newMsg func() proto.Message
-	}{
-		{tResources, func() proto.Message { return &connectorv2.Resource{} }},
-		{tEntitlements, func() proto.Message { return &connectorv2.Entitlement{} }},
-		{tGrants, func() proto.Message { return &connectorv2.Grant{} }},
-	}
-	for _, k := range kinds {
+	for _, k := range diffKinds {
 		for _, c := range []Change{Created, Deleted, Modified} {
 			if err := d.table(ctx, k.table, c, k.newMsg); err != nil {
 				return err
@@ -115,6 +107,16 @@ func (s *Store) Compare(ctx context.Context, baseID string, applied *Store, appl
 		}
 	}
 	return nil
+}
+
+// diffKinds are the tables a diff reports, in its order.
+var diffKinds = []struct {
+	table  string
+	newMsg func() proto.Message
+}{
+	{tResources, func() proto.Message { return &connectorv2.Resource{} }},
+	{tEntitlements, func() proto.Message { return &connectorv2.Entitlement{} }},
+	{tGrants, func() proto.Message { return &connectorv2.Grant{} }},
 }
 
 // differ walks one table of two syncs on one connection.

@@ -118,3 +118,52 @@ func (s *Store) finishDerived(ctx context.Context, id string) error {
 			formatTime(time.Now()), string(js), id)
 	})
 }
+
+// CompareRecorded streams the differences a recorded sync diff states
+// (id names either of its two syncs), in Compare's order and shape:
+// upserted objects as Created or, when the diff's parent sync in this
+// file holds them, Modified with their base version and changed fields;
+// the deletions sync's objects as Deleted. When the parent is in another
+// file every upserted object is reported Created.
+func (s *Store) CompareRecorded(ctx context.Context, id string, fn func(Difference) error) error {
+	run, err := s.SyncRun(ctx, id)
+	if err != nil {
+		return err
+	}
+	ups, dels := run.ID, run.LinkedID
+	switch run.Type {
+	case SyncPartialUpserts:
+	case SyncPartialDeletions:
+		ups, dels = dels, ups
+	default:
+		return fmt.Errorf("%w: sync %s is a %s sync, not one of a recorded diff", ErrNoSync, id, run.Type)
+	}
+	parent := run.ParentID
+	if _, err := s.SyncRun(ctx, parent); err != nil {
+		parent = ""
+	}
+	if err := s.flush(ctx); err != nil {
+		return err
+	}
+	if err := s.need(ctx); err != nil {
+		return err
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	upserted := differ{conn: conn, base: "main.", applied: "main.", baseID: parent, appliedID: ups, fn: fn}
+	deleted := differ{conn: conn, base: "main.", applied: "main.", baseID: dels, appliedID: "", fn: fn}
+	for _, k := range diffKinds {
+		for _, step := range []struct {
+			d differ
+			c Change
+		}{{upserted, Created}, {deleted, Deleted}, {upserted, Modified}} {
+			if err := step.d.table(ctx, k.table, step.c, k.newMsg); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

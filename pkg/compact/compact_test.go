@@ -14,23 +14,12 @@ import (
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/compact"
-	"github.com/batonkit/batonkit/pkg/connector"
-	"github.com/batonkit/batonkit/pkg/contract"
 	"github.com/batonkit/batonkit/pkg/sync"
 )
 
-// app is the test connector served in process, as the syncer sees it.
-type app struct {
-	t      *testing.T
-	client contract.Client
-}
+type app = *c1ztest.App
 
-func newApp(t *testing.T, c *testconnector.Connector) app {
-	t.Helper()
-	srv, err := connector.NewServer(context.Background(), c)
-	must(t, err)
-	return app{t: t, client: connector.InProcessClient(srv)}
-}
+func newApp(t *testing.T, c *testconnector.Connector) app { return c1ztest.NewApp(t, c) }
 
 func must(t testing.TB, err error) {
 	t.Helper()
@@ -39,46 +28,8 @@ func must(t testing.TB, err error) {
 	}
 }
 
-func (a app) sync(path string, opts ...sync.Option) sync.Result {
-	a.t.Helper()
-	ctx := context.Background()
-	st, err := c1z.Open(ctx, path)
-	must(a.t, err)
-	res, err := sync.New(a.client, st, opts...).Run(ctx)
-	must(a.t, err)
-	must(a.t, st.Close(ctx))
-	return res
-}
-
-// grant and revoke read what the call needs from the latest full sync
-// in path, as a control plane would.
-func (a app) grant(path, group, user string) {
-	a.t.Helper()
-	ctx := context.Background()
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
-	must(a.t, err)
-	defer st.Close(ctx)
-	ent, err := st.Entitlement(ctx, "", "group:"+group+":member")
-	must(a.t, err)
-	p, err := st.Resource(ctx, "", &connectorv2.ResourceId{ResourceType: "user", Resource: user})
-	must(a.t, err)
-	_, err = a.client.Grant(ctx, &connectorv2.GrantManagerServiceGrantRequest{Entitlement: ent, Principal: p})
-	must(a.t, err)
-}
-
-func (a app) revoke(path, grantID string) {
-	a.t.Helper()
-	ctx := context.Background()
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
-	must(a.t, err)
-	defer st.Close(ctx)
-	g, err := st.Grant(ctx, "", grantID)
-	must(a.t, err)
-	// The file keeps a grant's entitlement by id; the app wants it whole.
-	g.Entitlement, err = st.Entitlement(ctx, "", g.GetEntitlement().GetId())
-	must(a.t, err)
-	_, err = a.client.Revoke(ctx, &connectorv2.GrantManagerServiceRevokeRequest{Grant: g})
-	must(a.t, err)
+func member(a app, path, group, user string) {
+	a.Grant(path, "group:"+group+":member", &connectorv2.ResourceId{ResourceType: "user", Resource: user})
 }
 
 func group(id string) *connectorv2.ResourceId {
@@ -125,21 +76,21 @@ func TestCompactionEqualsAFullSyncAfterTheChanges(t *testing.T) {
 		target []string
 		apart  bool // the targeted sync goes to a file of its own
 	}{
-		{"member added", func(a app, p string) { a.grant(p, "g002", "u000") }, []string{"g002"}, false},
-		{"member added, nested group", func(a app, p string) { a.grant(p, "g003", "u001") }, []string{"g003"}, false},
-		{"member removed", func(a app, p string) { a.revoke(p, "group:g001:member:user:u001") }, []string{"g001"}, false},
+		{"member added", func(a app, p string) { member(a, p, "g002", "u000") }, []string{"g002"}, false},
+		{"member added, nested group", func(a app, p string) { member(a, p, "g003", "u001") }, []string{"g003"}, false},
+		{"member removed", func(a app, p string) { a.Revoke(p, "group:g001:member:user:u001") }, []string{"g001"}, false},
 		{"added and removed in two groups", func(a app, p string) {
-			a.grant(p, "g004", "u002")
-			a.revoke(p, "group:g000:member:user:u006")
+			member(a, p, "g004", "u002")
+			a.Revoke(p, "group:g000:member:user:u006")
 		}, []string{"g004", "g000"}, false},
-		{"targeted sync in another file", func(a app, p string) { a.grant(p, "g001", "u005") }, []string{"g001"}, true},
+		{"targeted sync in another file", func(a app, p string) { member(a, p, "g001", "u005") }, []string{"g001"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			c := testconnector.New(20, 6, 4)
 			a := newApp(t, c)
 			base := filepath.Join(dir, "base.c1z")
-			a.sync(base)
+			a.Sync(base)
 			tc.change(a, base)
 			var targets []*connectorv2.ResourceId
 			for _, g := range tc.target {
@@ -149,11 +100,11 @@ func TestCompactionEqualsAFullSyncAfterTheChanges(t *testing.T) {
 			if tc.apart {
 				partial = filepath.Join(dir, "partial.c1z")
 			}
-			if res := a.sync(partial, sync.WithTargets(targets...)); res.Type != c1z.SyncPartial {
+			if res := a.Sync(partial, sync.WithTargets(targets...)); res.Type != c1z.SyncPartial {
 				t.Fatalf("targeted sync is %s", res.Type)
 			}
 			want := filepath.Join(dir, "want.c1z")
-			a.sync(want)
+			a.Sync(want)
 			if slices.Equal(c1ztest.Dump(t, base), c1ztest.Dump(t, want)) {
 				t.Fatal("the change did not change the app")
 			}
@@ -181,9 +132,9 @@ func TestSyncDiffAppliedToItsBaseGivesBackTheAppliedSync(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "s.c1z")
 			first := randomApp(t, rng, path, filepath.Join(dir, "scratch1.c1z"))
-			baseID := first.sync(path).SyncID
+			baseID := first.Sync(path).SyncID
 			second := randomApp(t, rng, path, filepath.Join(dir, "scratch2.c1z"))
-			appliedID := second.sync(path).SyncID
+			appliedID := second.Sync(path).SyncID
 
 			// The diff is written into the file holding both syncs, or,
 			// for odd seeds, into a file of the applied sync alone with
@@ -230,13 +181,13 @@ func randomApp(t *testing.T, rng *rand.Rand, _ string, scratch string) app {
 	t.Helper()
 	nUsers, nGroups := 5+rng.IntN(25), 2+rng.IntN(6)
 	a := newApp(t, testconnector.New(nUsers, nGroups, rng.IntN(nGroups)))
-	a.sync(scratch)
+	a.Sync(scratch)
 	for range rng.IntN(4) {
-		a.grant(scratch, fmt.Sprintf("g%03d", rng.IntN(nGroups)), fmt.Sprintf("u%03d", rng.IntN(nUsers)))
+		member(a, scratch, fmt.Sprintf("g%03d", rng.IntN(nGroups)), fmt.Sprintf("u%03d", rng.IntN(nUsers)))
 	}
 	if rng.IntN(2) == 0 {
 		u := rng.IntN(nUsers)
-		a.revoke(scratch, fmt.Sprintf("group:g%03d:member:user:u%03d", u%nGroups, u))
+		a.Revoke(scratch, fmt.Sprintf("group:g%03d:member:user:u%03d", u%nGroups, u))
 	}
 	return a
 }
