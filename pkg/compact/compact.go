@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/sync/expand"
@@ -154,4 +155,27 @@ func plan(runs []c1z.SyncRun) (typ c1z.SyncType, replay bool) {
 		}
 	}
 	return typ, replay && typ == c1z.SyncFull
+}
+
+// IntoDir compacts inputs into dir/compacted-<sync id>.c1z, Baton's
+// name for a compacted file, and never over an existing file.
+func IntoDir(ctx context.Context, dir string, inputs []Input, opts Options) (Result, error) {
+	tmp, err := os.CreateTemp(dir, ".compacting-*.c1z")
+	if err != nil {
+		return Result{}, err
+	}
+	tmp.Close()
+	os.Remove(tmp.Name()) // Compact wants a path that does not exist
+	res, err := Compact(ctx, tmp.Name(), inputs, opts)
+	if err != nil {
+		return res, err
+	}
+	final := filepath.Join(dir, "compacted-"+res.SyncID+".c1z")
+	// A link fails when the name is taken, where a rename would replace.
+	if err := os.Link(tmp.Name(), final); err != nil {
+		os.Remove(tmp.Name())
+		return res, fmt.Errorf("name the compacted file: %w", err)
+	}
+	res.Path = final
+	return res, os.Remove(tmp.Name())
 }

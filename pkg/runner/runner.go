@@ -90,6 +90,18 @@ var opsFields = []config.Field{
 	config.Int("unready-after", "in scheduled mode, /readyz fails after this many syncs in a row failed", config.Default(3)),
 }
 
+// fileOpsFields are operations on sync files that need no connector:
+// Baton's flags of the same names.
+var fileOpsFields = []config.Field{
+	config.Bool("diff-syncs", "record in --file how --applied-sync-id differs from --base-sync-id (Baton's partial_upserts and partial_deletions syncs) instead of syncing"),
+	config.String("base-sync-id", "with --diff-syncs: the older sync"),
+	config.String("applied-sync-id", "with --diff-syncs: the newer sync"),
+	config.Bool("compact-syncs", "fold the syncs of --compact-file-paths into one full sync in a new file instead of syncing"),
+	config.StringList("compact-file-paths", "with --compact-syncs: the files, oldest first"),
+	config.StringList("compact-sync-ids", "with --compact-syncs: the sync to take from each file, in order (default: each file's latest full sync and those after it)"),
+	config.String("compact-output-path", "with --compact-syncs: the directory the compacted file (compacted-<sync id>.c1z) is written to (default: the current one)"),
+}
+
 // serviceFields are the settings of service mode: taking tasks from a
 // ConductorOne control plane (see service.go). Their names and BATON_*
 // variables are Baton's.
@@ -105,7 +117,7 @@ var serviceFields = []config.Field{
 
 func (c Command) schema() (config.Schema, error) {
 	s := c.Schema
-	s.Fields = append(append(append([]config.Field{}, opsFields...), serviceFields...), c.Schema.Fields...)
+	s.Fields = append(append(append(append([]config.Field{}, opsFields...), fileOpsFields...), serviceFields...), c.Schema.Fields...)
 	return s, s.Check()
 }
 
@@ -135,6 +147,12 @@ func Run(ctx context.Context, c Command, args []string, stdio IO) int {
 	root.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := env.load(cmd); err != nil {
 			return err
+		}
+		if env.cfg.Bool("diff-syncs") || env.cfg.Bool("compact-syncs") {
+			if prov.enabled || prov.any() || env.cfg.String("client-id") != "" {
+				return usageErr{errors.New("--diff-syncs and --compact-syncs run alone: not with provisioning flags or --client-id")}
+			}
+			return env.fileOps(cmd.Context())
 		}
 		if env.cfg.String("client-id") != "" {
 			// Service mode: --provisioning opens the app to the control
@@ -227,9 +245,12 @@ func (e *environment) capabilities(cmd *cobra.Command) (map[connectorv2.Capabili
 // --provisioning --help, leaving out those the connector does not
 // implement (caps).
 func writeHelp(root *cobra.Command, c Command, ops bool, caps map[connectorv2.Capability]bool, why string) {
-	own, svc := map[string]bool{}, map[string]bool{}
+	own, svc, files := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, f := range c.Schema.Fields {
 		own[f.Name] = true
+	}
+	for _, f := range fileOpsFields {
+		files[f.Name] = true
 	}
 	for _, f := range serviceFields {
 		svc[f.Name] = true
@@ -242,6 +263,7 @@ func writeHelp(root *cobra.Command, c Command, ops bool, caps map[connectorv2.Ca
 		{"Sync settings:", pflag.NewFlagSet("sync", pflag.ContinueOnError)},
 		{"One-shot operations (with --provisioning):", pflag.NewFlagSet("ops", pflag.ContinueOnError)},
 		{"Service mode (with --client-id: take syncs, grants and more from ConductorOne):", pflag.NewFlagSet("service", pflag.ContinueOnError)},
+		{"Sync files (no connector needed; `baton compact` and `baton diff --recorded` do the same):", pflag.NewFlagSet("files", pflag.ContinueOnError)},
 	}
 	add := func(f *pflag.Flag) {
 		switch {
@@ -249,6 +271,8 @@ func writeHelp(root *cobra.Command, c Command, ops bool, caps map[connectorv2.Ca
 			groups[0].fs.AddFlag(f)
 		case svc[f.Name]:
 			groups[3].fs.AddFlag(f)
+		case files[f.Name]:
+			groups[4].fs.AddFlag(f)
 		case root.Flags().Lookup(f.Name) != nil && root.PersistentFlags().Lookup(f.Name) == nil && f.Name != "help" && f.Name != "version":
 			if ops && offered(f.Name, caps) {
 				groups[2].fs.AddFlag(f)

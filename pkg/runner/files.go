@@ -1,0 +1,81 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/compact"
+)
+
+// fileOps runs --diff-syncs or --compact-syncs: operations on sync files
+// that need no connector, so none is built.
+func (e *environment) fileOps(ctx context.Context) error {
+	if e.cfg.Bool("diff-syncs") {
+		return e.diffSyncs(ctx)
+	}
+	return e.compactSyncs(ctx)
+}
+
+// diffSyncs records in --file how --applied-sync-id differs from
+// --base-sync-id, both syncs of that file.
+func (e *environment) diffSyncs(ctx context.Context) error {
+	base, applied := e.cfg.String("base-sync-id"), e.cfg.String("applied-sync-id")
+	if base == "" || applied == "" {
+		return usageErr{errors.New("--diff-syncs needs --base-sync-id and --applied-sync-id")}
+	}
+	path, err := e.localFile(ctx)
+	if err != nil {
+		return err
+	}
+	st, err := c1z.Open(ctx, path, c1z.WithLogger(e.log))
+	if err != nil {
+		return err
+	}
+	d, err := st.WriteSyncDiff(ctx, st, base, applied)
+	if cerr := st.Close(context.WithoutCancel(ctx)); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	e.log.Info("sync diff written", "file", path, "upserts_sync_id", d.Upserts, "deletions_sync_id", d.Deletions, "base_sync_id", base, "applied_sync_id", applied)
+	fmt.Fprintf(e.io.Out, "partial_upserts %s\npartial_deletions %s\n", d.Upserts, d.Deletions)
+	return nil
+}
+
+// compactSyncs folds --compact-file-paths into compacted-<sync id>.c1z in
+// --compact-output-path.
+func (e *environment) compactSyncs(ctx context.Context) error {
+	paths, ids := e.cfg.StringList("compact-file-paths"), e.cfg.StringList("compact-sync-ids")
+	if len(paths) == 0 {
+		return usageErr{errors.New("--compact-syncs needs --compact-file-paths")}
+	}
+	var inputs []compact.Input
+	switch {
+	case len(ids) > 0:
+		if len(ids) != len(paths) {
+			return usageErr{fmt.Errorf("--compact-sync-ids names one sync per file: %d ids for %d files", len(ids), len(paths))}
+		}
+		for i, p := range paths {
+			inputs = append(inputs, compact.Input{Path: p, SyncID: ids[i]})
+		}
+	default:
+		var err error
+		if inputs, err = compact.Select(ctx, paths...); err != nil {
+			return err
+		}
+	}
+	dir := e.cfg.String("compact-output-path")
+	if dir == "" {
+		dir = "."
+	}
+	res, err := compact.IntoDir(ctx, dir, inputs, compact.Options{Logger: e.log})
+	if err != nil {
+		return err
+	}
+	e.log.Info("syncs compacted", "file", res.Path, "sync_id", res.SyncID, "type", res.Type, "syncs", len(res.Applied), "expanded_again", res.Expanded)
+	fmt.Fprintln(e.io.Out, res.Path)
+	return nil
+}
