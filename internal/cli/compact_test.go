@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/internal/c1ztest"
 	"github.com/batonkit/batonkit/internal/testconnector"
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/sync"
 )
