@@ -113,6 +113,7 @@ var serviceFields = []config.Field{
 	config.String("host-id", "this host's name to ConductorOne (default: the hostname)"),
 	config.Int("task-concurrency", "tasks run at once, 1 to 100 (syncs still one at a time)", config.Default(1)),
 	config.String("service-dir", "where sync tasks write their files (default: the user cache directory)"),
+	config.Int("service-keep-syncs", "keep this many uploaded sync files in --service-dir, newest first, for compact_syncs and create_sync_diff tasks (0: remove each once uploaded; those tasks are then refused)"),
 }
 
 func (c Command) schema() (config.Schema, error) {

@@ -54,7 +54,7 @@ func (e *environment) service(ctx context.Context, provisioning bool) error {
 		APIHost: e.cfg.String("c1-api-host"), HostID: e.cfg.String("host-id"), TLS: tlsConfig,
 		Dir: dir, Concurrency: e.cfg.Int("task-concurrency"), Version: e.cmd.Version,
 		SyncOptions: append(e.engineOptions(sessions), sync.WithProgress(sync.LogProgress(e.log, 10*time.Second))),
-		Logger:      e.log, Registerer: reg, Provisioning: provisioning,
+		Logger:      e.log, Registerer: reg, Provisioning: provisioning, KeepSyncs: e.cfg.Int("service-keep-syncs"),
 	})
 	if err != nil {
 		return usageErr{err}

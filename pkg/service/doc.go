@@ -22,7 +22,11 @@
 // is written to a file of its own in Options.Dir, uploaded with
 // UploadAsset (started over if the stream breaks) and removed; when the
 // process shuts down mid-sync the task is left unfinished, and the file
-// resumes when the control plane offers the task again. Calls that fail
+// resumes when the control plane offers the task again. With
+// Options.KeepSyncs the last files uploaded stay in Dir, and compact_syncs
+// and create_sync_diff tasks (which Baton's worker does not run) work on
+// them: the control plane names a file by its base name (sync-<task
+// id>.c1z, compacted-<sync id>.c1z), the result is uploaded. Calls that fail
 // because the control plane is away are retried with backoff.
 //
 // Most programs reach this through the runner: a connector built with

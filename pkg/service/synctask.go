@@ -40,12 +40,11 @@ func SyncPath(dir, taskID string) string {
 // removes it. Sync tasks take turns: two syncs of one connector at once
 // would only compete for the same app.
 func (w *Worker) syncTask(ctx context.Context, t *batonv1.Task, log *slog.Logger) error {
-	select {
-	case w.syncSlot <- struct{}{}:
-		defer func() { <-w.syncSlot }()
-	case <-ctx.Done():
-		return w.stopped(ctx, errLeft)
+	release, err := w.takeTurn(ctx)
+	if err != nil {
+		return err
 	}
+	defer release()
 	if !isKSUID(t.GetId()) {
 		return malformed("sync task id " + t.GetId() + " is not a KSUID")
 	}
@@ -60,12 +59,25 @@ func (w *Worker) syncTask(ctx context.Context, t *batonv1.Task, log *slog.Logger
 		removeFile(path, log)
 		return w.stopped(ctx, err)
 	}
-	defer removeFile(path, log)
+	defer w.keepOrRemove(path, log)
 	log.Info("sync done; uploading", "sync_id", res.SyncID, "resources", res.Stats.Resources, "grants", res.Stats.Grants, "resumed", res.Resumed)
 	if err := w.upload(ctx, t, path, log); err != nil {
 		return w.stopped(ctx, err)
 	}
 	return nil
+}
+
+// takeTurn waits for the tasks that work on files (syncs, compactions,
+// diffs) to be done: two syncs of one connector at once would only
+// compete for the same app, and a diff or compaction reads files a sync's
+// upload may prune.
+func (w *Worker) takeTurn(ctx context.Context) (release func(), err error) {
+	select {
+	case w.syncSlot <- struct{}{}:
+		return func() { <-w.syncSlot }, nil
+	case <-ctx.Done():
+		return nil, w.stopped(ctx, errLeft)
+	}
 }
 
 // stopped prefers the reason the task's context ended over the error it

@@ -202,9 +202,12 @@ func (w *Worker) run(ctx context.Context, t *batonv1.Task, log *slog.Logger) (pr
 	case *batonv1.Task_ActionStatus:
 		a := k.ActionStatus
 		return answer(c.GetActionStatus(ctx, &connectorv2.GetActionStatusRequest{Name: a.GetName(), Id: a.GetId(), Annotations: a.GetAnnotations()}))
+	case *batonv1.Task_CompactSyncs_:
+		return nil, w.compactTask(ctx, t, log)
+	case *batonv1.Task_CreateSyncDiff:
+		return nil, w.diffTask(ctx, t, log)
 	}
-	// Sync diffs and compactions work on files the control plane holds,
-	// not on the connector; anything newer than this contract is unknown.
+	// Anything newer than this contract is unknown.
 	return nil, final(status.Errorf(codes.Unimplemented, "batonkit does not run %s tasks", TaskType(t)))
 }
 

@@ -75,6 +75,12 @@ type Options struct {
 	// FailedPrecondition "provisioning is not enabled", as Baton's does:
 	// a control plane changes only an app the operator opened to it.
 	Provisioning bool
+	// KeepSyncs is how many synced files stay in Dir after their upload
+	// (sync-<task id>.c1z, compacted-<sync id>.c1z), newest first, for
+	// the compact_syncs and create_sync_diff tasks to work on. With 0,
+	// the default, files are removed once uploaded and those tasks
+	// finish FailedPrecondition, not retried.
+	KeepSyncs int
 }
 
 // Worker takes tasks from a control plane and runs them against one
