@@ -9,9 +9,9 @@ import (
 
 	"google.golang.org/grpc/codes"
 
+	"github.com/batonkit/batonkit/internal/controlplanetest"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	batonv1 "github.com/batonkit/batonkit/pb/c1/connectorapi/baton/v1"
-	"github.com/batonkit/batonkit/internal/controlplanetest"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/service"
 )
