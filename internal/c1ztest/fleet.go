@@ -62,7 +62,8 @@ func WriteApp(t testing.TB, path string, users []FleetUser) string {
 		}
 		for _, g := range u.Groups {
 			if groups[g] == nil {
-				r := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "group", Resource: g}, DisplayName: g}
+				r := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "group", Resource: g}, DisplayName: g,
+					Annotations: annotations.New(&connectorv2.GroupTrait{})}
 				must(st.PutResources(ctx, run.ID, r))
 				e := &connectorv2.Entitlement{Id: "group:" + g + ":member", Resource: r, DisplayName: g + " member", Slug: "member"}
 				must(st.PutEntitlements(ctx, run.ID, e))

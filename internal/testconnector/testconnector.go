@@ -63,6 +63,11 @@ type Connector struct {
 	// by removing the principal from the groups it came through
 	// (connector.InheritedRevoker).
 	RevokeInherited bool
+	// ExternalAdmins are email addresses of people of an identity
+	// provider who hold the admin role too: each is a grant whose
+	// principal is named by ExternalResourceMatch, for the syncer to
+	// match against the provider's sync file.
+	ExternalAdmins []string
 
 	mu      sync.Mutex
 	users   []string
@@ -448,6 +453,12 @@ func (r *roles) Grants(_ context.Context, res *connectorv2.Resource, _ connector
 			opts = append(opts, grant.ExpandableShallow(entitlement.ID(pid, "member")))
 		}
 		out.Items = append(out.Items, grant.New(res, "assigned", pid, opts...))
+	}
+	if res.GetId().GetResource() == "admin" {
+		for _, email := range r.c.ExternalAdmins {
+			out.Items = append(out.Items, grant.New(res, "assigned", resource.ID("user", "external:"+email),
+				grant.WithAnnotations(&connectorv2.ExternalResourceMatch{ResourceType: connectorv2.ResourceType_TRAIT_USER, Key: "email", Value: email})))
+		}
 	}
 	return out, r.c.fault()
 }

@@ -3,6 +3,7 @@ package c1z
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"iter"
 
@@ -86,5 +87,50 @@ func (s *Store) MarkExpanded(ctx context.Context, syncID string) error {
 	return s.withTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "update v1_grants set needs_expansion = 0 where sync_id = ? and needs_expansion = 1", syncID)
 		return err
+	})
+}
+
+// GrantExpansion returns how grant id of a sync passes its entitlement on
+// (its GrantExpandable, kept apart from the stored grant), or nil when it
+// does not.
+func (s *Store) GrantExpansion(ctx context.Context, syncID, id string) (*connectorv2.GrantExpandable, error) {
+	if err := s.flush(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.need(ctx); err != nil {
+		return nil, err
+	}
+	if !s.schema.grantHasExp {
+		return nil, nil
+	}
+	var exp []byte
+	err := s.db.QueryRowContext(ctx, "select expansion from v1_grants where sync_id = ? and external_id = ?", syncID, id).Scan(&exp)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, notFound(tGrants, id, syncID)
+	case err != nil:
+		return nil, s.readErr(tGrants, err)
+	case exp == nil:
+		return nil, nil
+	}
+	ge := &connectorv2.GrantExpandable{}
+	if err := proto.Unmarshal(exp, ge); err != nil {
+		return nil, fmt.Errorf("%w: grant %s expansion: %v", ErrCorrupt, id, err)
+	}
+	return ge, nil
+}
+
+// DeleteGrants removes grants of a sync by id (ids it lacks are ignored).
+func (s *Store) DeleteGrants(ctx context.Context, syncID string, ids ...string) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, "delete from v1_grants where sync_id = ? and external_id = ?", syncID, id); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

@@ -27,6 +27,9 @@ type Stats struct {
 	// Dropped is batonkit's too: objects the connector sent that failed
 	// the contract's rules and were not stored, by kind.
 	Dropped map[string]int64 `json:"dropped_invalid_objects,omitempty"`
+	// External is batonkit's too: principals copied from an external
+	// sync file and grants matched against them, or not.
+	External map[string]int64 `json:"external_principals,omitempty"`
 }
 
 // CallStat counts a connector's calls of one kind.

@@ -272,6 +272,22 @@ func WithDropped(n map[string]int) EndOption {
 	}
 }
 
+// WithExternal records, in the sync's stats, what matching grants against
+// an external sync file did (what -> count); nothing when all are zero.
+func WithExternal(n map[string]int) EndOption {
+	return func(st *Stats) {
+		for k, v := range n {
+			if v == 0 {
+				continue
+			}
+			if st.External == nil {
+				st.External = map[string]int64{}
+			}
+			st.External[k] = int64(v)
+		}
+	}
+}
+
 // EndSync marks a sync finished, records its statistics and returns them.
 func (s *Store) EndSync(ctx context.Context, syncID string, opts ...EndOption) (Stats, error) {
 	if err := s.checkWritable(); err != nil {
@@ -336,7 +352,7 @@ func (s *Store) RecountStats(ctx context.Context, syncID string) (Stats, error) 
 		return st, err
 	}
 	if old := run.Stats; old != nil {
-		st.StepDurationsMs, st.ConnectorCallStats, st.Unhandled, st.Dropped = old.StepDurationsMs, old.ConnectorCallStats, old.Unhandled, old.Dropped
+		st.StepDurationsMs, st.ConnectorCallStats, st.Unhandled, st.Dropped, st.External = old.StepDurationsMs, old.ConnectorCallStats, old.Unhandled, old.Dropped, old.External
 	}
 	js, err := json.Marshal(st)
 	if err != nil {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
+	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/compact"
+	"github.com/batonkit/batonkit/pkg/sync"
 )
 
 // fileOps runs --diff-syncs or --compact-syncs: operations on sync files
@@ -78,4 +81,24 @@ func (e *environment) compactSyncs(ctx context.Context) error {
 	e.log.Info("syncs compacted", "file", res.Path, "sync_id", res.SyncID, "type", res.Type, "syncs", len(res.Applied), "expanded_again", res.Expanded)
 	fmt.Fprintln(e.io.Out, res.Path)
 	return nil
+}
+
+// external is --external-resource-c1z and the flags beside it, or nil.
+func (e *environment) external() (*sync.External, error) {
+	path := e.cfg.String("external-resource-c1z")
+	if path == "" {
+		if e.cfg.String("external-resource-entitlement-id-filter") != "" || len(e.cfg.StringList("external-resource-traits")) > 0 {
+			return nil, usageErr{errors.New("--external-resource-entitlement-id-filter and --external-resource-traits need --external-resource-c1z")}
+		}
+		return nil, nil
+	}
+	ext := &sync.External{Path: path, EntitlementID: e.cfg.String("external-resource-entitlement-id-filter")}
+	for _, name := range e.cfg.StringList("external-resource-traits") {
+		v, ok := connectorv2.ResourceType_Trait_value["TRAIT_"+strings.ToUpper(strings.TrimPrefix(strings.ToUpper(name), "TRAIT_"))]
+		if !ok || v == 0 {
+			return nil, usageErr{fmt.Errorf("--external-resource-traits %q: want user, group, role, app or secret", name)}
+		}
+		ext.Traits = append(ext.Traits, connectorv2.ResourceType_Trait(v))
+	}
+	return ext, nil
 }

@@ -85,3 +85,44 @@ func TestCompactAndDiffSyncFlags(t *testing.T) {
 		}
 	}
 }
+
+// A connector whose admins live in an identity provider: the grants that
+// name them by email are matched against the provider's sync (sqlapp's
+// users) and given to the matching users, copied in; the address that
+// matches nobody is counted.
+func TestExternalResourceFlags(t *testing.T) {
+	dir := t.TempDir()
+	ok(t, runIn(t, dir, nil, bins.sqlapp, "--file", "idp.c1z"))
+	ok(t, runIn(t, dir, nil, bins.testapp, "--external-admins", "ADA@example.com,nobody@example.com", "--external-resource-c1z", "idp.c1z"))
+	admins := ok(t, runIn(t, dir, nil, bins.baton, "-f", "sync.c1z", "principals", "-e", "role:admin:assigned")).stdout
+	if !strings.Contains(admins, "Ada Lovelace") || strings.Contains(admins, "external:") {
+		t.Fatalf("admins after matching:\n%s", admins)
+	}
+	ctx := context.Background()
+	st, err := c1z.Open(ctx, filepath.Join(dir, "sync.c1z"), c1z.ReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close(ctx)
+	run, err := st.DefaultSync(ctx)
+	if err != nil || run.Stats == nil || run.Stats.External["unmatched"] != 1 || run.Stats.External["matched"] != 1 {
+		t.Fatalf("recorded stats %+v (%v)", run.Stats, err)
+	}
+
+	// Without the file the grants stay as the connector sent them.
+	ok(t, runIn(t, dir, nil, bins.testapp, "--file", "plain.c1z", "--external-admins", "ada@example.com"))
+	if admins := ok(t, runIn(t, dir, nil, bins.baton, "-f", "plain.c1z", "principals", "-e", "role:admin:assigned")).stdout; !strings.Contains(admins, "external:ada@example.com") || strings.Contains(admins, "Ada Lovelace") {
+		t.Fatalf("admins without an external file:\n%s", admins)
+	}
+	for _, args := range [][]string{
+		{"--external-resource-traits", "user"},
+		{"--external-resource-c1z", "idp.c1z", "--external-resource-traits", "robot"},
+	} {
+		if r := runIn(t, dir, nil, bins.testapp, args...); r.code != 2 {
+			t.Errorf("%v: exit %d, want a usage error\n%s", args, r.code, r.stderr)
+		}
+	}
+	if r := runIn(t, dir, nil, bins.testapp, "--file", "x.c1z", "--external-resource-c1z", "missing.c1z"); r.code == 0 || !strings.Contains(r.stderr, "missing.c1z") {
+		t.Errorf("a missing external file: exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -82,6 +82,9 @@ var opsFields = []config.Field{
 	config.Bool("skip-entitlements-and-grants", "sync resource types and resources only"),
 	config.StringList("sync-resource-types", "only sync these resource types"),
 	config.StringList("sync-resources", "targeted sync: only these resources (type:id), as a partial sync"),
+	config.String("external-resource-c1z", "a sync file of the identity provider whose principals this app's grants name by a trait (ExternalResourceMatch): they are matched and copied in"),
+	config.String("external-resource-entitlement-id-filter", "with --external-resource-c1z: take only the principals holding this entitlement there"),
+	config.StringList("external-resource-traits", "with --external-resource-c1z: the traits of the principals to take (user, group, role, app, secret; default user,group)"),
 	config.Bool("no-progress", "no live progress line on a terminal (log lines instead)"),
 	config.Int("session-store-maximum-size", "the most bytes the connector may keep in its session store during one sync", config.Default(session.DefaultMaxSize)),
 	config.Duration("interval", "stay up and sync every interval (1h), one sync at a time"),
@@ -389,6 +392,11 @@ func (e *environment) sync(ctx context.Context) error {
 	}
 	if e.cfg.Bool("skip-entitlements-and-grants") {
 		opts = append(opts, sync.WithResourcesOnly())
+	}
+	if ext, err := e.external(); err != nil {
+		return err
+	} else if ext != nil {
+		opts = append(opts, sync.WithExternalResources(*ext))
 	}
 	for _, t := range e.cfg.StringList("sync-resources") {
 		typ, id, ok := strings.Cut(t, ":")

@@ -48,12 +48,20 @@ func (e *environment) service(ctx context.Context, provisioning bool) error {
 	if err != nil {
 		return err
 	}
+	syncOpts := append(e.engineOptions(sessions), sync.WithProgress(sync.LogProgress(e.log, 10*time.Second)))
+	ext, err := e.external()
+	if err != nil {
+		return err
+	}
+	if ext != nil {
+		syncOpts = append(syncOpts, sync.WithExternalResources(*ext))
+	}
 	reg := prometheus.NewRegistry()
 	w, err := service.New(connector.InProcessClient(srv), service.Options{
 		ClientID: e.cfg.String("client-id"), ClientSecret: e.cfg.String("client-secret"),
 		APIHost: e.cfg.String("c1-api-host"), HostID: e.cfg.String("host-id"), TLS: tlsConfig,
 		Dir: dir, Concurrency: e.cfg.Int("task-concurrency"), Version: e.cmd.Version,
-		SyncOptions: append(e.engineOptions(sessions), sync.WithProgress(sync.LogProgress(e.log, 10*time.Second))),
+		SyncOptions: syncOpts,
 		Logger:      e.log, Registerer: reg, Provisioning: provisioning, KeepSyncs: e.cfg.Int("service-keep-syncs"),
 	})
 	if err != nil {

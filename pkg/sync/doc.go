@@ -93,7 +93,8 @@
 //	RequestId (response)                   tracing only                         no effect                         TestUnhandledProtocolFeatures
 //	SourceCacheReplay, ETagMatch (resp)    copies rows of the previous sync     not implemented: lossy            TestUnhandledProtocolFeatures
 //	SourceCacheRecord, ETag (response)     records a cache key                  counted (this sync is complete)   TestUnhandledProtocolFeatures
-//	ExternalResourceMatch* (grant)         matches with an external sync file   stored as is; counted             TestUnhandledProtocolFeatures
+//	ExternalResourceMatch* (grant)         matches with an external sync file   same (WithExternalResources);     TestExternalPrincipalsAreMatched
+//	                                       (stored as is without one)           without one stored as is, counted
 //	an unknown type URL (resp or type)     ignored                              counted                           TestUnhandledProtocolFeatures
 //
 // Annotations that are data (traits, ExternalLink, V1Identifier, RawId,

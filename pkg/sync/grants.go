@@ -62,7 +62,7 @@ func (r *run) insertGrantResources(ctx context.Context, grants []*connectorv2.Gr
 // on.
 func (r *run) checkGrant(ctx context.Context, g *connectorv2.Grant) {
 	annos := annotations.Annotations(g.GetAnnotations())
-	if annos.Contains(&connectorv2.ExternalResourceMatch{}) || annos.Contains(&connectorv2.ExternalResourceMatchAll{}) || annos.Contains(&connectorv2.ExternalResourceMatchID{}) {
-		r.proto.note(ctx, "ExternalResourceMatch on grants", "stored as is: matching principals needs an external resource sync file, which this syncer does not take (Baton's does the same without one)")
+	if r.s.opts.external == nil && (annos.Contains(&connectorv2.ExternalResourceMatch{}) || annos.Contains(&connectorv2.ExternalResourceMatchAll{}) || annos.Contains(&connectorv2.ExternalResourceMatchID{})) {
+		r.proto.note(ctx, "ExternalResourceMatch on grants", "stored as is: matching principals needs an external resource sync file (WithExternalResources, --external-resource-c1z); Baton's syncer too stores them as is without one")
 	}
 }

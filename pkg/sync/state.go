@@ -117,6 +117,8 @@ func phase(op string) string {
 		return "targeted resources"
 	case opExpand:
 		return "grant expansion"
+	case opExternal:
+		return "external principals"
 	}
 	return op
 }

@@ -57,6 +57,7 @@ type options struct {
 	maxPages        int
 	maxPageItems    int
 	sessions        *session.Server
+	external        *External
 }
 
 // Option configures a Syncer.
@@ -204,6 +205,9 @@ type Result struct {
 	// syncer does not act on, by name (see the package documentation).
 	Unhandled map[string]int
 	Expand    expand.Stats
+	// External is what matching grants against an external sync file did
+	// (WithExternalResources).
+	External ExternalStats
 	Duration  time.Duration
 }
 
@@ -237,6 +241,9 @@ func (s *Syncer) initialState() *state {
 			if !s.opts.noExpansion {
 				st.push(action{Op: opExpand})
 			}
+			if s.opts.external != nil {
+				st.push(action{Op: opExternal})
+			}
 			st.push(action{Op: opGrants})
 		}
 		st.push(action{Op: opEntitlements}, action{Op: opStatic})
@@ -266,6 +273,7 @@ type run struct {
 	ckMu     stdsync.Mutex
 	lastCk   time.Time
 	expand   expand.Stats
+	external ExternalStats
 }
 
 // Run performs a sync, resuming an unfinished one of the same kind if the
@@ -344,7 +352,9 @@ func (s *Syncer) Run(ctx context.Context) (Result, error) {
 		res.Dropped[k.(string)] = int(v.(*atomic.Int64).Load())
 		return true
 	})
-	stats, err := s.store.EndSync(ctx, r.syncID, c1z.WithUnhandled(res.Unhandled), c1z.WithDropped(res.Dropped))
+	res.External = r.external
+	stats, err := s.store.EndSync(ctx, r.syncID, c1z.WithUnhandled(res.Unhandled), c1z.WithDropped(res.Dropped), c1z.WithExternal(map[string]int{
+		"principals": res.External.Principals, "grants": res.External.Grants, "matched": res.External.Matched, "unmatched": res.External.Unmatched}))
 	if err != nil {
 		return res, err
 	}
@@ -388,6 +398,10 @@ func (r *run) loop(ctx context.Context) error {
 		case top.Op == opExpand:
 			if err = r.reserve(); err == nil {
 				err = r.stepExpand(ctx, *top)
+			}
+		case top.Op == opExternal:
+			if err = r.reserve(); err == nil {
+				err = r.stepExternal(ctx, *top)
 			}
 		case top.planner():
 			err = r.drain(ctx, *top, r.plan, nil)

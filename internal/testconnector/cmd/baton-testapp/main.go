@@ -21,6 +21,7 @@ func main() {
 			config.String("latency", "delay added to every call", config.Default("0s")),
 			config.String("api-key", "a secret that must never be printed", config.Secret()),
 			config.Bool("revoke-inherited", "group revokes also take away membership held through other groups"),
+			config.StringList("external-admins", "email addresses of identity-provider users who are admins too (grants matched with --external-resource-c1z)"),
 		},
 	}
 	runner.Main("baton-testapp", "test", schema, func(ctx context.Context, cfg *config.Values) (connector.Connector, error) {
@@ -31,6 +32,7 @@ func main() {
 		c := testconnector.New(cfg.Int("users"), cfg.Int("groups"), 2)
 		c.Latency = lat
 		c.RevokeInherited = cfg.Bool("revoke-inherited")
+		c.ExternalAdmins = cfg.StringList("external-admins")
 		return c, nil
 	})
 }
