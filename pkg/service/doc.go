@@ -29,6 +29,14 @@
 // id>.c1z, compacted-<sync id>.c1z), the result is uploaded. Calls that fail
 // because the control plane is away are retried with backoff.
 //
+// Outcomes follow Baton's worker: a connector's status is passed on, a
+// change task's failure is final (non_retryable), a task missing what its
+// type needs finishes Unknown and final, a cancelled task gets no finish.
+// One difference is deliberate: a task type this worker does not know
+// finishes Unimplemented and final, where Baton's finishes Unknown and
+// retryable, which would have the control plane offer it again for
+// nothing.
+//
 // Most programs reach this through the runner: a connector built with
 // pkg/runner enters service mode when started with --client-id and
 // BATON_CLIENT_SECRET.

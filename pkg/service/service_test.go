@@ -414,8 +414,12 @@ func TestFailingTaskReportsTheConnectorsError(t *testing.T) {
 		!strings.Contains(st.Finishes[0].GetStatus().GetMessage(), "nobody") || !st.Finishes[0].GetError().GetNonRetryable() {
 		t.Fatalf("a grant to a missing user finished with %v", st.Finishes)
 	}
-	// A task missing what it needs is malformed.
-	wantError(t, cp.Wait(t, cp.Enqueue(&batonv1.Task{TaskType: &batonv1.Task_Revoke{Revoke: &batonv1.Task_RevokeTask{}}})[0]), codes.InvalidArgument)
+	// A task missing what it needs is malformed: Unknown and final, as
+	// Baton's worker finishes it.
+	if f := wantError(t, cp.Wait(t, cp.Enqueue(&batonv1.Task{TaskType: &batonv1.Task_Revoke{Revoke: &batonv1.Task_RevokeTask{}}})[0]), codes.Unknown); !f.GetError().GetNonRetryable() ||
+		!strings.Contains(f.GetStatus().GetMessage(), "malformed") {
+		t.Errorf("a malformed task finished with %v", f)
+	}
 }
 
 func TestUnknownTaskTypesAreUnimplementedAndTheWorkerGoesOn(t *testing.T) {

@@ -249,8 +249,11 @@ func final(err error) error { return finalErr{err} }
 
 func isFinal(err error) bool { return errors.As(err, new(finalErr)) }
 
+// malformed finishes a task that lacks what its type needs as Baton's
+// worker does: Unknown, not retried (the code is Baton's; the message says
+// what is missing).
 func malformed(what string) error {
-	return final(status.Error(codes.InvalidArgument, what))
+	return final(status.Error(codes.Unknown, "malformed task: "+what))
 }
 
 // finish reports a task's outcome, retrying while the control plane is
