@@ -13,6 +13,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/batonkit/batonkit/internal/c1ztest"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
 
@@ -35,7 +36,7 @@ func TestBadInput(t *testing.T) {
 	must(t, err)
 
 	// A SQLite database with its middle overwritten.
-	db := decodeToFile(t, good)
+	db := c1ztest.DecodeDB(t, good)
 	dbBytes, err := os.ReadFile(db)
 	must(t, err)
 	broken := append([]byte{}, dbBytes...)

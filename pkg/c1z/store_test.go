@@ -2,13 +2,10 @@ package c1z_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	_ "modernc.org/sqlite"
 
+	"github.com/batonkit/batonkit/internal/c1ztest"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
 	"github.com/batonkit/batonkit/pkg/c1z"
@@ -186,81 +184,11 @@ func TestPagesCoverEverythingOnce(t *testing.T) {
 	}
 }
 
-// schemaOf describes a database's tables, columns and indexes in a form
-// that ignores whitespace in the original DDL.
-func schemaOf(t *testing.T, dbPath string) []string {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
-	must(t, err)
-	defer db.Close()
-	var out []string
-	rows, err := db.Query("select type, name, tbl_name from sqlite_master where name not like 'sqlite_%' order by name")
-	must(t, err)
-	type obj struct{ typ, name, tbl string }
-	var objs []obj
-	for rows.Next() {
-		var o obj
-		must(t, rows.Scan(&o.typ, &o.name, &o.tbl))
-		objs = append(objs, o)
-	}
-	rows.Close()
-	for _, o := range objs {
-		switch o.typ {
-		case "table":
-			cr, err := db.Query("select name, type, \"notnull\", coalesce(dflt_value, ''), pk from pragma_table_info(?)", o.name)
-			must(t, err)
-			for cr.Next() {
-				var name, typ, dflt string
-				var notnull, pk int
-				must(t, cr.Scan(&name, &typ, &notnull, &dflt, &pk))
-				out = append(out, fmt.Sprintf("table %s column %s %s notnull=%d default=%s pk=%d", o.name, name, strings.ToLower(typ), notnull, dflt, pk))
-			}
-			cr.Close()
-		case "index":
-			var unique, partial int
-			must(t, db.QueryRow("select \"unique\", partial from pragma_index_list(?) where name = ?", o.tbl, o.name).Scan(&unique, &partial))
-			cr, err := db.Query("select name from pragma_index_info(?) order by seqno", o.name)
-			must(t, err)
-			var cols []string
-			for cr.Next() {
-				var c string
-				must(t, cr.Scan(&c))
-				cols = append(cols, c)
-			}
-			cr.Close()
-			out = append(out, fmt.Sprintf("index %s on %s (%s) unique=%d partial=%d", o.name, o.tbl, strings.Join(cols, ","), unique, partial))
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// decodeToFile extracts the SQLite database of a c1z for inspection.
-func decodeToFile(t *testing.T, c1zPath string) string {
-	t.Helper()
-	f, err := os.Open(c1zPath)
-	must(t, err)
-	defer f.Close()
-	if _, err := f.Seek(5, io.SeekStart); err != nil {
-		t.Fatal(err)
-	}
-	dec, err := zstd.NewReader(f)
-	must(t, err)
-	defer dec.Close()
-	out := filepath.Join(t.TempDir(), "db.sqlite")
-	o, err := os.Create(out)
-	must(t, err)
-	_, err = io.Copy(o, dec)
-	must(t, err)
-	must(t, o.Close())
-	return out
-}
-
 func TestSchemaMatchesUpstream(t *testing.T) {
 	ours := filepath.Join(t.TempDir(), "ours.c1z")
 	writeSmall(t, ours)
-	want := schemaOf(t, decodeToFile(t, filepath.Join(fixtureDir(t), "demo-v1.c1z")))
-	got := schemaOf(t, decodeToFile(t, ours))
+	want := c1ztest.Schema(t, c1ztest.Upstream(t, "demo-v1"))
+	got := c1ztest.Schema(t, ours)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("schema differs from Baton's.\n--- ours\n%s\n--- upstream\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -284,8 +212,8 @@ func TestMigrateOldFileOnWrite(t *testing.T) {
 	must(t, err)
 	must(t, s.Close(ctx))
 
-	want := schemaOf(t, decodeToFile(t, filepath.Join(fixtureDir(t), "demo-v1.c1z")))
-	if got := schemaOf(t, decodeToFile(t, path)); strings.Join(got, "\n") != strings.Join(want, "\n") {
+	want := c1ztest.Schema(t, c1ztest.Upstream(t, "demo-v1"))
+	if got := c1ztest.Schema(t, path); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("migrated schema differs from the current one:\n%s", strings.Join(got, "\n"))
 	}
 	r, err := c1z.Open(ctx, path, c1z.ReadOnly())

@@ -117,6 +117,7 @@ func TestCompactionEqualsAFullSyncAfterTheChanges(t *testing.T) {
 				t.Fatalf("compaction: %+v", res)
 			}
 			sameDump(t, res.Path, want)
+			sameSchemaAsBaton(t, res.Path)
 		})
 	}
 }
@@ -171,6 +172,10 @@ func TestSyncDiffAppliedToItsBaseGivesBackTheAppliedSync(t *testing.T) {
 			applied := filepath.Join(dir, "applied-alone.c1z")
 			exportSync(t, path, appliedID, applied)
 			sameDump(t, out, applied)
+			if seed == 0 {
+				sameSchemaAsBaton(t, diffFile)
+				sameSchemaAsBaton(t, out)
+			}
 		})
 	}
 }
@@ -217,5 +222,14 @@ func checkDiffRuns(t *testing.T, st *c1z.Store, d c1z.SyncDiff, baseID string) {
 	}
 	if !del.Finished() || !up.Finished() || del.ID >= up.ID || up.Stats == nil {
 		t.Fatalf("diff syncs not finished in order: %+v %+v", del, up)
+	}
+}
+
+// sameSchemaAsBaton checks a file we wrote is laid out as Baton's files.
+func sameSchemaAsBaton(t *testing.T, path string) {
+	t.Helper()
+	want := c1ztest.Schema(t, c1ztest.Upstream(t, "demo-v1"))
+	if got := c1ztest.Schema(t, path); !slices.Equal(got, want) {
+		t.Fatalf("%s: schema differs from Baton's:\n%s", path, strings.Join(got, "\n"))
 	}
 }
