@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+
+	"github.com/batonkit/batonkit/pkg/session"
 )
 
 // The session store is a small key/value table per sync
@@ -81,11 +83,11 @@ func (s *Store) SessionClear(ctx context.Context, syncID, prefix string) error {
 	})
 }
 
-// SessionEntry is one key and its value.
-type SessionEntry struct {
-	Key   string
-	Value []byte
-}
+// SessionEntry is one key and its value: the session package's entry, so
+// a Store is a session.Backend as it is.
+type SessionEntry = session.Entry
+
+var _ session.Backend = (*Store)(nil)
 
 // SessionPage returns up to n entries of a sync whose keys start with
 // prefix, from the key prefix+from on, in key order, and the key where the

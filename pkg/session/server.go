@@ -9,8 +9,13 @@ import (
 	"google.golang.org/grpc/status"
 
 	batonv1 "github.com/batonkit/batonkit/pb/c1/connectorapi/baton/v1"
-	"github.com/batonkit/batonkit/pkg/c1z"
 )
+
+// Entry is one key and its value.
+type Entry struct {
+	Key   string
+	Value []byte
+}
 
 // Backend is where values live; *c1z.Store is one.
 type Backend interface {
@@ -18,10 +23,8 @@ type Backend interface {
 	SessionSetMany(ctx context.Context, syncID string, values map[string][]byte) error
 	SessionDelete(ctx context.Context, syncID string, keys ...string) error
 	SessionClear(ctx context.Context, syncID, prefix string) error
-	SessionPage(ctx context.Context, syncID, prefix, from string, n int) ([]c1z.SessionEntry, string, error)
+	SessionPage(ctx context.Context, syncID, prefix, from string, n int) ([]Entry, string, error)
 }
-
-var _ Backend = (*c1z.Store)(nil)
 
 // pageSize is how many entries GetAll returns at most, as Baton's store.
 const pageSize = 100
