@@ -8,9 +8,6 @@ import (
 	"net/url"
 	"strconv"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
 	"github.com/batonkit/batonkit/pkg/config"
@@ -73,7 +70,7 @@ func (c *Connector) ResourceSyncers(context.Context) []connector.ResourceSyncer 
 func list[T any](ctx context.Context, c *uhttp.Client, path, key, token string) ([]T, string, annotations.Annotations, error) {
 	pg, err := pagination.ParsePageNumber(token)
 	if err != nil {
-		return nil, "", nil, status.Error(codes.InvalidArgument, err.Error())
+		return nil, "", nil, err
 	}
 	var out map[string]json.RawMessage
 	resp, err := c.GetJSON(ctx, path+"?page="+strconv.Itoa(pg.Page), &out)

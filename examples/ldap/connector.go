@@ -13,8 +13,6 @@ import (
 	"time"
 
 	goldap "github.com/go-ldap/ldap/v3"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
@@ -146,7 +144,7 @@ func (c *Connector) search(ctx context.Context, on string, req *goldap.SearchReq
 	defer l.mu.Unlock()
 	if l.conn == nil || l.conn.IsClosing() {
 		if isPaged(req) && pagingCookie(req) {
-			return nil, status.Error(codes.FailedPrecondition, "the connection that held this paged search is gone; the listing must start again")
+			return nil, connector.Unsupported("the connection that held this paged search is gone; the listing must start again")
 		}
 		conn, err := c.dial()
 		if err != nil {
@@ -183,12 +181,12 @@ func ldapStatus(err error) error {
 	case err == nil:
 		return nil
 	case goldap.IsErrorWithCode(err, goldap.LDAPResultNoSuchObject):
-		return status.Error(codes.NotFound, err.Error())
+		return connector.NotFound("%w", err)
 	case goldap.IsErrorWithCode(err, goldap.ErrorNetwork), goldap.IsErrorWithCode(err, goldap.LDAPResultBusy),
 		goldap.IsErrorWithCode(err, goldap.LDAPResultUnavailable):
-		return status.Error(codes.Unavailable, err.Error())
+		return connector.Unavailable("%w", err)
 	case goldap.IsErrorWithCode(err, goldap.LDAPResultInvalidCredentials), goldap.IsErrorWithCode(err, goldap.LDAPResultInsufficientAccessRights):
-		return status.Error(codes.PermissionDenied, err.Error())
+		return connector.PermissionDenied("%w", err)
 	}
 	return err
 }
@@ -200,7 +198,7 @@ func (c *Connector) page(ctx context.Context, on, base, filter string, attrs []s
 	if token != "" {
 		cookie, err := base64.RawURLEncoding.DecodeString(token)
 		if err != nil || len(cookie) == 0 {
-			return nil, "", status.Errorf(codes.InvalidArgument, "bad page token %q", token)
+			return nil, "", connector.BadPageToken(token)
 		}
 		paging.SetCookie(cookie)
 	}
@@ -369,7 +367,7 @@ func (g *groups) Grants(ctx context.Context, r *connectorv2.Resource, req connec
 		return p, fmt.Errorf("read group %s: %w", r.GetId().GetResource(), err)
 	}
 	if len(res.Entries) == 0 {
-		return p, status.Errorf(codes.NotFound, "group %s is gone", r.GetId().GetResource())
+		return p, connector.NotFound("group %s is gone", r.GetId().GetResource())
 	}
 	e := res.Entries[0]
 	type member struct{ dn, uid string }
@@ -384,7 +382,7 @@ func (g *groups) Grants(ctx context.Context, r *connectorv2.Resource, req connec
 	off := 0
 	if req.Token != "" {
 		if off, err = strconv.Atoi(req.Token); err != nil || off < 0 || off > len(all) {
-			return p, status.Errorf(codes.InvalidArgument, "bad page token %q", req.Token)
+			return p, connector.BadPageToken(req.Token)
 		}
 	}
 	size := cmpOr(req.Size, 100)

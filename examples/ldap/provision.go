@@ -9,8 +9,6 @@ import (
 	"strings"
 
 	goldap "github.com/go-ldap/ldap/v3"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
@@ -59,12 +57,12 @@ func (c *Connector) memberValue(ctx context.Context, groupDN string, principal *
 		return "uniqueMember", principal.GetResource(), nil
 	case has("posixGroup"):
 		if principal.GetResourceType() != "user" {
-			return "", "", status.Errorf(codes.InvalidArgument, "a posixGroup's members are people (memberUid), not groups")
+			return "", "", connector.Invalid("a posixGroup's members are people (memberUid), not groups")
 		}
 		uid, err := c.uidOf(ctx, principal.GetResource())
 		return "memberUid", uid, err
 	}
-	return "", "", status.Errorf(codes.FailedPrecondition, "%s is not a groupOfNames, groupOfUniqueNames or posixGroup", groupDN)
+	return "", "", connector.Unsupported("%s is not a groupOfNames, groupOfUniqueNames or posixGroup", groupDN)
 }
 
 func (c *Connector) uidOf(ctx context.Context, dn string) (string, error) {
@@ -74,7 +72,7 @@ func (c *Connector) uidOf(ctx context.Context, dn string) (string, error) {
 		return "", err
 	}
 	if len(res.Entries) == 0 || res.Entries[0].GetAttributeValue("uid") == "" {
-		return "", status.Errorf(codes.FailedPrecondition, "%s has no uid", dn)
+		return "", connector.Unsupported("%s has no uid", dn)
 	}
 	return res.Entries[0].GetAttributeValue("uid"), nil
 }
@@ -137,7 +135,7 @@ var randomPassword = []connectorv2.CapabilityDetailCredentialOption{connectorv2.
 func (u *users) CreateAccount(ctx context.Context, info *connectorv2.AccountInfo, creds *connectorv2.LocalCredentialOptions) (connector.AccountResult, []*connectorv2.PlaintextData, annotations.Annotations, error) {
 	login := info.GetLogin()
 	if login == "" {
-		return connector.AccountResult{}, nil, nil, status.Error(codes.InvalidArgument, "an account needs a login (its uid)")
+		return connector.AccountResult{}, nil, nil, connector.Invalid("an account needs a login (its uid)")
 	}
 	dn := "uid=" + goldap.EscapeDN(login) + "," + cmp.Or(u.c.cfg.UserSearchDN, u.c.cfg.BaseDN)
 	name := info.GetProfile().GetFields()["name"].GetStringValue()

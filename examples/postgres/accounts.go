@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
 	"github.com/batonkit/batonkit/pkg/connector"
@@ -25,7 +22,7 @@ type users struct{ roles }
 func (r *users) CreateAccount(ctx context.Context, info *connectorv2.AccountInfo, creds *connectorv2.LocalCredentialOptions) (connector.AccountResult, []*connectorv2.PlaintextData, annotations.Annotations, error) {
 	login := info.GetLogin()
 	if login == "" {
-		return connector.AccountResult{}, nil, nil, status.Error(codes.InvalidArgument, "an account needs a login (the role name)")
+		return connector.AccountResult{}, nil, nil, connector.Invalid("an account needs a login (the role name)")
 	}
 	pool, err := r.c.pool(ctx, "")
 	if err != nil {

@@ -9,8 +9,6 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
@@ -64,7 +62,7 @@ func (c *Connector) dbOf(ctx context.Context, id *connectorv2.ResourceId) (db, o
 	}
 	dbOID, oid, err := splitID(id.GetResource())
 	if err != nil {
-		return "", "", status.Error(codes.InvalidArgument, err.Error())
+		return "", "", connector.Invalid("%w", err)
 	}
 	db, err = c.databaseName(ctx, dbOID)
 	return db, oid, err
@@ -142,12 +140,12 @@ func privGrant(r *connectorv2.Resource, slug string, pid *connectorv2.ResourceId
 // privilege reads an entitlement slug as (keyword, with grant option).
 func (o *objects) privilege(slug string) (string, bool, error) {
 	if slug == "owner" {
-		return "", false, status.Errorf(codes.FailedPrecondition, "ownership of a %s changes with ALTER ... OWNER TO, not with a grant", o.typ.GetId())
+		return "", false, connector.Unsupported("ownership of a %s changes with ALTER ... OWNER TO, not with a grant", o.typ.GetId())
 	}
 	priv, opt := strings.CutSuffix(slug, "-grant-option")
 	priv = strings.ToUpper(priv)
 	if !slices.Contains(o.privs, priv) {
-		return "", false, status.Errorf(codes.InvalidArgument, "%q is not a privilege on a %s", slug, o.typ.GetId())
+		return "", false, connector.Invalid("%q is not a privilege on a %s", slug, o.typ.GetId())
 	}
 	return priv, opt, nil
 }

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
@@ -182,7 +180,7 @@ func afterToken(tok string) (uint32, error) {
 	}
 	n, err := strconv.ParseUint(tok, 10, 32)
 	if err != nil {
-		return 0, status.Errorf(codes.InvalidArgument, "page token %q is not a role oid", tok)
+		return 0, connector.Invalid("page token %q is not a role oid", tok)
 	}
 	return uint32(n), nil
 }
@@ -246,7 +244,7 @@ func (r *roles) TypeGrants(ctx context.Context, req connector.PageRequest) (conn
 		x, err1 := strconv.ParseUint(a, 10, 32)
 		y, err2 := strconv.ParseUint(b, 10, 32)
 		if !ok || err1 != nil || err2 != nil {
-			return p, status.Errorf(codes.InvalidArgument, "page token %q is not <role oid>:<member oid>", req.Token)
+			return p, connector.Invalid("page token %q is not <role oid>:<member oid>", req.Token)
 		}
 		role, member = uint32(x), uint32(y)
 	}
@@ -287,7 +285,7 @@ func (r *roles) TypeGrants(ctx context.Context, req connector.PageRequest) (conn
 // roleName reads the current name of the role with the given id.
 func (c *Connector) roleName(ctx context.Context, id *connectorv2.ResourceId) (string, error) {
 	if id.GetResourceType() == "role" && id.GetResource() == publicID {
-		return "", status.Error(codes.InvalidArgument, "PUBLIC is not a role one can be a member of")
+		return "", connector.Invalid("PUBLIC is not a role one can be a member of")
 	}
 	pool, err := c.pool(ctx, "")
 	if err != nil {
@@ -315,7 +313,7 @@ func (c *Connector) grantee(ctx context.Context, id *connectorv2.ResourceId) (st
 // ADMIN OPTION for the admin entitlement).
 func (r *roles) Grant(ctx context.Context, principal *connectorv2.Resource, e *connectorv2.Entitlement) ([]*connectorv2.Grant, annotations.Annotations, error) {
 	if principal.GetId().GetResource() == e.GetResource().GetId().GetResource() {
-		return nil, nil, status.Error(codes.InvalidArgument, "a role cannot be a member of itself")
+		return nil, nil, connector.Invalid("a role cannot be a member of itself")
 	}
 	role, err := r.c.roleName(ctx, e.GetResource().GetId())
 	if err != nil {
@@ -341,7 +339,7 @@ func (r *roles) Grant(ctx context.Context, principal *connectorv2.Resource, e *c
 		}
 		q += " with admin option"
 	default:
-		return nil, nil, status.Errorf(codes.InvalidArgument, "unknown role entitlement %q", e.GetSlug())
+		return nil, nil, connector.Invalid("unknown role entitlement %q", e.GetSlug())
 	}
 	if err := r.c.exec(ctx, "", q); err != nil {
 		return nil, nil, err
@@ -376,7 +374,7 @@ func (r *roles) Revoke(ctx context.Context, g *connectorv2.Grant) (annotations.A
 		}
 		q = "revoke admin option for " + quote(role) + " from " + quote(member)
 	default:
-		return nil, status.Errorf(codes.InvalidArgument, "unknown role entitlement %q", g.GetEntitlement().GetSlug())
+		return nil, connector.Invalid("unknown role entitlement %q", g.GetEntitlement().GetSlug())
 	}
 	return nil, r.c.exec(ctx, "", q)
 }

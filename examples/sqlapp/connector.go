@@ -7,8 +7,6 @@ import (
 	"fmt"
 
 	"golang.org/x/crypto/bcrypt"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
@@ -92,7 +90,7 @@ func (u *users) List(ctx context.Context, _ *connectorv2.ResourceId, req connect
 	var p connector.Page[*connectorv2.Resource]
 	o, err := pagination.ParseOffset(req.Token, req.Size, pageSize)
 	if err != nil {
-		return p, status.Error(codes.InvalidArgument, err.Error())
+		return p, err
 	}
 	rows, err := u.db.QueryContext(ctx, "select "+userCols+" from users order by id limit ? offset ?", o.Size, o.Start)
 	if err != nil {
@@ -131,7 +129,7 @@ func (u *users) Get(ctx context.Context, id, _ *connectorv2.ResourceId) (*connec
 func (u *users) CreateAccount(ctx context.Context, info *connectorv2.AccountInfo, creds *connectorv2.LocalCredentialOptions) (connector.AccountResult, []*connectorv2.PlaintextData, annotations.Annotations, error) {
 	login := info.GetLogin()
 	if login == "" {
-		return connector.AccountResult{}, nil, nil, status.Error(codes.InvalidArgument, "an account needs a login")
+		return connector.AccountResult{}, nil, nil, connector.Invalid("an account needs a login")
 	}
 	email := login + "@example.com"
 	if len(info.GetEmails()) > 0 {
@@ -244,7 +242,7 @@ func (g *groups) List(ctx context.Context, _ *connectorv2.ResourceId, req connec
 	var p connector.Page[*connectorv2.Resource]
 	o, err := pagination.ParseOffset(req.Token, req.Size, pageSize)
 	if err != nil {
-		return p, status.Error(codes.InvalidArgument, err.Error())
+		return p, err
 	}
 	rows, err := g.db.QueryContext(ctx, "select id, name from groups order by id limit ? offset ?", o.Size, o.Start)
 	if err != nil {
@@ -281,7 +279,7 @@ func (g *groups) Grants(ctx context.Context, r *connectorv2.Resource, req connec
 	var p connector.Page[*connectorv2.Grant]
 	o, err := pagination.ParseOffset(req.Token, req.Size, pageSize)
 	if err != nil {
-		return p, status.Error(codes.InvalidArgument, err.Error())
+		return p, err
 	}
 	rows, err := g.db.QueryContext(ctx, "select member_type, member_id from group_members where group_id = ? order by member_type, member_id limit ? offset ?",
 		r.GetId().GetResource(), o.Size, o.Start)
@@ -323,7 +321,7 @@ func (g *groups) Get(ctx context.Context, id, _ *connectorv2.ResourceId) (*conne
 func (g *groups) Grant(ctx context.Context, principal *connectorv2.Resource, e *connectorv2.Entitlement) ([]*connectorv2.Grant, annotations.Annotations, error) {
 	pid := principal.GetId()
 	if pid.GetResourceType() != "user" && pid.GetResourceType() != "group" {
-		return nil, nil, status.Errorf(codes.InvalidArgument, "groups hold users and groups, not %q", pid.GetResourceType())
+		return nil, nil, connector.Invalid("groups hold users and groups, not %q", pid.GetResourceType())
 	}
 	if err := mustExist(ctx, g.db, pid, e.GetResource().GetId()); err != nil {
 		return nil, nil, err
@@ -348,12 +346,12 @@ func mustExist(ctx context.Context, db *sql.DB, ids ...*connectorv2.ResourceId) 
 	for _, id := range ids {
 		table, ok := tables[id.GetResourceType()]
 		if !ok {
-			return status.Errorf(codes.InvalidArgument, "sqlapp has no resource type %q", id.GetResourceType())
+			return connector.Invalid("sqlapp has no resource type %q", id.GetResourceType())
 		}
 		var one int
 		err := db.QueryRowContext(ctx, "select 1 from "+table+" where id = ?", id.GetResource()).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			return status.Errorf(codes.NotFound, "%s %s does not exist", id.GetResourceType(), id.GetResource())
+			return connector.NotFound("%s %s does not exist", id.GetResourceType(), id.GetResource())
 		}
 		if err != nil {
 			return err
@@ -386,7 +384,7 @@ func (r *roles) List(ctx context.Context, _ *connectorv2.ResourceId, req connect
 	var p connector.Page[*connectorv2.Resource]
 	o, err := pagination.ParseOffset(req.Token, req.Size, pageSize)
 	if err != nil {
-		return p, status.Error(codes.InvalidArgument, err.Error())
+		return p, err
 	}
 	rows, err := r.db.QueryContext(ctx, "select id, name, description from roles order by id limit ? offset ?", o.Size, o.Start)
 	if err != nil {
@@ -421,7 +419,7 @@ func (r *roles) Grants(ctx context.Context, res *connectorv2.Resource, req conne
 	var p connector.Page[*connectorv2.Grant]
 	o, err := pagination.ParseOffset(req.Token, req.Size, pageSize)
 	if err != nil {
-		return p, status.Error(codes.InvalidArgument, err.Error())
+		return p, err
 	}
 	rows, err := r.db.QueryContext(ctx, "select user_id from role_assignments where role_id = ? order by user_id limit ? offset ?", res.GetId().GetResource(), o.Size, o.Start)
 	if err != nil {
@@ -442,7 +440,7 @@ func (r *roles) Grants(ctx context.Context, res *connectorv2.Resource, req conne
 // Grant implements connector.Provisioner: assign a role to a user.
 func (r *roles) Grant(ctx context.Context, principal *connectorv2.Resource, e *connectorv2.Entitlement) ([]*connectorv2.Grant, annotations.Annotations, error) {
 	if principal.GetId().GetResourceType() != "user" {
-		return nil, nil, status.Errorf(codes.InvalidArgument, "roles are assigned to users, not %q", principal.GetId().GetResourceType())
+		return nil, nil, connector.Invalid("roles are assigned to users, not %q", principal.GetId().GetResourceType())
 	}
 	if err := mustExist(ctx, r.db, principal.GetId(), e.GetResource().GetId()); err != nil {
 		return nil, nil, err

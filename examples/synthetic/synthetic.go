@@ -16,9 +16,6 @@ import (
 	"strconv"
 	"time"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
 	"github.com/batonkit/batonkit/pkg/connector"
@@ -101,7 +98,7 @@ func window(tok string, size, n int) (int, int, string, error) {
 	if tok != "" {
 		var err error
 		if from, err = strconv.Atoi(tok); err != nil || from < 0 {
-			return 0, 0, "", status.Errorf(codes.InvalidArgument, "bad page token %q", tok)
+			return 0, 0, "", connector.BadPageToken(tok)
 		}
 	}
 	to := min(from+size, n)
@@ -218,7 +215,7 @@ func (g groups) Grants(ctx context.Context, r *connectorv2.Resource, req connect
 	}
 	gi, err := strconv.Atoi(r.GetId().GetResource()[1:])
 	if err != nil {
-		return p, status.Errorf(codes.NotFound, "no group %q", r.GetId().GetResource())
+		return p, connector.NotFound("no group %q", r.GetId().GetResource())
 	}
 	s := g.c.s
 	n := 0

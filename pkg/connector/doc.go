@@ -57,6 +57,16 @@
 // a new process: a page token must carry what serving it needs.
 // pkg/sync's documentation has the full contract.
 //
+// # Saying what went wrong
+//
+// Return an Error built for the failure and callers get the right code:
+// NotFound (a group deleted mid-sync), BadPageToken, Invalid (a request
+// the app cannot carry out as asked), Unsupported, PermissionDenied,
+// Unavailable (retried with backoff) and RateLimited (the syncer waits
+// until the given time). ErrNotFound and the pagination package's errors
+// may also be returned as they are; a gRPC status passes through; any
+// other error reaches callers as Unknown.
+//
 // # Listing a whole type at once, and fanning out
 //
 // APIs whose natural unit is the collection (a delta query, an export)
