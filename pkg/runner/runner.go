@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -81,7 +80,7 @@ var opsFields = []config.Field{
 	config.Bool("skip-grants", "sync resources and entitlements, not grants"),
 	config.Bool("skip-entitlements-and-grants", "sync resource types and resources only"),
 	config.StringList("sync-resource-types", "only sync these resource types"),
-	config.StringList("sync-resources", "targeted sync: only these resources (type:id), as a partial sync"),
+	config.StringList("sync-resources", "targeted sync: only these resources (type:id, or Baton's bid:r:type/id), as a partial sync"),
 	config.String("external-resource-c1z", "a sync file of the identity provider whose principals this app's grants name by a trait (ExternalResourceMatch): they are matched and copied in"),
 	config.String("external-resource-entitlement-id-filter", "with --external-resource-c1z: take only the principals holding this entitlement there"),
 	config.StringList("external-resource-traits", "with --external-resource-c1z: the traits of the principals to take (user, group, role, app, secret; default user,group)"),
@@ -399,11 +398,11 @@ func (e *environment) sync(ctx context.Context) error {
 		opts = append(opts, sync.WithExternalResources(*ext))
 	}
 	for _, t := range e.cfg.StringList("sync-resources") {
-		typ, id, ok := strings.Cut(t, ":")
-		if !ok || typ == "" || id == "" {
-			return usageErr{fmt.Errorf("--sync-resources %q: want <resource type>:<resource id>", t)}
+		id, err := parseTarget(t)
+		if err != nil {
+			return usageErr{err}
 		}
-		opts = append(opts, sync.WithTargets(resourceID(typ, id)))
+		opts = append(opts, sync.WithTargets(id))
 	}
 	client := connector.InProcessClient(srv)
 	once := func(ctx context.Context) (res sync.Result, err error) {
