@@ -20,8 +20,6 @@ import (
 // The server is internal/pgtest's.
 func startPostgres(t testing.TB) string { return pgtest.Start(t) }
 
-func freePort(t testing.TB) int { return pgtest.FreePort(t) }
-
 func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {

@@ -43,7 +43,6 @@ func WriteApp(t testing.TB, path string, users []FleetUser) string {
 	must(st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User", Traits: []connectorv2.ResourceType_Trait{connectorv2.ResourceType_TRAIT_USER}},
 		&connectorv2.ResourceType{Id: "group", DisplayName: "Group", Traits: []connectorv2.ResourceType_Trait{connectorv2.ResourceType_TRAIT_GROUP}}))
 	groups := map[string]*connectorv2.Entitlement{}
-	var order []string
 	for _, u := range users {
 		ut := &connectorv2.UserTrait{Login: u.Login, Status: &connectorv2.UserTrait_Status{Status: connectorv2.UserTrait_Status_STATUS_ENABLED},
 			AccountType: connectorv2.UserTrait_ACCOUNT_TYPE_HUMAN}
@@ -68,7 +67,6 @@ func WriteApp(t testing.TB, path string, users []FleetUser) string {
 				e := &connectorv2.Entitlement{Id: "group:" + g + ":member", Resource: r, DisplayName: g + " member", Slug: "member"}
 				must(st.PutEntitlements(ctx, run.ID, e))
 				groups[g] = e
-				order = append(order, g)
 			}
 		}
 	}

@@ -81,16 +81,6 @@ func (l *jsonList) closeWith(tails ...tail) error {
 
 func (l *jsonList) close() error { return l.closeWith() }
 
-// writeJSON prints one message as JSON.
-func writeJSON(w io.Writer, m proto.Message) error {
-	b, err := protojson.Marshal(m)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
-}
-
 // isTerminal reports whether f is a terminal that can redraw a line.
 func isTerminal(f *os.File) bool {
 	return os.Getenv("TERM") != "dumb" && term.IsTerminal(int(f.Fd()))

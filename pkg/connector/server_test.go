@@ -257,7 +257,7 @@ func TestProvisioningAndCredentials(t *testing.T) {
 				t.Errorf("age key ids %v", ed.GetKeyIds())
 			}
 		case connector.ProviderJWK:
-			obj, err := jose.ParseEncrypted(string(ed.GetEncryptedBytes()), []jose.KeyAlgorithm{jose.ECDH_ES_A256KW}, []jose.ContentEncryption{jose.A256GCM})
+			obj, err := jose.ParseEncryptedCompact(string(ed.GetEncryptedBytes()), []jose.KeyAlgorithm{jose.ECDH_ES_A256KW}, []jose.ContentEncryption{jose.A256GCM})
 			if err != nil {
 				t.Fatal(err)
 			}

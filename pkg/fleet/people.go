@@ -93,8 +93,7 @@ func (f *Fleet) matchToIdP() {
 // share any key (union-find over the accounts' indexes).
 func (f *Fleet) matchTogether() {
 	parent := make([]int, len(f.accounts))
-	var find func(i int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]

@@ -15,7 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -186,21 +187,21 @@ func (f *File) Upload(ctx context.Context) error {
 		return fmt.Errorf("upload %s: %w", f.URL, err)
 	}
 	defer in.Close()
-	put := &s3.PutObjectInput{Bucket: aws.String(f.Bucket), Key: aws.String(f.Key), Body: in, ContentType: aws.String("application/octet-stream")}
+	put := &transfermanager.UploadObjectInput{Bucket: aws.String(f.Bucket), Key: aws.String(f.Key), Body: in, ContentType: aws.String("application/octet-stream")}
 	switch f.o.SSE {
 	case "":
 	case "AES256":
-		put.ServerSideEncryption = types.ServerSideEncryptionAes256
+		put.ServerSideEncryption = tmtypes.ServerSideEncryptionAes256
 	case "aws:kms":
-		put.ServerSideEncryption = types.ServerSideEncryptionAwsKms
+		put.ServerSideEncryption = tmtypes.ServerSideEncryptionAwsKms
 		if f.o.SSEKMSKeyID != "" {
-			put.SSEKMSKeyId = aws.String(f.o.SSEKMSKeyID)
+			put.SSEKMSKeyID = aws.String(f.o.SSEKMSKeyID)
 		}
 	default:
 		return fmt.Errorf("--s3-sse %q: want AES256 or aws:kms", f.o.SSE)
 	}
-	up := manager.NewUploader(f.c, func(u *manager.Uploader) { u.PartSize = f.o.PartSize })
-	if _, err := up.Upload(ctx, put); err != nil {
+	up := transfermanager.New(f.c, func(o *transfermanager.Options) { o.PartSizeBytes = f.o.PartSize })
+	if _, err := up.UploadObject(ctx, put); err != nil {
 		mark := f.markPending()
 		return fmt.Errorf("%w: %s: %v; the sync is kept in %s and the next run uploads it first%s", ErrUpload, f.URL, describe(err), f.Local, markNote(mark))
 	}
