@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/batonkit/batonkit/internal/safetext"
+	"github.com/batonkit/batonkit/internal/terminal"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/contract"
 	"github.com/batonkit/batonkit/pkg/remote"
@@ -75,9 +76,9 @@ func newSyncCmd(g *globals) *cobra.Command {
 			// On a terminal, the live progress lines; log lines and the
 			// connector's own stderr go above them.
 			out := g.stderr
-			var live *sync.Terminal
+			var live *terminal.Terminal
 			if f, ok := g.stderr.(*os.File); ok && !noProgress && isTerminal(f) && terminalWidth(f) > 0 {
-				live = sync.NewTerminal(f, colorOK(f))
+				live = terminal.New(f, colorOK(f))
 				defer live.Close()
 				out = live
 			}

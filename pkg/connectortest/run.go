@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"strings"
-	"testing"
 	"time"
 
 	"google.golang.org/grpc"
@@ -15,11 +14,23 @@ import (
 	"github.com/batonkit/batonkit/pkg/subprocess"
 )
 
+// T is what Run and Serve need of a test; *testing.T and *testing.B are
+// one. An interface rather than testing.TB, so the checks can be linked
+// into programs (baton conformance) without the testing package.
+type T interface {
+	Helper()
+	Cleanup(func())
+	Errorf(format string, args ...any)
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	FailNow()
+}
+
 // Run serves c on a loopback listener with mutual TLS, runs every check
 // against it and fails t for each check that fails, naming it and its
 // problems. It returns the report and what the walk read, for further
 // assertions. The restart check is skipped: there is no second process.
-func Run(t testing.TB, c connector.Connector, opts ...Option) *Report {
+func Run(t T, c connector.Connector, opts ...Option) *Report {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
@@ -39,7 +50,7 @@ func Run(t testing.TB, c connector.Connector, opts ...Option) *Report {
 
 // Serve runs c behind a real gRPC server on 127.0.0.1 with mutual TLS and
 // returns a client for it; both stop when the test ends.
-func Serve(t testing.TB, c connector.Connector) contract.Client {
+func Serve(t T, c connector.Connector) contract.Client {
 	t.Helper()
 	srv, err := connector.NewServer(context.Background(), c)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/batonkit/batonkit/internal/buildinfo"
 	"github.com/batonkit/batonkit/internal/safetext"
 	"github.com/batonkit/batonkit/internal/suggest"
+	"github.com/batonkit/batonkit/internal/terminal"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/config"
@@ -444,7 +445,7 @@ func (e *environment) engineOptions(sessions *session.Server) []sync.Option {
 
 // terminal is the live progress display when stderr is a terminal and
 // --no-progress is not set (nil otherwise: log lines instead).
-func (e *environment) terminal() *sync.Terminal {
+func (e *environment) terminal() *terminal.Terminal {
 	f, ok := e.io.Err.(*os.File)
 	if !ok || e.cfg.Bool("no-progress") || !term.IsTerminal(int(f.Fd())) || os.Getenv("TERM") == "dumb" {
 		return nil
@@ -455,7 +456,7 @@ func (e *environment) terminal() *sync.Terminal {
 		return nil
 	}
 	_, noColor := os.LookupEnv("NO_COLOR")
-	return sync.NewTerminal(f, !noColor)
+	return terminal.New(f, !noColor)
 }
 
 // remote sets up the s3:// file at path from the s3-* settings.

@@ -208,7 +208,7 @@ type Result struct {
 	// External is what matching grants against an external sync file did
 	// (WithExternalResources).
 	External ExternalStats
-	Duration  time.Duration
+	Duration time.Duration
 }
 
 func (s *Syncer) kind() c1z.SyncType {

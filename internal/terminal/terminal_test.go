@@ -1,4 +1,4 @@
-package sync_test
+package terminal_test
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batonkit/batonkit/internal/terminal"
 	"github.com/batonkit/batonkit/pkg/sync"
 )
 
@@ -15,7 +16,7 @@ import (
 // meanwhile are kept whole; nothing is drawn after Close.
 func TestTerminalKeepsEachPhasesFigures(t *testing.T) {
 	var out bytes.Buffer
-	term := sync.NewTerminal(&out, false)
+	term := terminal.New(&out, false)
 	term.Update(sync.Progress{Phase: "resources", Resources: 7, Elapsed: time.Second})
 	time.Sleep(150 * time.Millisecond)
 	fmt.Fprintln(term, "a log line")

@@ -1,4 +1,4 @@
-package sync
+package terminal
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/batonkit/batonkit/pkg/sync"
 )
 
 // Terminal draws a sync's progress live on a terminal, with mpb: one line
@@ -16,7 +18,7 @@ import (
 // where connectors announced how much is to come, an estimate of the time
 // left. Log lines written to it appear above the live lines instead of
 // tearing them. Only for a terminal: into a pipe or a file, use
-// LogProgress.
+// sync.LogProgress.
 type Terminal struct {
 	w     io.Writer
 	p     *mpb.Progress
@@ -34,10 +36,10 @@ type Terminal struct {
 // the two cannot wait on each other.
 type phaseLine struct {
 	mu gosync.Mutex
-	p  Progress
+	p  sync.Progress
 }
 
-func (l *phaseLine) set(p Progress) {
+func (l *phaseLine) set(p sync.Progress) {
 	l.mu.Lock()
 	l.p = p
 	l.mu.Unlock()
@@ -45,12 +47,12 @@ func (l *phaseLine) set(p Progress) {
 
 // NewTerminal draws on w; color paints the phase names (pass false when
 // NO_COLOR is set).
-func NewTerminal(w io.Writer, color bool) *Terminal {
+func New(w io.Writer, color bool) *Terminal {
 	return &Terminal{w: w, p: mpb.New(mpb.WithOutput(w), mpb.WithAutoRefresh(), mpb.WithRefreshRate(100*time.Millisecond)), color: color}
 }
 
-// Update is a WithProgress callback.
-func (t *Terminal) Update(p Progress) {
+// Update is a sync.WithProgress callback.
+func (t *Terminal) Update(p sync.Progress) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.ended {
