@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -13,15 +12,6 @@ import (
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 )
-
-// ErrUnhandledProtocol is returned when a connector used a protocol feature
-// this syncer does not act on and ignoring it would leave data out of the
-// file. WithAllowPartial turns the failure into a counted warning.
-var ErrUnhandledProtocol = errors.New("the connector used a sync protocol feature this syncer does not implement; the file would be incomplete (allow a partial sync to continue anyway)")
-
-// ErrFanout is returned when a connector's sibling cursors (EnqueuePageTokens)
-// repeat a token or exceed the bound.
-var ErrFanout = errors.New("invalid page-token fan-out")
 
 // How the syncer treats an annotation on a list response.
 type effect int

@@ -16,19 +16,6 @@ import (
 	"github.com/batonkit/batonkit/pkg/sync/expand"
 )
 
-// ErrInterrupted is returned when a sync stops before the end (its context
-// was cancelled, or StopAfter was reached). Its state was checkpointed:
-// running the same kind of sync on the same file resumes it.
-var ErrInterrupted = errors.New("sync interrupted; run it again to resume")
-
-// ErrPageTokenRepeated is returned when a connector answers a page with
-// the token it was given, which would loop forever.
-var ErrPageTokenRepeated = errors.New("connector returned the page token it was given")
-
-// ErrTooManyNotFound is returned when more per-resource calls answered
-// NotFound than the budget allows.
-var ErrTooManyNotFound = errors.New("too many resources vanished during the sync")
-
 // Syncer runs syncs of one connector into one store.
 type Syncer struct {
 	client contract.Client
@@ -158,9 +145,6 @@ func WithMaxPages(n int) Option { return func(o *options) { o.maxPages = n } }
 // page of millions fails with ErrPageTooLarge instead of exhausting memory.
 func WithMaxPageItems(n int) Option { return func(o *options) { o.maxPageItems = n } }
 
-// ErrPageTooLarge is returned for a page past WithMaxPageItems.
-var ErrPageTooLarge = errors.New("a page holds more objects than allowed")
-
 // checkPage refuses a page larger than the bound.
 func (r *run) checkPage(a action, n int) error {
 	limit := r.s.opts.maxPageItems
@@ -172,9 +156,6 @@ func (r *run) checkPage(a action, n int) error {
 	}
 	return nil
 }
-
-// ErrListingTooLong is returned when a listing passes WithMaxPages pages.
-var ErrListingTooLong = errors.New("a listing has more pages than allowed; its page tokens may never end")
 
 // batchSize is how many consecutive leaf actions of one op run as one
 // batch, and how many resources a planner schedules per page.
