@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -55,7 +56,7 @@ func newDiffCmd(g *globals) *cobra.Command {
 				}
 				err = g.withFile(cmd, func(ctx context.Context, st *c1z.Store) error {
 					if recorded != "" {
-						changes, err = g.printDiff(func(fn func(c1z.Difference) error) error { return st.CompareRecorded(ctx, recorded, fn) })
+						changes, err = g.printDiff(st.CompareRecorded(ctx, recorded))
 						return err
 					}
 					if base == "" {
@@ -64,7 +65,7 @@ func newDiffCmd(g *globals) *cobra.Command {
 							return err
 						}
 					}
-					changes, err = g.printDiff(compare(ctx, st, base, st, applied))
+					changes, err = g.printDiff(st.Compare(ctx, base, st, applied))
 					return err
 				})
 			}
@@ -107,32 +108,23 @@ func (g *globals) diffFiles(ctx context.Context, oldPath, newPath, base, applied
 	if applied, err = pick(newer, applied); err != nil {
 		return 0, fmt.Errorf("%s: %w", newPath, err)
 	}
-	return g.printDiff(compare(ctx, older, base, newer, applied))
-}
-
-// walkDiff streams differences to fn.
-type walkDiff func(fn func(c1z.Difference) error) error
-
-// compare walks the differences between two syncs.
-func compare(ctx context.Context, st *c1z.Store, base string, other *c1z.Store, applied string) walkDiff {
-	return func(fn func(c1z.Difference) error) error { return st.Compare(ctx, base, other, applied, fn) }
+	return g.printDiff(older.Compare(ctx, base, newer, applied))
 }
 
 // printDiff prints the differences and returns how many there are.
-func (g *globals) printDiff(walk walkDiff) (int, error) {
+func (g *globals) printDiff(diffs iter.Seq2[c1z.Difference, error]) (int, error) {
 	if g.json() {
-		return diffJSON(g, walk)
+		return diffJSON(g, diffs)
 	}
 	n := 0
 	t := g.listing("no changes", "CHANGE", "KIND", "ID", "DISPLAY NAME", "FIELDS")
-	err := walk(func(d c1z.Difference) error {
+	for d, err := range diffs {
+		if err != nil {
+			return n, err
+		}
 		n++
 		kind, id, name := describe(d.Object)
 		t.row(d.Change.String(), kind, id, name, strings.Join(d.Fields, ","))
-		return nil
-	})
-	if err != nil {
-		return n, err
 	}
 	return n, t.close()
 }
@@ -153,11 +145,14 @@ func describe(m proto.Message) (kind, id, name string) {
 // modifiedFields maps each modified object's id to the fields that
 // changed ("resource:" + type:id for resources, as ids of different kinds
 // may coincide). Differences are usually few, so they are gathered first.
-func diffJSON(g *globals, walk walkDiff) (int, error) {
+func diffJSON(g *globals, diffs iter.Seq2[c1z.Difference, error]) (int, error) {
 	out := &batonv1.C1ZDiffOutput{Resources: &batonv1.ResourceDiff{}, Entitlements: &batonv1.EntitlementDiff{}, Grants: &batonv1.GrantDiff{}}
 	fields := map[string][]string{}
 	n := 0
-	err := walk(func(d c1z.Difference) error {
+	for d, err := range diffs {
+		if err != nil {
+			return n, err
+		}
 		n++
 		kind, id, _ := describe(d.Object)
 		if d.Change == c1z.Modified {
@@ -171,10 +166,6 @@ func diffJSON(g *globals, walk walkDiff) (int, error) {
 		case *connectorv2.Grant:
 			add(d.Change, m, &out.Grants.Created, &out.Grants.Deleted, &out.Grants.Modified)
 		}
-		return nil
-	})
-	if err != nil {
-		return n, err
 	}
 	b, err := protojson.Marshal(out)
 	if err != nil {

@@ -271,11 +271,14 @@ func diff(r *request) (any, error) {
 		}
 	}
 	d := &DiffView{Base: base, Applied: applied, Changes: []Change{}}
-	err := r.st.Compare(r.ctx, base, r.st, applied, func(c c1z.Difference) error {
+	for c, err := range r.st.Compare(r.ctx, base, r.st, applied) {
+		if err != nil {
+			return nil, err
+		}
 		d.Total++
 		if len(d.Changes) == maxChanges {
 			d.Truncated = true
-			return nil
+			continue
 		}
 		ch := Change{Change: c.Change.String(), Fields: c.Fields}
 		sync := applied
@@ -295,10 +298,6 @@ func diff(r *request) (any, error) {
 			ch.Link = link(sync, "/access", "type", pid.GetResourceType(), "id", pid.GetResource(), "ent", o.GetEntitlement().GetId())
 		}
 		d.Changes = append(d.Changes, ch)
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	runs, err := r.st.Syncs(r.ctx)
 	if err != nil {

@@ -3,6 +3,8 @@ package c1z
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"iter"
 	"fmt"
 	"net/url"
 	"slices"
@@ -51,21 +53,41 @@ type Difference struct {
 	Fields []string
 }
 
-// DiffEach streams every difference between two syncs of this file, kind
-// by kind (resources, entitlements, grants) and change by change. Objects
-// are matched by external id and compared by their stored encoding. fn
-// receives *connectorv2.Resource, *connectorv2.Entitlement or
-// *connectorv2.Grant; returning an error stops the walk.
-func (s *Store) DiffEach(ctx context.Context, baseID, appliedID string, fn func(change Change, obj proto.Message) error) error {
-	return s.Compare(ctx, baseID, s, appliedID, func(d Difference) error { return fn(d.Change, d.Object) })
-}
-
 // Compare streams every difference between sync baseID of s and sync
 // appliedID of applied, which may be s itself or another file (the sync
-// before and after a migration, two environments). Order and matching are
-// DiffEach's; Modified objects also carry their base version and the
-// fields that differ.
-func (s *Store) Compare(ctx context.Context, baseID string, applied *Store, appliedID string, fn func(Difference) error) error {
+// before and after a migration, two environments): kind by kind
+// (resources, entitlements, grants) and change by change. Objects are
+// matched by external id and compared by their stored encoding; Modified
+// objects also carry their base version and the fields that differ. A
+// failure ends the stream with the error.
+//
+//	for d, err := range st.Compare(ctx, base, st, applied) { ... }
+func (s *Store) Compare(ctx context.Context, baseID string, applied *Store, appliedID string) iter.Seq2[Difference, error] {
+	return walk(func(fn func(Difference) error) error { return s.compare(ctx, baseID, applied, appliedID, fn) })
+}
+
+// walk turns a walk that calls fn into an iterator: a consumer that stops
+// early ends the walk.
+func walk(run func(fn func(Difference) error) error) iter.Seq2[Difference, error] {
+	return func(yield func(Difference, error) bool) {
+		stopped := false
+		err := run(func(d Difference) error {
+			if !yield(d, nil) {
+				stopped = true
+				return errStopWalk
+			}
+			return nil
+		})
+		if err != nil && !stopped {
+			yield(Difference{}, err)
+		}
+	}
+}
+
+// errStopWalk ends a walk whose consumer stopped.
+var errStopWalk = errors.New("stop")
+
+func (s *Store) compare(ctx context.Context, baseID string, applied *Store, appliedID string, fn func(Difference) error) error {
 	for _, st := range []*Store{s, applied} {
 		if err := st.checkOpen(); err != nil {
 			return err
@@ -190,22 +212,24 @@ func (d differ) table(ctx context.Context, table string, c Change, newMsg func()
 	}
 }
 
-// Diff collects every difference between two syncs into one message, the
-// shape `baton diff -o json` prints. Use DiffEach to stream instead.
+// Diff collects every difference between two syncs of this file into one
+// message, the shape `baton diff -o json` prints. Compare streams instead.
 func (s *Store) Diff(ctx context.Context, baseID, appliedID string) (*c1zv1.C1ZDiffOutput, error) {
 	out := &c1zv1.C1ZDiffOutput{Resources: &c1zv1.ResourceDiff{}, Entitlements: &c1zv1.EntitlementDiff{}, Grants: &c1zv1.GrantDiff{}}
-	err := s.DiffEach(ctx, baseID, appliedID, func(c Change, m proto.Message) error {
-		switch m := m.(type) {
-		case *connectorv2.Resource:
-			out.Resources.Created, out.Resources.Deleted, out.Resources.Modified = appendChange(c, m, out.Resources.Created, out.Resources.Deleted, out.Resources.Modified)
-		case *connectorv2.Entitlement:
-			out.Entitlements.Created, out.Entitlements.Deleted, out.Entitlements.Modified = appendChange(c, m, out.Entitlements.Created, out.Entitlements.Deleted, out.Entitlements.Modified)
-		case *connectorv2.Grant:
-			out.Grants.Created, out.Grants.Deleted, out.Grants.Modified = appendChange(c, m, out.Grants.Created, out.Grants.Deleted, out.Grants.Modified)
+	for d, err := range s.Compare(ctx, baseID, s, appliedID) {
+		if err != nil {
+			return out, err
 		}
-		return nil
-	})
-	return out, err
+		switch m := d.Object.(type) {
+		case *connectorv2.Resource:
+			out.Resources.Created, out.Resources.Deleted, out.Resources.Modified = appendChange(d.Change, m, out.Resources.Created, out.Resources.Deleted, out.Resources.Modified)
+		case *connectorv2.Entitlement:
+			out.Entitlements.Created, out.Entitlements.Deleted, out.Entitlements.Modified = appendChange(d.Change, m, out.Entitlements.Created, out.Entitlements.Deleted, out.Entitlements.Modified)
+		case *connectorv2.Grant:
+			out.Grants.Created, out.Grants.Deleted, out.Grants.Modified = appendChange(d.Change, m, out.Grants.Created, out.Grants.Deleted, out.Grants.Modified)
+		}
+	}
+	return out, nil
 }
 
 func appendChange[T any](c Change, m T, created, deleted, modified []T) ([]T, []T, []T) {

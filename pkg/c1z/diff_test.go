@@ -112,15 +112,14 @@ func TestCompareTwoFiles(t *testing.T) {
 	must(t, err)
 	defer applied.Close(ctx)
 	var got []string
-	err = base.Compare(ctx, oldID, applied, run.ID, func(d c1z.Difference) error {
+	for d, err := range base.Compare(ctx, oldID, applied, run.ID) {
+		must(t, err)
 		line := d.Change.String() + " " + describe(d.Object)
 		if len(d.Fields) > 0 {
 			line += " " + strings.Join(d.Fields, ",")
 		}
 		got = append(got, line)
-		return nil
-	})
-	must(t, err)
+	}
 	want := []string{
 		"created resource group:ops",
 		"modified resource user:bob displayName,annotations.UserTrait.status",
@@ -135,7 +134,11 @@ func TestCompareTwoFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A sync id of the wrong file is an error, not an empty diff.
-	if err := base.Compare(ctx, oldID, applied, oldID, func(c1z.Difference) error { return nil }); !errors.Is(err, c1z.ErrNoSync) && !errors.Is(err, c1z.ErrNotFound) {
+	var err2 error
+	for _, err := range base.Compare(ctx, oldID, applied, oldID) {
+		err2 = err
+	}
+	if err := err2; !errors.Is(err, c1z.ErrNoSync) && !errors.Is(err, c1z.ErrNotFound) {
 		t.Fatalf("a sync id of the other file: %v", err)
 	}
 }

@@ -103,15 +103,17 @@ func ExampleStore_Compare() {
 	defer b.Close(ctx)
 	ra, _ := a.DefaultSync(ctx)
 	rb, _ := b.DefaultSync(ctx)
-	a.Compare(ctx, ra.ID, b, rb.ID, func(d c1z.Difference) error {
+	for d, err := range a.Compare(ctx, ra.ID, b, rb.ID) {
+		if err != nil {
+			panic(err)
+		}
 		switch o := d.Object.(type) {
 		case *connectorv2.Resource:
 			fmt.Println(d.Change, o.GetId().GetResourceType()+":"+o.GetId().GetResource())
 		case *connectorv2.Grant:
 			fmt.Println(d.Change, o.GetId())
 		}
-		return nil
-	})
+	}
 	// Output:
 	// created user:grace
 	// deleted user:ada

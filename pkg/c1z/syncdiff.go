@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"time"
 
 	"github.com/segmentio/ksuid"
@@ -125,7 +126,11 @@ func (s *Store) finishDerived(ctx context.Context, id string) error {
 // file holds them, Modified with their base version and changed fields;
 // the deletions sync's objects as Deleted. When the parent is in another
 // file every upserted object is reported Created.
-func (s *Store) CompareRecorded(ctx context.Context, id string, fn func(Difference) error) error {
+func (s *Store) CompareRecorded(ctx context.Context, id string) iter.Seq2[Difference, error] {
+	return walk(func(fn func(Difference) error) error { return s.compareRecorded(ctx, id, fn) })
+}
+
+func (s *Store) compareRecorded(ctx context.Context, id string, fn func(Difference) error) error {
 	run, err := s.SyncRun(ctx, id)
 	if err != nil {
 		return err

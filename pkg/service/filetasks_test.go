@@ -83,11 +83,11 @@ func TestCompactAndDiffTasks(t *testing.T) {
 	wantSuccess(t, st)
 	got, gotID := openRO(t, controlplanetest.SaveAsset(t, st, t.TempDir()))
 	want, wantID := openRO(t, directSync(t, a))
-	if err := want.Compare(ctx, wantID, got, gotID, func(d c1z.Difference) error {
+	for d, err := range want.Compare(ctx, wantID, got, gotID) {
+		if err != nil {
+			t.Fatal(err)
+		}
 		t.Errorf("compacted sync differs from a full sync: %v %v", d.Change, d.Object)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
 	}
 
 	_, newID := syncNow(t, cp, syncTask())
@@ -106,14 +106,17 @@ func TestCompactAndDiffTasks(t *testing.T) {
 		t.Fatalf("the uploaded file holds no diff of %s: %+v", fullID, runs)
 	}
 	var n int
-	if err := recorded.CompareRecorded(ctx, upserts, func(d c1z.Difference) error {
+	for d, err := range recorded.CompareRecorded(ctx, upserts) {
+		if err != nil {
+			t.Fatal(err)
+		}
 		n++
 		if d.Change != c1z.Created {
 			t.Errorf("diff: %v %v", d.Change, d.Object)
 		}
-		return nil
-	}); err != nil || n == 0 {
-		t.Fatalf("the recorded diff lists %d changes (%v), want the new grant", n, err)
+	}
+	if n == 0 {
+		t.Fatal("the recorded diff lists no change, want the new grant")
 	}
 
 	// Never more files than kept.

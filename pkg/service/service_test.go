@@ -176,13 +176,11 @@ func TestFullSyncUploadsWhatADirectSyncWrites(t *testing.T) {
 	wantSuccess(t, st)
 	got, gotID := openRO(t, controlplanetest.SaveAsset(t, st, t.TempDir()))
 	want, wantID := openRO(t, directSync(t, a))
-	diffs := 0
-	if err := want.Compare(context.Background(), wantID, got, gotID, func(d c1z.Difference) error {
-		diffs++
+	for d, err := range want.Compare(context.Background(), wantID, got, gotID) {
+		if err != nil {
+			t.Fatal(err)
+		}
 		t.Errorf("uploaded sync differs: %v %v", d.Change, d.Object)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
 	}
 	stats, err := got.Stats(context.Background(), gotID)
 	if err != nil || stats.Resources != 12 {

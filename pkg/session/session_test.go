@@ -49,13 +49,13 @@ func TestStoreOverServer(t *testing.T) {
 	}
 	must(t, s.Set(ctx, "other", []byte("x")))
 	n := 0
-	must(t, users.All(ctx, func(k string, v []byte) bool {
-		if k != fmt.Sprintf("u%03d", n) || v[0] != byte(n) {
-			t.Fatalf("entry %d: %q %v", n, k, v)
+	for e, err := range users.All(ctx) {
+		must(t, err)
+		if e.Key != fmt.Sprintf("u%03d", n) || e.Value[0] != byte(n) {
+			t.Fatalf("entry %d: %q %v", n, e.Key, e.Value)
 		}
 		n++
-		return true
-	}))
+	}
 	if n != 250 {
 		t.Fatalf("All saw %d entries under the prefix, want 250 (over three pages)", n)
 	}

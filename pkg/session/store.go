@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"iter"
 	"slices"
 
 	"google.golang.org/grpc"
@@ -120,30 +121,37 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return err
 }
 
-// All calls fn for every key (under the prefix) in key order, page by
-// page, until fn returns false.
-func (s *Store) All(ctx context.Context, fn func(key string, value []byte) bool) error {
-	if err := s.ok(); err != nil {
-		return err
-	}
-	tok := ""
-	for {
-		resp, err := s.client.GetAll(ctx, &batonv1.GetAllRequest{SyncId: s.syncID, PageToken: tok, Prefix: s.prefix})
-		if err != nil {
-			return err
+// All streams every key (under the prefix) and its value in key order,
+// a page at a time; a failure ends the stream with the error.
+//
+//	for e, err := range store.All(ctx) { ... }
+func (s *Store) All(ctx context.Context) iter.Seq2[Entry, error] {
+	return func(yield func(Entry, error) bool) {
+		if err := s.ok(); err != nil {
+			yield(Entry{}, err)
+			return
 		}
-		for _, it := range resp.GetItems() {
-			if !fn(it.GetKey(), it.GetValue()) {
-				return nil
+		tok := ""
+		for {
+			resp, err := s.client.GetAll(ctx, &batonv1.GetAllRequest{SyncId: s.syncID, PageToken: tok, Prefix: s.prefix})
+			if err != nil {
+				yield(Entry{}, err)
+				return
 			}
+			for _, it := range resp.GetItems() {
+				if !yield(Entry{Key: it.GetKey(), Value: it.GetValue()}, nil) {
+					return
+				}
+			}
+			switch resp.GetPageToken() {
+			case "":
+				return
+			case tok:
+				yield(Entry{}, errors.New("session store: GetAll returned the page token it was given"))
+				return
+			}
+			tok = resp.GetPageToken()
 		}
-		if resp.GetPageToken() == "" {
-			return nil
-		}
-		if resp.GetPageToken() == tok {
-			return errors.New("session store: GetAll returned the page token it was given")
-		}
-		tok = resp.GetPageToken()
 	}
 }
 
