@@ -21,6 +21,7 @@ import (
 	"github.com/batonkit/batonkit/pkg/annotations"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/connector"
+	"github.com/batonkit/batonkit/pkg/contract"
 	"github.com/batonkit/batonkit/pkg/grant"
 )
 
@@ -116,144 +117,195 @@ func (e *environment) provision(ctx context.Context, p *provisioning) error {
 	if err != nil {
 		return err
 	}
-	c := connector.InProcessClient(srv)
-	out := e.printJSON
+	op := oneShot{e: e, srv: srv, c: connector.InProcessClient(srv), p: p}
 	switch {
 	case p.grantEntitlement != "":
-		if p.grantPrincipal == "" || p.grantPrincipalTyp == "" {
-			return usageErr{errors.New("--grant-entitlement needs --grant-principal and --grant-principal-type")}
-		}
-		ent, principal, err := e.lookupGrantTargets(ctx, p.grantEntitlement, resourceID(p.grantPrincipalTyp, p.grantPrincipal))
-		if err != nil {
-			return err
-		}
-		resp, err := c.Grant(ctx, &connectorv2.GrantManagerServiceGrantRequest{Entitlement: ent, Principal: principal})
-		if err != nil {
-			return fmt.Errorf("grant %s to %s:%s: %w", p.grantEntitlement, p.grantPrincipalTyp, p.grantPrincipal, err)
-		}
-		what := "granted"
-		if annotations.Annotations(resp.GetAnnotations()).Contains(&connectorv2.GrantAlreadyExists{}) {
-			what = "already granted; nothing changed"
-		}
-		e.log.Info(what, "entitlement", p.grantEntitlement, "principal", p.grantPrincipalTyp+":"+p.grantPrincipal, "grants", len(resp.GetGrants()))
-		return out(resp)
+		return op.grant(ctx)
 	case p.revokeGrant != "":
-		g, err := e.revocable(ctx, srv, p.revokeGrant)
-		if err != nil {
-			return err
-		}
-		resp, err := c.Revoke(ctx, &connectorv2.GrantManagerServiceRevokeRequest{Grant: g})
-		if err != nil {
-			return fmt.Errorf("revoke %s: %w", p.revokeGrant, err)
-		}
-		what := "revoked"
-		if annotations.Annotations(resp.GetAnnotations()).Contains(&connectorv2.GrantAlreadyRevoked{}) {
-			what = "already revoked; nothing changed"
-		}
-		e.log.Info(what, "grant", p.revokeGrant)
-		return out(resp)
+		return op.revoke(ctx)
 	case p.accountLogin != "":
-		info := &connectorv2.AccountInfo{Login: p.accountLogin}
-		if p.accountEmail != "" {
-			info.Emails = []*connectorv2.AccountInfo_Email{{Address: p.accountEmail, IsPrimary: true}}
-		}
-		if p.accountProfile != "" {
-			var m map[string]any
-			if err := json.Unmarshal([]byte(p.accountProfile), &m); err != nil {
-				return usageErr{fmt.Errorf("--create-account-profile is not a JSON object: %w", err)}
-			}
-			if info.Profile, err = structpb.NewStruct(m); err != nil {
-				return usageErr{err}
-			}
-		}
-		id, cfg, err := ephemeralRecipient()
-		if err != nil {
-			return err
-		}
-		secrets, err := newSecretsFile(p.credentialsFile)
-		if err != nil {
-			return err
-		}
-		defer secrets.discard()
-		resp, err := c.CreateAccount(ctx, &connectorv2.CreateAccountRequest{AccountInfo: info, EncryptionConfigs: []*connectorv2.EncryptionConfig{cfg},
-			CredentialOptions: &connectorv2.CredentialOptions{Options: &connectorv2.CredentialOptions_RandomPassword_{
-				RandomPassword: &connectorv2.CredentialOptions_RandomPassword{Length: 20}}}})
-		if err != nil {
-			return fmt.Errorf("create account %s: %w", p.accountLogin, err)
-		}
-		if err := out(resp); err != nil {
-			return err
-		}
-		return e.saveSecrets(secrets, id, resp.GetEncryptedData())
+		return op.createAccount(ctx)
 	case p.deleteResource != "":
-		if p.deleteResourceType == "" {
-			return usageErr{errors.New("--delete-resource needs --delete-resource-type")}
-		}
-		rid := resourceID(p.deleteResourceType, p.deleteResource)
-		req := &connectorv2.DeleteResourceV2Request{ResourceId: rid}
-		if r, err := e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) { return st.Resource(ctx, "", rid) }); err == nil {
-			req.ParentResourceId = r.(*connectorv2.Resource).GetParentResourceId()
-		}
-		resp, err := c.DeleteResourceV2(ctx, req)
-		if err != nil {
-			return fmt.Errorf("delete %s:%s: %w", p.deleteResourceType, p.deleteResource, err)
-		}
-		e.log.Info("deleted", "resource", p.deleteResourceType+":"+p.deleteResource)
-		return out(resp)
+		return op.deleteResource(ctx)
 	case p.rotate != "":
-		if p.rotateType == "" {
-			return usageErr{errors.New("--rotate-credentials needs --rotate-credentials-type")}
-		}
-		id, cfg, err := ephemeralRecipient()
-		if err != nil {
-			return err
-		}
-		secrets, err := newSecretsFile(p.credentialsFile)
-		if err != nil {
-			return err
-		}
-		defer secrets.discard()
-		resp, err := c.RotateCredential(ctx, &connectorv2.RotateCredentialRequest{ResourceId: resourceID(p.rotateType, p.rotate),
-			EncryptionConfigs: []*connectorv2.EncryptionConfig{cfg},
-			CredentialOptions: &connectorv2.CredentialOptions{Options: &connectorv2.CredentialOptions_RandomPassword_{
-				RandomPassword: &connectorv2.CredentialOptions_RandomPassword{Length: 20}}}})
-		if err != nil {
-			return fmt.Errorf("rotate credentials of %s:%s: %w", p.rotateType, p.rotate, err)
-		}
-		if err := out(resp); err != nil {
-			return err
-		}
-		return e.saveSecrets(secrets, id, resp.GetEncryptedData())
+		return op.rotateCredentials(ctx)
 	case p.createTicket:
-		return e.createTicket(ctx, c, p.ticketTemplate, out)
+		return e.createTicket(ctx, op.c, p.ticketTemplate, e.printJSON)
 	case p.getTicket != "":
-		resp, err := c.GetTicket(ctx, &connectorv2.TicketsServiceGetTicketRequest{Id: p.getTicket})
-		if err != nil {
-			return fmt.Errorf("get ticket %s: %w", p.getTicket, err)
-		}
-		return out(resp)
+		resp, err := op.c.GetTicket(ctx, &connectorv2.TicketsServiceGetTicketRequest{Id: p.getTicket})
+		return op.answer(resp, err, "get ticket "+p.getTicket)
 	case p.listTicketSchemas:
-		resp, err := c.ListTicketSchemas(ctx, &connectorv2.TicketsServiceListTicketSchemasRequest{})
-		if err != nil {
-			return fmt.Errorf("list ticket schemas: %w", err)
-		}
-		return out(resp)
+		resp, err := op.c.ListTicketSchemas(ctx, &connectorv2.TicketsServiceListTicketSchemasRequest{})
+		return op.answer(resp, err, "list ticket schemas")
 	case p.invokeAction != "":
-		var m map[string]any
-		if err := json.Unmarshal([]byte(p.actionArgs), &m); err != nil {
-			return usageErr{fmt.Errorf("--invoke-action-args is not a JSON object: %w", err)}
-		}
-		args, err := structpb.NewStruct(m)
-		if err != nil {
-			return usageErr{err}
-		}
-		resp, err := c.InvokeAction(ctx, &connectorv2.InvokeActionRequest{Name: p.invokeAction, Args: args, ResourceTypeId: p.actionResourceType})
-		if err != nil {
-			return fmt.Errorf("invoke action %s: %w", p.invokeAction, err)
-		}
-		return out(resp)
+		return op.invokeAction(ctx)
 	}
 	return usageErr{errors.New("--provisioning needs an operation flag (see --help)")}
+}
+
+// oneShot runs one provisioning operation against the connector.
+type oneShot struct {
+	e   *environment
+	srv *connector.Server
+	c   contract.Client
+	p   *provisioning
+}
+
+// answer prints the connector's answer, or names what failed.
+func (o oneShot) answer(resp proto.Message, err error, what string) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return o.e.printJSON(resp)
+}
+
+func (o oneShot) grant(ctx context.Context) error {
+	p := o.p
+	if p.grantPrincipal == "" || p.grantPrincipalTyp == "" {
+		return usageErr{errors.New("--grant-entitlement needs --grant-principal and --grant-principal-type")}
+	}
+	ent, principal, err := o.e.lookupGrantTargets(ctx, p.grantEntitlement, resourceID(p.grantPrincipalTyp, p.grantPrincipal))
+	if err != nil {
+		return err
+	}
+	resp, err := o.c.Grant(ctx, &connectorv2.GrantManagerServiceGrantRequest{Entitlement: ent, Principal: principal})
+	if err != nil {
+		return fmt.Errorf("grant %s to %s:%s: %w", p.grantEntitlement, p.grantPrincipalTyp, p.grantPrincipal, err)
+	}
+	what := "granted"
+	if annotations.Annotations(resp.GetAnnotations()).Contains(&connectorv2.GrantAlreadyExists{}) {
+		what = "already granted; nothing changed"
+	}
+	o.e.log.Info(what, "entitlement", p.grantEntitlement, "principal", p.grantPrincipalTyp+":"+p.grantPrincipal, "grants", len(resp.GetGrants()))
+	return o.e.printJSON(resp)
+}
+
+func (o oneShot) revoke(ctx context.Context) error {
+	g, err := o.e.revocable(ctx, o.srv, o.p.revokeGrant)
+	if err != nil {
+		return err
+	}
+	resp, err := o.c.Revoke(ctx, &connectorv2.GrantManagerServiceRevokeRequest{Grant: g})
+	if err != nil {
+		return fmt.Errorf("revoke %s: %w", o.p.revokeGrant, err)
+	}
+	what := "revoked"
+	if annotations.Annotations(resp.GetAnnotations()).Contains(&connectorv2.GrantAlreadyRevoked{}) {
+		what = "already revoked; nothing changed"
+	}
+	o.e.log.Info(what, "grant", o.p.revokeGrant)
+	return o.e.printJSON(resp)
+}
+
+func (o oneShot) createAccount(ctx context.Context) error {
+	p := o.p
+	info := &connectorv2.AccountInfo{Login: p.accountLogin}
+	if p.accountEmail != "" {
+		info.Emails = []*connectorv2.AccountInfo_Email{{Address: p.accountEmail, IsPrimary: true}}
+	}
+	if p.accountProfile != "" {
+		profile, err := jsonObject("--create-account-profile", p.accountProfile)
+		if err != nil {
+			return err
+		}
+		info.Profile = profile
+	}
+	return o.withSecrets(func(cfg *connectorv2.EncryptionConfig) (secretAnswer, error) {
+		resp, err := o.c.CreateAccount(ctx, &connectorv2.CreateAccountRequest{AccountInfo: info, EncryptionConfigs: []*connectorv2.EncryptionConfig{cfg},
+			CredentialOptions: randomPassword()})
+		if err != nil {
+			return nil, fmt.Errorf("create account %s: %w", p.accountLogin, err)
+		}
+		return resp, nil
+	})
+}
+
+func (o oneShot) rotateCredentials(ctx context.Context) error {
+	p := o.p
+	if p.rotateType == "" {
+		return usageErr{errors.New("--rotate-credentials needs --rotate-credentials-type")}
+	}
+	return o.withSecrets(func(cfg *connectorv2.EncryptionConfig) (secretAnswer, error) {
+		resp, err := o.c.RotateCredential(ctx, &connectorv2.RotateCredentialRequest{ResourceId: resourceID(p.rotateType, p.rotate),
+			EncryptionConfigs: []*connectorv2.EncryptionConfig{cfg}, CredentialOptions: randomPassword()})
+		if err != nil {
+			return nil, fmt.Errorf("rotate credentials of %s:%s: %w", p.rotateType, p.rotate, err)
+		}
+		return resp, nil
+	})
+}
+
+// secretAnswer is a connector answer that carries encrypted secrets.
+type secretAnswer interface {
+	proto.Message
+	GetEncryptedData() []*connectorv2.EncryptedData
+}
+
+// withSecrets runs a call that returns new secrets: encrypted for a key
+// made for this run only, decrypted into --credentials-file.
+func (o oneShot) withSecrets(call func(*connectorv2.EncryptionConfig) (secretAnswer, error)) error {
+	id, cfg, err := ephemeralRecipient()
+	if err != nil {
+		return err
+	}
+	secrets, err := newSecretsFile(o.p.credentialsFile)
+	if err != nil {
+		return err
+	}
+	defer secrets.discard()
+	resp, err := call(cfg)
+	if err != nil {
+		return err
+	}
+	if err := o.e.printJSON(resp); err != nil {
+		return err
+	}
+	return o.e.saveSecrets(secrets, id, resp.GetEncryptedData())
+}
+
+func randomPassword() *connectorv2.CredentialOptions {
+	return &connectorv2.CredentialOptions{Options: &connectorv2.CredentialOptions_RandomPassword_{
+		RandomPassword: &connectorv2.CredentialOptions_RandomPassword{Length: 20}}}
+}
+
+func (o oneShot) deleteResource(ctx context.Context) error {
+	p := o.p
+	if p.deleteResourceType == "" {
+		return usageErr{errors.New("--delete-resource needs --delete-resource-type")}
+	}
+	rid := resourceID(p.deleteResourceType, p.deleteResource)
+	req := &connectorv2.DeleteResourceV2Request{ResourceId: rid}
+	if r, err := o.e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) { return st.Resource(ctx, "", rid) }); err == nil {
+		req.ParentResourceId = r.(*connectorv2.Resource).GetParentResourceId()
+	}
+	resp, err := o.c.DeleteResourceV2(ctx, req)
+	if err != nil {
+		return fmt.Errorf("delete %s:%s: %w", p.deleteResourceType, p.deleteResource, err)
+	}
+	o.e.log.Info("deleted", "resource", p.deleteResourceType+":"+p.deleteResource)
+	return o.e.printJSON(resp)
+}
+
+func (o oneShot) invokeAction(ctx context.Context) error {
+	args, err := jsonObject("--invoke-action-args", o.p.actionArgs)
+	if err != nil {
+		return err
+	}
+	resp, err := o.c.InvokeAction(ctx, &connectorv2.InvokeActionRequest{Name: o.p.invokeAction, Args: args, ResourceTypeId: o.p.actionResourceType})
+	return o.answer(resp, err, "invoke action "+o.p.invokeAction)
+}
+
+// jsonObject parses a flag's JSON object.
+func jsonObject(flag, text string) (*structpb.Struct, error) {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(text), &m); err != nil {
+		return nil, usageErr{fmt.Errorf("%s is not a JSON object: %w", flag, err)}
+	}
+	st, err := structpb.NewStruct(m)
+	if err != nil {
+		return nil, usageErr{err}
+	}
+	return st, nil
 }
 
 // lookup reads an object from the sync file, as Baton does: ids on the
