@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -17,26 +19,25 @@ import (
 	"github.com/batonkit/batonkit/pkg/remote"
 	"github.com/batonkit/batonkit/pkg/runner"
 	"github.com/batonkit/batonkit/pkg/serve"
+	"github.com/batonkit/batonkit/pkg/session"
 	"github.com/batonkit/batonkit/pkg/subprocess"
 	"github.com/batonkit/batonkit/pkg/sync"
 )
 
+// syncFlags are baton sync's settings.
+type syncFlags struct {
+	path, addr                   string
+	workers                      int
+	every                        time.Duration
+	verbose, skipGrants, partial bool
+	noProgress                   bool
+	sse, sseKey, cacheDir        string
+	child                        childFlags
+	remote                       serve.ClientOptions
+}
+
 func newSyncCmd(g *globals) *cobra.Command {
-	var (
-		path       string
-		workers    int
-		every      time.Duration
-		verbose    bool
-		skipGrant  bool
-		partial    bool
-		sse        string
-		sseKey     string
-		cacheDir   string
-		noProgress bool
-		child      childFlags
-		addr       string
-		remoteOpts serve.ClientOptions
-	)
+	var f syncFlags
 	cmd := &cobra.Command{
 		Use:   "sync (--connector PATH | --connector-addr ADDR) [-f FILE] [-- CONNECTOR ARGS...]",
 		Short: "Run a connector binary as a child process and sync it into a c1z",
@@ -56,120 +57,148 @@ func newSyncCmd(g *globals) *cobra.Command {
 			"  BATON_TOKEN=\"$GITHUB_TOKEN\" baton sync --connector ./baton-github    # secrets by environment, never on the command line\n" +
 			"  baton sync --connector-addr unix:///run/acme.sock --insecure-loopback",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch {
-			case path == "" && addr == "":
-				return usagef("sync needs --connector <path to the connector binary> or --connector-addr <address of a served connector>")
-			case path != "" && addr != "":
-				return usagef("give --connector or --connector-addr, not both")
-			case addr != "" && len(args) > 0:
-				return usagef("arguments after -- go to a connector sync starts; a served connector was configured when it started")
-			case path != "":
-				if _, err := exec.LookPath(path); err != nil {
-					return fmt.Errorf("%w %s: %v", errNoConnector, path, err)
-				}
-			}
-			ctx := cmd.Context()
-			level := slog.LevelInfo
-			if verbose {
-				level = slog.LevelDebug
-			}
-			// On a terminal, the live progress lines; log lines and the
-			// connector's own stderr go above them.
-			out := g.stderr
-			var live *terminal.Terminal
-			if f, ok := g.stderr.(*os.File); ok && !noProgress && isTerminal(f) && terminalWidth(f) > 0 {
-				live = terminal.New(f, colorOK(f))
-				defer live.Close()
-				out = live
-			}
-			log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level, ReplaceAttr: safetext.ReplaceAttr}))
-			// Connectors that keep state outside their process (Baton's
-			// SessionStoreUsage) reach this store, kept in the sync's file.
-			// An s3:// file is synced in a local copy, uploaded after.
-			file := g.file
-			var obj *remote.File
-			if remote.IsURL(file) {
-				o := g.s3
-				o.SSE, o.SSEKMSKeyID, o.CacheDir, o.Logger = sse, sseKey, cacheDir, log
-				var err error
-				if obj, err = remote.Open(ctx, file, o); err != nil {
-					return usageError{err}
-				}
-				if err := obj.Prepare(ctx); err != nil {
-					return err
-				}
-				file = obj.Local
-			}
-			// The file first: one that cannot be synced into (another
-			// process's, a v3 file) fails before a connector starts.
-			st, err := c1z.Open(ctx, file, c1z.WithLogger(log))
-			if err != nil {
+			if err := f.check(args); err != nil {
 				return err
 			}
-			sessions := child.sessions()
-			var client contract.Client
-			if addr != "" {
-				remoteOpts.Token = os.Getenv("BATON_SERVE_TOKEN")
-				c, closeConn, err := serve.Dial(addr, remoteOpts)
-				if err != nil {
-					err = errors.Join(err, st.Close(ctx))
-					if errors.Is(err, serve.ErrRefused) {
-						return usageError{err}
-					}
-					return err
-				}
-				defer closeConn()
-				client = c
-			} else {
-				// The connector's stderr is its text: escaped before it
-				// reaches a terminal.
-				childErr := &safetext.LineWriter{W: out}
-				defer childErr.Flush()
-				p, err := subprocess.Start(ctx, path, args, child.options(subprocess.Options{Stderr: childErr, Logger: log, Sessions: sessions}))
-				if err != nil {
-					return errors.Join(err, st.Close(ctx))
-				}
-				defer p.Close()
-				client = p.Client
-			}
-			opts := []sync.Option{sync.WithWorkers(workers), sync.WithCheckpointInterval(every), sync.WithSessions(sessions)}
-			if skipGrant {
-				opts = append(opts, sync.WithSkipGrants())
-			}
-			if partial {
-				opts = append(opts, sync.WithAllowPartial())
-			}
-			if live != nil {
-				opts = append(opts, sync.WithProgress(live.Update))
-			} else {
-				opts = append(opts, sync.WithProgress(sync.LogProgress(log, 5*time.Second)))
-			}
-			err = runner.SyncToStore(ctx, client, st, log, opts...)
-			if errors.Is(err, sync.ErrInterrupted) {
-				return fmt.Errorf("%w: %w", errInterrupted, err)
-			}
-			if err == nil && obj != nil {
-				err = obj.Upload(ctx)
-			}
-			return err
+			return g.runSync(cmd.Context(), &f, args)
 		},
 	}
-	cmd.Flags().StringVar(&path, "connector", "", "the connector binary to run")
-	cmd.Flags().StringVar(&addr, "connector-addr", "", "sync a served connector (its serve command) at unix:///path.sock or host:port")
-	cmd.Flags().StringVar(&remoteOpts.CA, "tls-ca", "", "with --connector-addr: the CAs the server's certificate must chain to (PEM; default: the system's)")
-	cmd.Flags().StringVar(&remoteOpts.Cert, "tls-cert", "", "with --connector-addr: a client certificate (PEM) for a server that requires one")
-	cmd.Flags().StringVar(&remoteOpts.Key, "tls-key", "", "with --connector-addr: the client certificate's key (PEM)")
-	cmd.Flags().StringVar(&remoteOpts.ServerName, "tls-server-name", "", "with --connector-addr: the name the server's certificate must carry (default: the address's host)")
-	cmd.Flags().BoolVar(&remoteOpts.InsecureLoopback, "insecure-loopback", false, "with --connector-addr: plaintext, to a Unix socket or a loopback address only")
-	child.bind(cmd.Flags())
-	cmd.Flags().IntVar(&workers, "workers", 1, "listings of one phase run at once (1: Baton's order, one call at a time)")
-	cmd.Flags().DurationVar(&every, "checkpoint-interval", 10*time.Second, "how often the resume state is saved")
-	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "debug logging")
-	cmd.Flags().BoolVar(&noProgress, "no-progress", false, "no live progress line on a terminal (log lines instead)")
-	cmd.Flags().BoolVar(&skipGrant, "skip-grants", false, "do not sync grants")
-	cmd.Flags().StringVar(&sse, "s3-sse", os.Getenv("BATON_S3_SSE"), "server-side encryption of an uploaded s3:// file: AES256 or aws:kms [BATON_S3_SSE]")
-	cmd.Flags().StringVar(&sseKey, "s3-sse-kms-key-id", os.Getenv("BATON_S3_SSE_KMS_KEY_ID"), "the KMS key for --s3-sse aws:kms [BATON_S3_SSE_KMS_KEY_ID]")
-	cmd.Flags().StringVar(&cacheDir, "s3-cache-dir", os.Getenv("BATON_S3_CACHE_DIR"), "where an s3:// file is synced locally (default: the user cache directory) [BATON_S3_CACHE_DIR]")
-	cmd.Flags().BoolVar(&partial, "allow-partial", false, "finish even when the connector used a protocol feature this syncer cannot honour")
+	cmd.Flags().StringVar(&f.path, "connector", "", "the connector binary to run")
+	cmd.Flags().StringVar(&f.addr, "connector-addr", "", "sync a served connector (its serve command) at unix:///path.sock or host:port")
+	cmd.Flags().StringVar(&f.remote.CA, "tls-ca", "", "with --connector-addr: the CAs the server's certificate must chain to (PEM; default: the system's)")
+	cmd.Flags().StringVar(&f.remote.Cert, "tls-cert", "", "with --connector-addr: a client certificate (PEM) for a server that requires one")
+	cmd.Flags().StringVar(&f.remote.Key, "tls-key", "", "with --connector-addr: the client certificate's key (PEM)")
+	cmd.Flags().StringVar(&f.remote.ServerName, "tls-server-name", "", "with --connector-addr: the name the server's certificate must carry (default: the address's host)")
+	cmd.Flags().BoolVar(&f.remote.InsecureLoopback, "insecure-loopback", false, "with --connector-addr: plaintext, to a Unix socket or a loopback address only")
+	f.child.bind(cmd.Flags())
+	cmd.Flags().IntVar(&f.workers, "workers", 1, "listings of one phase run at once (1: Baton's order, one call at a time)")
+	cmd.Flags().DurationVar(&f.every, "checkpoint-interval", 10*time.Second, "how often the resume state is saved")
+	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "debug logging")
+	cmd.Flags().BoolVar(&f.noProgress, "no-progress", false, "no live progress line on a terminal (log lines instead)")
+	cmd.Flags().BoolVar(&f.skipGrants, "skip-grants", false, "do not sync grants")
+	cmd.Flags().StringVar(&f.sse, "s3-sse", os.Getenv("BATON_S3_SSE"), "server-side encryption of an uploaded s3:// file: AES256 or aws:kms [BATON_S3_SSE]")
+	cmd.Flags().StringVar(&f.sseKey, "s3-sse-kms-key-id", os.Getenv("BATON_S3_SSE_KMS_KEY_ID"), "the KMS key for --s3-sse aws:kms [BATON_S3_SSE_KMS_KEY_ID]")
+	cmd.Flags().StringVar(&f.cacheDir, "s3-cache-dir", os.Getenv("BATON_S3_CACHE_DIR"), "where an s3:// file is synced locally (default: the user cache directory) [BATON_S3_CACHE_DIR]")
+	cmd.Flags().BoolVar(&f.partial, "allow-partial", false, "finish even when the connector used a protocol feature this syncer cannot honour")
 	return cmd
+}
+
+// check refuses contradictory flags before anything starts.
+func (f *syncFlags) check(args []string) error {
+	switch {
+	case f.path == "" && f.addr == "":
+		return usagef("sync needs --connector <path to the connector binary> or --connector-addr <address of a served connector>")
+	case f.path != "" && f.addr != "":
+		return usagef("give --connector or --connector-addr, not both")
+	case f.addr != "" && len(args) > 0:
+		return usagef("arguments after -- go to a connector sync starts; a served connector was configured when it started")
+	case f.path != "":
+		if _, err := exec.LookPath(f.path); err != nil {
+			return fmt.Errorf("%w %s: %v", errNoConnector, f.path, err)
+		}
+	}
+	return nil
+}
+
+// runSync syncs the connector into the file: the file first (one that
+// cannot be synced into fails before a connector starts), then the
+// connector, then the sync, then the upload of an s3:// file.
+func (g *globals) runSync(ctx context.Context, f *syncFlags, args []string) error {
+	out, live := g.progressOut(f.noProgress)
+	if live != nil {
+		defer live.Close()
+	}
+	level := slog.LevelInfo
+	if f.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level, ReplaceAttr: safetext.ReplaceAttr}))
+	file, obj, err := g.localSyncFile(ctx, f, log)
+	if err != nil {
+		return err
+	}
+	st, err := c1z.Open(ctx, file, c1z.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	// Connectors that keep state outside their process (Baton's
+	// SessionStoreUsage) reach this store, kept in the sync's file.
+	sessions := f.child.sessions()
+	client, stop, err := f.connect(ctx, args, out, log, sessions)
+	if err != nil {
+		return errors.Join(err, st.Close(ctx))
+	}
+	defer stop()
+	opts := []sync.Option{sync.WithWorkers(f.workers), sync.WithCheckpointInterval(f.every), sync.WithSessions(sessions)}
+	if f.skipGrants {
+		opts = append(opts, sync.WithSkipGrants())
+	}
+	if f.partial {
+		opts = append(opts, sync.WithAllowPartial())
+	}
+	if live != nil {
+		opts = append(opts, sync.WithProgress(live.Update))
+	} else {
+		opts = append(opts, sync.WithProgress(sync.LogProgress(log, 5*time.Second)))
+	}
+	err = runner.SyncToStore(ctx, client, st, log, opts...)
+	if errors.Is(err, sync.ErrInterrupted) {
+		return fmt.Errorf("%w: %w", errInterrupted, err)
+	}
+	if err == nil && obj != nil {
+		err = obj.Upload(ctx)
+	}
+	return err
+}
+
+// progressOut is where log lines go: on a terminal, above the live
+// progress lines (returned too); elsewhere, stderr.
+func (g *globals) progressOut(noProgress bool) (io.Writer, *terminal.Terminal) {
+	if f, ok := g.stderr.(*os.File); ok && !noProgress && isTerminal(f) && terminalWidth(f) > 0 {
+		live := terminal.New(f, colorOK(f))
+		return live, live
+	}
+	return g.stderr, nil
+}
+
+// localSyncFile is the file to sync into: -f, or the local copy of an
+// s3:// file (uploaded after the sync).
+func (g *globals) localSyncFile(ctx context.Context, f *syncFlags, log *slog.Logger) (string, *remote.File, error) {
+	if !remote.IsURL(g.file) {
+		return g.file, nil, nil
+	}
+	o := g.s3
+	o.SSE, o.SSEKMSKeyID, o.CacheDir, o.Logger = f.sse, f.sseKey, f.cacheDir, log
+	obj, err := remote.Open(ctx, g.file, o)
+	if err != nil {
+		return "", nil, usageError{err}
+	}
+	if err := obj.Prepare(ctx); err != nil {
+		return "", nil, err
+	}
+	return obj.Local, obj, nil
+}
+
+// connect reaches the connector: a served one at --connector-addr, or a
+// child process started from --connector whose stderr (its own text) is
+// escaped before it reaches a terminal.
+func (f *syncFlags) connect(ctx context.Context, args []string, out io.Writer, log *slog.Logger, sessions *session.Server) (contract.Client, func(), error) {
+	if f.addr != "" {
+		f.remote.Token = os.Getenv("BATON_SERVE_TOKEN")
+		c, closeConn, err := serve.Dial(f.addr, f.remote)
+		if errors.Is(err, serve.ErrRefused) {
+			return nil, nil, usageError{err}
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		return c, func() { closeConn() }, nil
+	}
+	childErr := &safetext.LineWriter{W: out}
+	p, err := subprocess.Start(ctx, f.path, args, f.child.options(subprocess.Options{Stderr: childErr, Logger: log, Sessions: sessions}))
+	if err != nil {
+		childErr.Flush()
+		return nil, nil, err
+	}
+	return p.Client, func() { p.Close(); childErr.Flush() }, nil
 }
