@@ -98,32 +98,6 @@ func helperEnv(o protoconn.Options) []string {
 	return env
 }
 
-// The stateful connectors, as child processes: the same result as an
-// unconstrained walk, with one worker and with four.
-func TestStatefulConnectorsOverTheChildLink(t *testing.T) {
-	for _, tc := range []struct {
-		strict  protoconn.Strictness
-		workers int
-	}{{protoconn.StrictConnector, 1}, {protoconn.StrictPhase, 4}} {
-		for _, seed := range []uint64{6, 13, 31, 46, 51} {
-			o := protoconn.Options{Seed: seed, Strict: tc.strict, Cache: true, Scale: 3}
-			want := reference(t, o)
-			p, err := subprocess.Start(t.Context(), os.Args[0], []string{"-test.run=^TestSyncHelper$"}, subprocess.Options{
-				Env: append(helperEnv(o), "BATONKIT_SYNC_HELPER=child"), ReadyTimeout: 20 * time.Second})
-			must(t, err)
-			path := filepath.Join(t.TempDir(), "s.c1z")
-			_, err = syncTo(t, p.Client, path, sync.WithWorkers(tc.workers))
-			must(t, p.Close())
-			if err != nil {
-				t.Fatalf("strict %d, workers %d, seed %d: %v", tc.strict, tc.workers, seed, err)
-			}
-			if got := dump(t, path); !slices.Equal(got, want) {
-				t.Fatalf("strict %d, workers %d, seed %d: differs from an unconstrained walk\n%s", tc.strict, tc.workers, seed, diffLines(got, want))
-			}
-		}
-	}
-}
-
 // A sync killed with SIGKILL in the middle of each phase resumes, in a new
 // process, to the result of an uninterrupted one. The world mixes
 // type-scoped types, fan-out tokens, child types and static entitlements.

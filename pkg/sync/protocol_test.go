@@ -101,26 +101,35 @@ func diffLines(got, want []string) string {
 	return out
 }
 
-// Connectors that keep state between calls complete under the phased
+// Stateful connectors, over every transport: each gets the result of an
+// unconstrained walk although it dies when the syncer breaks Baton's
 // order: a cursor that dies when anything else reaches the connector (one
 // worker), or when a call of another phase does (four workers), and a
 // cache that only ListResources fills.
-func TestStatefulConnectorsInProcess(t *testing.T) {
+func TestStatefulConnectors(t *testing.T) {
+	all := make([]uint64, 40)
+	for i := range all {
+		all[i] = uint64(i*7) % 53
+	}
 	for _, tc := range []struct {
 		strict  protoconn.Strictness
 		workers int
 	}{{protoconn.StrictConnector, 1}, {protoconn.StrictPhase, 1}, {protoconn.StrictPhase, 4}} {
-		for seed := range uint64(40) {
-			o := protoconn.Options{Seed: seed, Strict: tc.strict, Cache: true}
-			want := reference(t, o)
-			path := filepath.Join(t.TempDir(), "s.c1z")
-			if _, err := syncTo(t, rawClient(protoconn.New(o)), path, sync.WithWorkers(tc.workers)); err != nil {
-				t.Fatalf("strict %d, workers %d, seed %d: %v", tc.strict, tc.workers, seed, err)
+		t.Run(fmt.Sprintf("strict%d-workers%d", tc.strict, tc.workers), func(t *testing.T) {
+			opts := func(seed uint64) protoconn.Options {
+				return protoconn.Options{Seed: seed, Strict: tc.strict, Cache: true, Scale: 1 + int(seed%3)}
 			}
-			if got := dump(t, path); !slices.Equal(got, want) {
-				t.Fatalf("strict %d, workers %d, seed %d: differs from an unconstrained walk\n%s", tc.strict, tc.workers, seed, diffLines(got, want))
-			}
-		}
+			eachTransport(t, all, opts, func(t *testing.T, o protoconn.Options, c contract.Client) {
+				want := reference(t, o)
+				path := filepath.Join(t.TempDir(), "s.c1z")
+				if _, err := syncTo(t, c, path, sync.WithWorkers(tc.workers)); err != nil {
+					t.Fatal(err)
+				}
+				if got := dump(t, path); !slices.Equal(got, want) {
+					t.Fatalf("differs from an unconstrained walk\n%s", diffLines(got, want))
+				}
+			})
+		})
 	}
 }
 
