@@ -13,6 +13,7 @@ import (
 
 	"github.com/batonkit/batonkit/examples/ldap"
 	"github.com/batonkit/batonkit/internal/slapdtest"
+	"github.com/batonkit/batonkit/internal/testkit"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/config"
 	"github.com/batonkit/batonkit/pkg/connector"
@@ -48,10 +49,10 @@ func check(t *testing.T, path string, d directory) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	defer st.Close(ctx)
 	stats, err := st.Stats(ctx, "")
-	must(t, err)
+	testkit.Must(t, err)
 	if stats.ResourcesByType["user"] != int64(d.users) || stats.ResourcesByType["group"] != int64(len(d.groups)) {
 		t.Fatalf("%d people and %d groups synced, the directory has %d and %d", stats.ResourcesByType["user"], stats.ResourcesByType["group"], d.users, len(d.groups))
 	}
@@ -105,20 +106,20 @@ func TestSyncFromSlapd(t *testing.T) {
 			host := session.NewServer()
 			p, err := subprocess.Start(t.Context(), os.Args[0], []string{"-test.run=^TestLDAPHelper$", "--"}, subprocess.Options{
 				Env: append(env(url, pageSize), "BATONKIT_LDAP_CHILD=1"), ReadyTimeout: 30 * time.Second, Sessions: host})
-			must(t, err)
+			testkit.Must(t, err)
 			defer p.Close()
 			path := filepath.Join(t.TempDir(), "sync.c1z")
 			ctx := context.Background()
 			st, err := c1z.Open(ctx, path)
-			must(t, err)
+			testkit.Must(t, err)
 			pages := 0
 			_, err = sync.New(p.Client, st, sync.WithWorkers(workers), sync.WithSessions(host), sync.WithProgress(func(pr sync.Progress) {
 				if pr.Phase == "resources" {
 					pages++
 				}
 			})).Run(ctx)
-			must(t, st.Close(ctx))
-			must(t, err)
+			testkit.Must(t, st.Close(ctx))
+			testkit.Must(t, err)
 			if pages < 20 {
 				t.Fatalf("only %d resource pages: the directory is too small to test paging", pages)
 			}

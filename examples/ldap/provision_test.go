@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/batonkit/batonkit/examples/ldap"
+	"github.com/batonkit/batonkit/internal/testkit"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/connector"
@@ -33,9 +34,9 @@ func TestProvisioning(t *testing.T) {
 	seed(t, url, 6, 2)
 	ctx := context.Background()
 	conn, err := goldap.DialURL(url)
-	must(t, err)
+	testkit.Must(t, err)
 	defer conn.Close()
-	must(t, conn.Bind(adminDN, adminPW))
+	testkit.Must(t, conn.Bind(adminDN, adminPW))
 	add(t, conn, "uid=expired,ou=People,"+baseDN, map[string][]string{"objectClass": {"inetOrgPerson", "shadowAccount"}, "uid": {"expired"},
 		"cn": {"Expired"}, "sn": {"E"}, "shadowExpire": {"1"}})
 	// In no group yet (seed puts every seeded person in g0).
@@ -43,10 +44,10 @@ func TestProvisioning(t *testing.T) {
 
 	cfg := ldap.Config{URL: url, BaseDN: baseDN, BindDN: adminDN, BindPassword: adminPW, UserSearchDN: "ou=People," + baseDN, PageSize: 50}
 	c, err := ldap.New(ctx, cfg)
-	must(t, err)
+	testkit.Must(t, err)
 	defer c.Close()
 	srv, err := connector.NewServer(ctx, c)
-	must(t, err)
+	testkit.Must(t, err)
 	client := connector.InProcessClient(srv)
 
 	user := func(uid string) *connectorv2.Resource {
@@ -58,12 +59,12 @@ func TestProvisioning(t *testing.T) {
 	g0, admins, unix := "cn=g0,ou=Groups,"+baseDN, "cn=admins,ou=Groups,"+baseDN, "cn=unixusers,ou=Groups,"+baseDN
 	for _, dn := range []string{g0, admins, unix} {
 		resp, err := client.Grant(ctx, &connectorv2.GrantManagerServiceGrantRequest{Entitlement: group(dn), Principal: user("newbie")})
-		must(t, err)
+		testkit.Must(t, err)
 		if len(resp.GetGrants()) != 1 {
 			t.Fatalf("grant into %s: %v", dn, resp)
 		}
 		again, err := client.Grant(ctx, &connectorv2.GrantManagerServiceGrantRequest{Entitlement: group(dn), Principal: user("newbie")})
-		must(t, err)
+		testkit.Must(t, err)
 		if !hasAnnotation(again.GetAnnotations(), &connectorv2.GrantAlreadyExists{}) {
 			t.Errorf("a second grant into %s does not say it was there", dn)
 		}
@@ -80,7 +81,7 @@ func TestProvisioning(t *testing.T) {
 			t.Fatalf("revoke from %s: %v", dn, err)
 		}
 		again, err := client.Revoke(ctx, &connectorv2.GrantManagerServiceRevokeRequest{Grant: g})
-		must(t, err)
+		testkit.Must(t, err)
 		if !hasAnnotation(again.GetAnnotations(), &connectorv2.GrantAlreadyRevoked{}) {
 			t.Errorf("a second revoke from %s does not say it was gone", dn)
 		}
@@ -98,12 +99,12 @@ func TestProvisioning(t *testing.T) {
 	opts := &connectorv2.CredentialOptions{Options: &connectorv2.CredentialOptions_RandomPassword_{RandomPassword: &connectorv2.CredentialOptions_RandomPassword{Length: 20}}}
 	created, err := client.CreateAccount(ctx, &connectorv2.CreateAccountRequest{AccountInfo: &connectorv2.AccountInfo{Login: "grace",
 		Emails: []*connectorv2.AccountInfo_Email{{Address: "grace@example.com", IsPrimary: true}}}, CredentialOptions: opts, EncryptionConfigs: []*connectorv2.EncryptionConfig{ageConfig}})
-	must(t, err)
+	testkit.Must(t, err)
 	dn := created.GetSuccess().GetResource().GetId().GetResource()
 	bindAs(t, url, dn, decrypt(t, created.GetEncryptedData()))
 	rotated, err := client.RotateCredential(ctx, &connectorv2.RotateCredentialRequest{ResourceId: created.GetSuccess().GetResource().GetId(),
 		CredentialOptions: opts, EncryptionConfigs: []*connectorv2.EncryptionConfig{ageConfig}})
-	must(t, err)
+	testkit.Must(t, err)
 	bindAs(t, url, dn, decrypt(t, rotated.GetEncryptedData()))
 	if _, err := client.DeleteResourceV2(ctx, &connectorv2.DeleteResourceV2Request{ResourceId: created.GetSuccess().GetResource().GetId()}); err != nil {
 		t.Fatal(err)
@@ -127,7 +128,7 @@ func TestProvisioning(t *testing.T) {
 	if !hasGrant(t, path, "group:"+stored+":member:user:uid=newbie,ou=People,"+baseDN) {
 		t.Errorf("the grant into %s is not in the sync", stored)
 	}
-	must(t, conn.Del(goldap.NewDelRequest(odd, nil)))
+	testkit.Must(t, conn.Del(goldap.NewDelRequest(odd, nil)))
 	for _, rs := range c.ResourceSyncers(ctx) {
 		if rs.ResourceType(ctx).GetId() == "group" {
 			if _, err := rs.Grants(ctx, &connectorv2.Resource{Id: resource.ID("group", odd)}, connector.PageRequest{}); status.Code(err) != codes.NotFound {
@@ -143,20 +144,20 @@ func syncInto(t *testing.T, c *ldap.Connector) string {
 	t.Helper()
 	ctx := context.Background()
 	srv, err := connector.NewServer(ctx, c)
-	must(t, err)
+	testkit.Must(t, err)
 	path := filepath.Join(t.TempDir(), "s.c1z")
 	st, err := c1z.Open(ctx, path)
-	must(t, err)
+	testkit.Must(t, err)
 	_, err = sync.New(connector.InProcessClient(srv), st).Run(ctx)
-	must(t, err)
-	must(t, st.Close(ctx))
+	testkit.Must(t, err)
+	testkit.Must(t, st.Close(ctx))
 	return path
 }
 
 func hasGrant(t *testing.T, path, id string) bool {
 	ctx := context.Background()
 	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	defer st.Close(ctx)
 	_, err = st.Grant(ctx, "", id)
 	return err == nil
@@ -165,14 +166,14 @@ func hasGrant(t *testing.T, path, id string) bool {
 func statusOf(t *testing.T, path, dn string) connectorv2.UserTrait_Status_Status {
 	ctx := context.Background()
 	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	defer st.Close(ctx)
 	r, err := st.Resource(ctx, "", resource.ID("user", dn))
-	must(t, err)
+	testkit.Must(t, err)
 	var ut connectorv2.UserTrait
 	for _, a := range r.GetAnnotations() {
 		if a.MessageIs(&ut) {
-			must(t, a.UnmarshalTo(&ut))
+			testkit.Must(t, a.UnmarshalTo(&ut))
 		}
 	}
 	return ut.GetStatus().GetStatus()
@@ -190,7 +191,7 @@ func hasAnnotation(annos []*anypb.Any, m proto.Message) bool {
 func bindAs(t *testing.T, url, dn, pw string) {
 	t.Helper()
 	conn, err := goldap.DialURL(url)
-	must(t, err)
+	testkit.Must(t, err)
 	defer conn.Close()
 	if err := conn.Bind(dn, pw); err != nil {
 		t.Fatalf("bind as %s with the password the connector returned: %v", dn, err)
@@ -208,8 +209,8 @@ func decrypt(t *testing.T, data []*connectorv2.EncryptedData) string {
 		t.Fatalf("%d secrets, want the password", len(data))
 	}
 	r, err := age.Decrypt(bytes.NewReader(data[0].GetEncryptedBytes()), ageKey)
-	must(t, err)
+	testkit.Must(t, err)
 	b, err := io.ReadAll(r)
-	must(t, err)
+	testkit.Must(t, err)
 	return string(b)
 }

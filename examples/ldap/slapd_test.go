@@ -8,6 +8,7 @@ import (
 	goldap "github.com/go-ldap/ldap/v3"
 
 	"github.com/batonkit/batonkit/internal/slapdtest"
+	"github.com/batonkit/batonkit/internal/testkit"
 )
 
 // The server is internal/slapdtest's; these name its directory.
@@ -39,9 +40,9 @@ func add(t testing.TB, conn *goldap.Conn, dn string, attrs map[string][]string) 
 func seed(t testing.TB, url string, nUsers, nGroups int) directory {
 	t.Helper()
 	conn, err := goldap.DialURL(url)
-	must(t, err)
+	testkit.Must(t, err)
 	defer conn.Close()
-	must(t, conn.Bind(adminDN, adminPW))
+	testkit.Must(t, conn.Bind(adminDN, adminPW))
 	add(t, conn, baseDN, map[string][]string{"objectClass": {"dcObject", "organization"}, "o": {"Example"}, "dc": {"example"}})
 	add(t, conn, "ou=People,"+baseDN, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"People"}})
 	add(t, conn, "ou=Groups,"+baseDN, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"Groups"}})
@@ -88,11 +89,4 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }

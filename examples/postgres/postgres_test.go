@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batonkit/batonkit/examples/postgres"
+	"github.com/batonkit/batonkit/internal/testkit"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/connector"
@@ -59,7 +60,7 @@ type synced struct {
 func syncAll(t *testing.T, dsn string) (*postgres.Connector, synced) {
 	t.Helper()
 	c, err := postgres.New(postgres.Config{DSN: dsn})
-	must(t, err)
+	testkit.Must(t, err)
 	t.Cleanup(c.Close)
 	return c, resync(t, c, dsn)
 }
@@ -68,20 +69,20 @@ func resync(t *testing.T, c *postgres.Connector, dsn string) synced {
 	t.Helper()
 	ctx := context.Background()
 	srv, err := connector.NewServer(ctx, c)
-	must(t, err)
+	testkit.Must(t, err)
 	path := filepath.Join(t.TempDir(), "pg.c1z")
 	st, err := c1z.Open(ctx, path)
-	must(t, err)
+	testkit.Must(t, err)
 	if _, err := sync.New(connector.InProcessClient(srv), st).Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	must(t, st.Close(ctx))
+	testkit.Must(t, st.Close(ctx))
 	r, err := c1z.Open(ctx, path, c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	t.Cleanup(func() { r.Close(ctx) })
 	s := synced{st: r, ids: map[string]string{}}
 	for res, err := range r.Resources(ctx, c1z.ResourceQuery{}) {
-		must(t, err)
+		testkit.Must(t, err)
 		if k := res.GetId().GetResourceType(); k == "user" || k == "role" {
 			s.ids[res.GetDisplayName()] = k + ":" + res.GetId().GetResource()
 		}
@@ -109,7 +110,7 @@ func (s synced) has(t *testing.T, obj, slug, who string) (*connectorv2.Grant, bo
 	if errors.Is(err, c1z.ErrNotFound) {
 		return nil, false
 	}
-	must(t, err)
+	testkit.Must(t, err)
 	return g, true
 }
 
@@ -121,15 +122,15 @@ func TestSyncMatchesTheCatalog(t *testing.T) {
 
 	// Every role the catalog has, as a user or a role, by name.
 	conn, err := pgx.Connect(ctx, dsn)
-	must(t, err)
+	testkit.Must(t, err)
 	defer conn.Close(ctx)
 	rows, err := conn.Query(ctx, "select rolname, rolcanlogin from pg_roles")
-	must(t, err)
+	testkit.Must(t, err)
 	n := 0
 	for rows.Next() {
 		var name string
 		var login bool
-		must(t, rows.Scan(&name, &login))
+		testkit.Must(t, rows.Scan(&name, &login))
 		n++
 		want := map[bool]string{true: "user:", false: "role:"}[login]
 		if !strings.HasPrefix(s.ids[name], want) {
@@ -174,11 +175,11 @@ func TestSyncMatchesTheCatalog(t *testing.T) {
 		}
 	}
 	expired, err := s.st.Resource(ctx, "", &connectorv2.ResourceId{ResourceType: "user", Resource: strings.TrimPrefix(s.ids["o'brien dev"], "user:")})
-	must(t, err)
+	testkit.Must(t, err)
 	var ut connectorv2.UserTrait
 	for _, a := range expired.GetAnnotations() {
 		if a.MessageIs(&ut) {
-			must(t, a.UnmarshalTo(&ut))
+			testkit.Must(t, a.UnmarshalTo(&ut))
 		}
 	}
 	if ut.GetStatus().GetStatus() != connectorv2.UserTrait_Status_STATUS_DISABLED {
@@ -190,7 +191,7 @@ func TestConformance(t *testing.T) {
 	dsn := startPostgres(t)
 	seed(t, dsn)
 	c, err := postgres.New(postgres.Config{DSN: dsn})
-	must(t, err)
+	testkit.Must(t, err)
 	defer c.Close()
 	// Built-in roles (pg_*) cannot all be members of other roles.
 	connectortest.Run(t, c, connectortest.WithProvisioningFilter(func(e *connectorv2.Entitlement, p *connectorv2.Resource) bool {
@@ -206,22 +207,22 @@ func TestProvisioning(t *testing.T) {
 	c, s := syncAll(t, dsn)
 	ctx := context.Background()
 	srv, err := connector.NewServer(ctx, c)
-	must(t, err)
+	testkit.Must(t, err)
 	client := connector.InProcessClient(srv)
 	ent := func(s synced, obj, slug string) *connectorv2.Entitlement {
 		e, err := s.st.Entitlement(ctx, "", s.ids[obj]+":"+slug)
-		must(t, err)
+		testkit.Must(t, err)
 		return e
 	}
 	principal := func(s synced, who string) *connectorv2.Resource {
 		typ, id, _ := strings.Cut(s.ids[who], ":")
 		r, err := s.st.Resource(ctx, "", &connectorv2.ResourceId{ResourceType: typ, Resource: id})
-		must(t, err)
+		testkit.Must(t, err)
 		return r
 	}
 	grantTo := func(s synced, obj, slug, who string) annotationsList {
 		resp, err := client.Grant(ctx, &connectorv2.GrantManagerServiceGrantRequest{Entitlement: ent(s, obj, slug), Principal: principal(s, who)})
-		must(t, err)
+		testkit.Must(t, err)
 		return resp.GetAnnotations()
 	}
 	// Membership, a table privilege with grant option, to a role whose
@@ -264,14 +265,14 @@ func TestProvisioning(t *testing.T) {
 	created, err := client.CreateAccount(ctx, &connectorv2.CreateAccountRequest{AccountInfo: &connectorv2.AccountInfo{Login: "new hire"},
 		CredentialOptions: &connectorv2.CredentialOptions{Options: &connectorv2.CredentialOptions_RandomPassword_{RandomPassword: &connectorv2.CredentialOptions_RandomPassword{Length: 24}}},
 		EncryptionConfigs: []*connectorv2.EncryptionConfig{ageConfig}})
-	must(t, err)
+	testkit.Must(t, err)
 	pw := decrypt(t, created.GetEncryptedData())
 	loginAs(t, dsn, "new hire", pw)
 	id := created.GetSuccess().GetResource().GetId()
 	rotated, err := client.RotateCredential(ctx, &connectorv2.RotateCredentialRequest{ResourceId: id,
 		CredentialOptions: &connectorv2.CredentialOptions{Options: &connectorv2.CredentialOptions_RandomPassword_{RandomPassword: &connectorv2.CredentialOptions_RandomPassword{Length: 24}}},
 		EncryptionConfigs: []*connectorv2.EncryptionConfig{ageConfig}})
-	must(t, err)
+	testkit.Must(t, err)
 	if pw2 := decrypt(t, rotated.GetEncryptedData()); pw2 == pw {
 		t.Fatal("the rotated password is the old one")
 	} else {
@@ -295,13 +296,13 @@ func TestBadInput(t *testing.T) {
 	cfg, _ := pgx.ParseConfig(dsn)
 	wrong := "postgres://ada:not-the-password@" + cfg.Host + ":" + strconv.Itoa(int(cfg.Port)) + "/postgres?sslmode=disable"
 	c, err := postgres.New(postgres.Config{DSN: wrong})
-	must(t, err)
+	testkit.Must(t, err)
 	defer c.Close()
 	if _, err := c.Validate(ctx); err == nil || !strings.Contains(err.Error(), "password authentication failed") {
 		t.Fatalf("wrong password: %v", err)
 	}
 	down, err := postgres.New(postgres.Config{DSN: "postgres://postgres@127.0.0.1:1/postgres?sslmode=disable&connect_timeout=2"})
-	must(t, err)
+	testkit.Must(t, err)
 	defer down.Close()
 	if _, err := down.Validate(ctx); err == nil || !strings.Contains(err.Error(), "unreachable") {
 		t.Fatalf("server down: %v", err)
@@ -312,7 +313,7 @@ func TestBadInput(t *testing.T) {
 	// A table dropped after the listing: its grants answer NotFound,
 	// which the syncer skips.
 	good, err := postgres.New(postgres.Config{DSN: dsn})
-	must(t, err)
+	testkit.Must(t, err)
 	defer good.Close()
 	s := resync(t, good, dsn)
 	run(t, dbDSN(dsn, "app"), `drop view sales.totals`)

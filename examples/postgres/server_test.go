@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/batonkit/batonkit/internal/pgtest"
+	"github.com/batonkit/batonkit/internal/testkit"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/connector"
 )
@@ -20,19 +21,12 @@ import (
 // The server is internal/pgtest's.
 func startPostgres(t testing.TB) string { return pgtest.Start(t) }
 
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // run executes SQL statements on dsn, one by one.
 func run(t testing.TB, dsn string, stmts ...string) {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
-	must(t, err)
+	testkit.Must(t, err)
 	defer conn.Close(ctx)
 	for _, q := range stmts {
 		if _, err := conn.Exec(ctx, q); err != nil {
@@ -61,7 +55,7 @@ func containsType(annos []*anypb.Any, name string) bool {
 func loginAs(t *testing.T, dsn, role, password string) {
 	t.Helper()
 	cfg, err := pgx.ParseConfig(dsn)
-	must(t, err)
+	testkit.Must(t, err)
 	cfg.User, cfg.Password = role, password
 	conn, err := pgx.ConnectConfig(context.Background(), cfg)
 	if err != nil {
@@ -82,8 +76,8 @@ func decrypt(t *testing.T, data []*connectorv2.EncryptedData) string {
 		t.Fatalf("%d secrets, want the password", len(data))
 	}
 	r, err := age.Decrypt(bytes.NewReader(data[0].GetEncryptedBytes()), ageKey)
-	must(t, err)
+	testkit.Must(t, err)
 	b, err := io.ReadAll(r)
-	must(t, err)
+	testkit.Must(t, err)
 	return string(b)
 }

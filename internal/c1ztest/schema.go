@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/batonkit/batonkit/internal/testkit"
 )
 
 // Upstream is the path of one of Baton's fixture files (name without
@@ -47,13 +49,6 @@ func moduleRoot(t testing.TB) string {
 	}
 }
 
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // Schema describes the tables, columns and indexes of a c1z's database
 // in a form that ignores whitespace in the original DDL: two files whose
 // schemas are equal are laid out alike for every reader.
@@ -61,16 +56,16 @@ func Schema(t testing.TB, c1zPath string) []string {
 	t.Helper()
 	dbPath := DecodeDB(t, c1zPath)
 	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
-	must(t, err)
+	testkit.Must(t, err)
 	defer db.Close()
 	var out []string
 	rows, err := db.Query("select type, name, tbl_name from sqlite_master where name not like 'sqlite_%' order by name")
-	must(t, err)
+	testkit.Must(t, err)
 	type obj struct{ typ, name, tbl string }
 	var objs []obj
 	for rows.Next() {
 		var o obj
-		must(t, rows.Scan(&o.typ, &o.name, &o.tbl))
+		testkit.Must(t, rows.Scan(&o.typ, &o.name, &o.tbl))
 		objs = append(objs, o)
 	}
 	rows.Close()
@@ -78,23 +73,23 @@ func Schema(t testing.TB, c1zPath string) []string {
 		switch o.typ {
 		case "table":
 			cr, err := db.Query("select name, type, \"notnull\", coalesce(dflt_value, ''), pk from pragma_table_info(?)", o.name)
-			must(t, err)
+			testkit.Must(t, err)
 			for cr.Next() {
 				var name, typ, dflt string
 				var notnull, pk int
-				must(t, cr.Scan(&name, &typ, &notnull, &dflt, &pk))
+				testkit.Must(t, cr.Scan(&name, &typ, &notnull, &dflt, &pk))
 				out = append(out, fmt.Sprintf("table %s column %s %s notnull=%d default=%s pk=%d", o.name, name, strings.ToLower(typ), notnull, dflt, pk))
 			}
 			cr.Close()
 		case "index":
 			var unique, partial int
-			must(t, db.QueryRow("select \"unique\", partial from pragma_index_list(?) where name = ?", o.tbl, o.name).Scan(&unique, &partial))
+			testkit.Must(t, db.QueryRow("select \"unique\", partial from pragma_index_list(?) where name = ?", o.tbl, o.name).Scan(&unique, &partial))
 			cr, err := db.Query("select name from pragma_index_info(?) order by seqno", o.name)
-			must(t, err)
+			testkit.Must(t, err)
 			var cols []string
 			for cr.Next() {
 				var c string
-				must(t, cr.Scan(&c))
+				testkit.Must(t, cr.Scan(&c))
 				cols = append(cols, c)
 			}
 			cr.Close()
@@ -109,19 +104,19 @@ func Schema(t testing.TB, c1zPath string) []string {
 func DecodeDB(t testing.TB, c1zPath string) string {
 	t.Helper()
 	f, err := os.Open(c1zPath)
-	must(t, err)
+	testkit.Must(t, err)
 	defer f.Close()
 	if _, err := f.Seek(5, io.SeekStart); err != nil {
 		t.Fatal(err)
 	}
 	dec, err := zstd.NewReader(f)
-	must(t, err)
+	testkit.Must(t, err)
 	defer dec.Close()
 	out := filepath.Join(t.TempDir(), "db.sqlite")
 	o, err := os.Create(out)
-	must(t, err)
+	testkit.Must(t, err)
 	_, err = io.Copy(o, dec)
-	must(t, err)
-	must(t, o.Close())
+	testkit.Must(t, err)
+	testkit.Must(t, o.Close())
 	return out
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/batonkit/batonkit/internal/testkit"
 	"github.com/batonkit/batonkit/internal/testport"
 )
 
@@ -73,7 +74,7 @@ func Start(t testing.TB) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	if uid, gid := asServerUser(t, nil); uid >= 0 {
-		must(t, os.Chown(dir, uid, gid))
+		testkit.Must(t, os.Chown(dir, uid, gid))
 	}
 	data := filepath.Join(dir, "data")
 	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale", "C")
@@ -83,9 +84,9 @@ func Start(t testing.TB) string {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
 	hba := "local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n"
-	must(t, os.WriteFile(filepath.Join(data, "pg_hba.conf"), []byte(hba), 0o600))
+	testkit.Must(t, os.WriteFile(filepath.Join(data, "pg_hba.conf"), []byte(hba), 0o600))
 	if uid, gid := asServerUser(t, nil); uid >= 0 {
-		must(t, os.Chown(filepath.Join(data, "pg_hba.conf"), uid, gid))
+		testkit.Must(t, os.Chown(filepath.Join(data, "pg_hba.conf"), uid, gid))
 	}
 	port := FreePort(t)
 	srv := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", dir,
@@ -95,7 +96,7 @@ func Start(t testing.TB) string {
 	asServerUser(t, srv)
 	logf, _ := os.Create(filepath.Join(dir, "log"))
 	srv.Stdout, srv.Stderr = logf, logf
-	must(t, srv.Start())
+	testkit.Must(t, srv.Start())
 	t.Cleanup(func() {
 		srv.Process.Signal(syscall.SIGINT)
 		done := make(chan struct{})
@@ -117,12 +118,5 @@ func Start(t testing.TB) string {
 			log, _ := os.ReadFile(filepath.Join(dir, "log"))
 			t.Fatalf("PostgreSQL did not answer on port %d: %v\n%s", port, err, log)
 		}
-	}
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
 	}
 }

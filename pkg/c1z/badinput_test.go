@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/batonkit/batonkit/internal/c1ztest"
+	"github.com/batonkit/batonkit/internal/testkit"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
 
@@ -31,14 +32,14 @@ func TestBadInput(t *testing.T) {
 	good := filepath.Join(t.TempDir(), "good.c1z")
 	writeSmall(t, good)
 	goodBytes, err := os.ReadFile(good)
-	must(t, err)
+	testkit.Must(t, err)
 	v3, err := os.ReadFile(filepath.Join(fixtureDir(t), "demo-v3-pebble.c1z"))
-	must(t, err)
+	testkit.Must(t, err)
 
 	// A SQLite database with its middle overwritten.
 	db := c1ztest.DecodeDB(t, good)
 	dbBytes, err := os.ReadFile(db)
-	must(t, err)
+	testkit.Must(t, err)
 	broken := append([]byte{}, dbBytes...)
 	for i := 100; i < len(broken); i++ {
 		broken[i] = 0xA5
@@ -81,7 +82,7 @@ func TestBadInput(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				dir := t.TempDir()
 				path := filepath.Join(dir, "in.c1z")
-				must(t, os.WriteFile(path, tt.content, 0o644))
+				testkit.Must(t, os.WriteFile(path, tt.content, 0o644))
 				opts := append([]c1z.Option{c1z.WithTempDir(dir)}, tt.opts...)
 				if ro {
 					opts = append(opts, c1z.ReadOnly())
@@ -119,7 +120,7 @@ func TestBadInput(t *testing.T) {
 					t.Errorf("error %q does not mention %q", err, inMsg)
 				}
 				after, rerr := os.ReadFile(path)
-				must(t, rerr)
+				testkit.Must(t, rerr)
 				if !bytes.Equal(after, tt.content) {
 					t.Fatalf("the input file was modified")
 				}
@@ -138,14 +139,14 @@ func TestSecondWriterIsRefused(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "busy.c1z")
 	a, err := c1z.Open(ctx, path)
-	must(t, err)
+	testkit.Must(t, err)
 	if _, err := c1z.Open(ctx, path); !errors.Is(err, c1z.ErrInUse) {
 		t.Fatalf("second writer: %v, want ErrInUse", err)
 	}
-	must(t, a.Close(ctx))
+	testkit.Must(t, a.Close(ctx))
 	b, err := c1z.Open(ctx, path)
-	must(t, err)
-	must(t, b.Close(ctx))
+	testkit.Must(t, err)
+	testkit.Must(t, b.Close(ctx))
 }
 
 func FuzzOpen(f *testing.F) {
@@ -195,18 +196,18 @@ func FuzzOpen(f *testing.F) {
 func TestV3OpensReadOnlyOnly(t *testing.T) {
 	ctx := context.Background()
 	src, err := os.ReadFile(filepath.Join(fixtureDir(t), "demo-v3-pebble.c1z"))
-	must(t, err)
+	testkit.Must(t, err)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "v3.c1z")
-	must(t, os.WriteFile(path, src, 0o600))
+	testkit.Must(t, os.WriteFile(path, src, 0o600))
 	r, err := c1z.Open(ctx, path, c1z.ReadOnly(), c1z.WithTempDir(dir))
-	must(t, err)
+	testkit.Must(t, err)
 	if r.Format() != c1z.FormatV3 {
 		t.Errorf("format %v, want v3", r.Format())
 	}
 	st, err := r.Stats(ctx, "")
-	must(t, err)
-	must(t, r.Close(ctx))
+	testkit.Must(t, err)
+	testkit.Must(t, r.Close(ctx))
 	if st.Grants != 31 || st.Resources != 11 {
 		t.Fatalf("stats %+v", st)
 	}
@@ -249,9 +250,9 @@ func flip(b []byte, at int) []byte {
 func tarOf(t *testing.T, name string, data []byte) []byte {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	must(t, tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}))
+	testkit.Must(t, tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}))
 	_, err := tw.Write(data)
-	must(t, err)
-	must(t, tw.Close())
+	testkit.Must(t, err)
+	testkit.Must(t, tw.Close())
 	return buf.Bytes()
 }

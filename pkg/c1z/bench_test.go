@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batonkit/batonkit/internal/testkit"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
@@ -52,36 +53,36 @@ func writeGrants(b *testing.B, path string, n int) int64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	must(b, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}))
+	testkit.Must(b, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}))
 	groups := max(1, n/20)
 	page := make([]*connectorv2.Resource, 0, 50)
 	for i := 0; i < n; i++ {
 		page = append(page, user(fmt.Sprintf("u%07d", i)))
 		if len(page) == 50 {
-			must(b, st.PutResources(ctx, run.ID, page...))
+			testkit.Must(b, st.PutResources(ctx, run.ID, page...))
 			page = page[:0]
 		}
 	}
-	must(b, st.PutResources(ctx, run.ID, page...))
+	testkit.Must(b, st.PutResources(ctx, run.ID, page...))
 	grants := make([]*connectorv2.Grant, 0, 50)
 	for gi := 0; gi < groups; gi++ {
 		g := group(fmt.Sprintf("g%05d", gi))
 		e := member(g)
-		must(b, st.PutResources(ctx, run.ID, g))
-		must(b, st.PutEntitlements(ctx, run.ID, e))
+		testkit.Must(b, st.PutResources(ctx, run.ID, g))
+		testkit.Must(b, st.PutEntitlements(ctx, run.ID, e))
 		for k := 0; k < 20 && gi*20+k < n; k++ {
 			grants = append(grants, grant(e, user(fmt.Sprintf("u%07d", gi*20+k))))
 			if len(grants) == 50 {
-				must(b, st.PutGrants(ctx, run.ID, grants...))
+				testkit.Must(b, st.PutGrants(ctx, run.ID, grants...))
 				grants = grants[:0]
 			}
 		}
 	}
-	must(b, st.PutGrants(ctx, run.ID, grants...))
+	testkit.Must(b, st.PutGrants(ctx, run.ID, grants...))
 	if _, err := st.EndSync(ctx, run.ID); err != nil {
 		b.Fatal(err)
 	}
-	must(b, st.Close(ctx))
+	testkit.Must(b, st.Close(ctx))
 	fi, err := os.Stat(path)
 	if err != nil {
 		b.Fatal(err)

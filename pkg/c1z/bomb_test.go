@@ -13,6 +13,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/batonkit/batonkit/internal/testkit"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
 
@@ -40,22 +41,22 @@ func bombFileSized(t *testing.T, head []byte, n int64, declare bool) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "bomb.c1z")
 	f, err := os.Create(path)
-	must(t, err)
+	testkit.Must(t, err)
 	defer f.Close()
 	_, err = f.WriteString("C1ZF\x00")
-	must(t, err)
+	testkit.Must(t, err)
 	enc, err := zstd.NewWriter(nil)
-	must(t, err)
+	testkit.Must(t, err)
 	if declare {
 		enc.ResetContentSize(f, int64(len(head))+n)
 	} else {
 		enc.Reset(f)
 	}
 	_, err = enc.Write(head)
-	must(t, err)
+	testkit.Must(t, err)
 	_, err = io.CopyN(enc, zeros{}, n)
-	must(t, err)
-	must(t, enc.Close())
+	testkit.Must(t, err)
+	testkit.Must(t, enc.Close())
 	return path
 }
 
@@ -132,8 +133,8 @@ func TestSmallBombsCostLittleDisk(t *testing.T) {
 	// The real files stay well inside the bound.
 	for _, name := range []string{"demo-v1.c1z", "harness-3k-v1.c1z", "unfinished-v1.c1z", "demo-v3-pebble.c1z", "harness-3k-v3.c1z"} {
 		st, err := c1z.Open(ctx, filepath.Join(fixtureDir(t), name), c1z.ReadOnly())
-		must(t, err)
-		must(t, st.Close(ctx))
+		testkit.Must(t, err)
+		testkit.Must(t, st.Close(ctx))
 	}
 }
 
@@ -144,8 +145,8 @@ func TestUnpackChecksFreeSpace(t *testing.T) {
 	file := bombFile(t, sqliteHead(64<<20/4096), 64<<20-100) // a 64 MB database, all zeros
 	dst := filepath.Join(dir, "s.c1z")
 	b, err := os.ReadFile(file)
-	must(t, err)
-	must(t, os.WriteFile(dst, b, 0o600))
+	testkit.Must(t, err)
+	testkit.Must(t, os.WriteFile(dst, b, 0o600))
 	_, err = c1z.Open(context.Background(), dst, c1z.WithLimits(c1z.Limits{MaxDecodedSize: 1 << 40, NoRatio: true}))
 	var se *c1z.SizeError
 	if !errors.Is(err, c1z.ErrNoSpace) || !errors.As(err, &se) || se.Size != 64<<20 {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/batonkit/batonkit/internal/c1ztest"
 	"github.com/batonkit/batonkit/internal/testconnector"
+	"github.com/batonkit/batonkit/internal/testkit"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/connector"
 	"github.com/batonkit/batonkit/pkg/sync"
@@ -78,16 +79,16 @@ func TestKillWhileWriting(t *testing.T) {
 	}
 	full := time.Since(start)
 	baseBytes, err := os.ReadFile(base)
-	must(t, err)
+	testkit.Must(t, err)
 	want := c1ztest.Dump(t, base)
 
 	for i := 0; i < runs; i++ {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "sync.c1z")
-		must(t, os.WriteFile(path, baseBytes, 0o644))
+		testkit.Must(t, os.WriteFile(path, baseBytes, 0o644))
 
 		cmd := helperCmd(path)
-		must(t, cmd.Start())
+		testkit.Must(t, cmd.Start())
 		// Anywhere from start-up to a little past the end of a full run.
 		delay := time.Duration(rand.Int64N(int64(full) * 6 / 5))
 		time.Sleep(delay)
@@ -98,7 +99,7 @@ func TestKillWhileWriting(t *testing.T) {
 		// The previous file is intact: either untouched or completely
 		// replaced by the finished second sync, never in between.
 		now, err := os.ReadFile(path)
-		must(t, err)
+		testkit.Must(t, err)
 		if !bytes.Equal(now, baseBytes) {
 			st, err := c1z.Open(ctx, path, c1z.ReadOnly())
 			if err != nil {
@@ -106,7 +107,7 @@ func TestKillWhileWriting(t *testing.T) {
 			}
 			syncs, err := st.Syncs(ctx)
 			st.Close(ctx)
-			must(t, err)
+			testkit.Must(t, err)
 			if len(syncs) != 2 || !syncs[1].Finished() {
 				t.Fatalf("run %d: replaced file holds %d syncs", i, len(syncs))
 			}
@@ -120,15 +121,15 @@ func TestKillWhileWriting(t *testing.T) {
 		if err != nil {
 			t.Fatalf("run %d (killed after %v, killed=%v): reopen for writing: %v", i, delay, killed, err)
 		}
-		must(t, st.Close(ctx))
+		testkit.Must(t, st.Close(ctx))
 		if err := helperCmd(path).Run(); err != nil {
 			t.Fatalf("run %d: the run after the kill failed: %v", i, err)
 		}
 		rst, err := c1z.Open(ctx, path, c1z.ReadOnly())
-		must(t, err)
+		testkit.Must(t, err)
 		syncs, err := rst.Syncs(ctx)
 		rst.Close(ctx)
-		must(t, err)
+		testkit.Must(t, err)
 		for _, s := range syncs {
 			if !s.Finished() {
 				t.Fatalf("run %d: sync %s left unfinished after the recovery run", i, s.ID)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"iter"
 	"fmt"
+	"iter"
 	"net/url"
 	"slices"
 

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/batonkit/batonkit/internal/testkit"
 	c1zv1 "github.com/batonkit/batonkit/pb/c1/c1z/v1"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
@@ -89,31 +90,31 @@ func TestCompareTwoFiles(t *testing.T) {
 	oldID := writeSmall(t, oldPath)
 
 	s, err := c1z.Open(ctx, newPath)
-	must(t, err)
+	testkit.Must(t, err)
 	run, err := s.StartSync(ctx, c1z.SyncFull, "")
-	must(t, err)
+	testkit.Must(t, err)
 	bob := user("bob")
 	bob.DisplayName = "Robert"
 	bob.Annotations = annotations.New(&connectorv2.UserTrait{Login: "bob", Status: &connectorv2.UserTrait_Status{Status: connectorv2.UserTrait_Status_STATUS_DISABLED}})
-	must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}))
-	must(t, s.PutResources(ctx, run.ID, user("alice"), bob, group("eng"), group("all"), group("ops")))
+	testkit.Must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}))
+	testkit.Must(t, s.PutResources(ctx, run.ID, user("alice"), bob, group("eng"), group("all"), group("ops")))
 	eng, all := member(group("eng")), member(group("all"))
-	must(t, s.PutEntitlements(ctx, run.ID, eng, all))
-	must(t, s.PutGrants(ctx, run.ID, grant(eng, user("alice")),
+	testkit.Must(t, s.PutEntitlements(ctx, run.ID, eng, all))
+	testkit.Must(t, s.PutGrants(ctx, run.ID, grant(eng, user("alice")),
 		grant(all, group("eng"), &connectorv2.GrantExpandable{EntitlementIds: []string{eng.GetId()}})))
 	_, err = s.EndSync(ctx, run.ID)
-	must(t, err)
-	must(t, s.Close(ctx))
+	testkit.Must(t, err)
+	testkit.Must(t, s.Close(ctx))
 
 	base, err := c1z.Open(ctx, oldPath, c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	defer base.Close(ctx)
 	applied, err := c1z.Open(ctx, newPath, c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	defer applied.Close(ctx)
 	var got []string
 	for d, err := range base.Compare(ctx, oldID, applied, run.ID) {
-		must(t, err)
+		testkit.Must(t, err)
 		line := d.Change.String() + " " + describe(d.Object)
 		if len(d.Fields) > 0 {
 			line += " " + strings.Join(d.Fields, ",")

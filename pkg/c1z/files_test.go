@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/batonkit/batonkit/internal/testkit"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
@@ -24,11 +25,11 @@ func TestStaleTempFilesAreRemoved(t *testing.T) {
 	stale := []string{".s.c1z.tmp-123456", ".s.c1z.work.tmp-98765"}
 	keep := []string{".other.c1z.tmp-1", "s.c1z.notes"}
 	for _, n := range append(append([]string{}, stale...), keep...) {
-		must(t, os.WriteFile(filepath.Join(dir, n), make([]byte, 1<<20), 0o600))
+		testkit.Must(t, os.WriteFile(filepath.Join(dir, n), make([]byte, 1<<20), 0o600))
 	}
 	st, err := c1z.Open(context.Background(), path)
-	must(t, err)
-	must(t, st.Close(context.Background()))
+	testkit.Must(t, err)
+	testkit.Must(t, st.Close(context.Background()))
 	for _, n := range stale {
 		if _, err := os.Stat(filepath.Join(dir, n)); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s survived the next open", n)
@@ -50,11 +51,11 @@ func TestSymlinkedSyncFileIsRefused(t *testing.T) {
 	real := filepath.Join(dir, "real.c1z")
 	writeSmall(t, real)
 	before, err := os.ReadFile(real)
-	must(t, err)
+	testkit.Must(t, err)
 	link := filepath.Join(dir, "link.c1z")
-	must(t, os.Symlink("real.c1z", link))
+	testkit.Must(t, os.Symlink("real.c1z", link))
 	dangling := filepath.Join(dir, "dangling.c1z")
-	must(t, os.Symlink("new.c1z", dangling))
+	testkit.Must(t, os.Symlink("new.c1z", dangling))
 	for _, path := range []string{link, dangling} {
 		if _, err := c1z.Open(ctx, path); !errors.Is(err, c1z.ErrUnsafeFile) || !strings.Contains(err.Error(), "symbolic link") {
 			t.Fatalf("open %s for writing: err = %v, want the link refused", filepath.Base(path), err)
@@ -67,8 +68,8 @@ func TestSymlinkedSyncFileIsRefused(t *testing.T) {
 		t.Fatal("a file was created where the dangling link points")
 	}
 	ro, err := c1z.Open(ctx, link, c1z.ReadOnly())
-	must(t, err)
-	must(t, ro.Close(ctx))
+	testkit.Must(t, err)
+	testkit.Must(t, ro.Close(ctx))
 }
 
 // Files we create are private whatever the umask; a mode the owner set is
@@ -80,26 +81,26 @@ func TestFileModes(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "s.c1z")
 	st, err := c1z.Open(ctx, path)
-	must(t, err)
+	testkit.Must(t, err)
 	run, err := st.StartSync(ctx, c1z.SyncFull, "")
-	must(t, err)
-	must(t, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}))
-	must(t, st.Checkpoint(ctx, run.ID, "{}"))
+	testkit.Must(t, err)
+	testkit.Must(t, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}))
+	testkit.Must(t, st.Checkpoint(ctx, run.ID, "{}"))
 	for _, suffix := range []string{".work", ".work-wal", ".work-shm", ".lock"} {
 		if fi, err := os.Stat(path + suffix); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s: %v %v, want mode 0600", suffix, fi.Mode().Perm(), err)
 		}
 	}
-	must(t, st.Close(ctx))
+	testkit.Must(t, st.Close(ctx))
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("new sync file mode %v, want 0600", fi.Mode().Perm())
 	}
-	must(t, os.Chmod(path, 0o640))
+	testkit.Must(t, os.Chmod(path, 0o640))
 	st, err = c1z.Open(ctx, path)
-	must(t, err)
+	testkit.Must(t, err)
 	_, err = st.StartSync(ctx, c1z.SyncFull, "")
-	must(t, err)
-	must(t, st.Close(ctx))
+	testkit.Must(t, err)
+	testkit.Must(t, st.Close(ctx))
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o640 {
 		t.Fatalf("re-saved file mode %v, want the owner's 0640 kept", fi.Mode().Perm())
 	}
@@ -111,13 +112,13 @@ func TestFullDiskThenSpaceFreed(t *testing.T) {
 	ctx := context.Background()
 	dir := smallFS(t, 24<<20)
 	filler := filepath.Join(dir, "filler")
-	must(t, os.WriteFile(filler, make([]byte, 20<<20), 0o600))
+	testkit.Must(t, os.WriteFile(filler, make([]byte, 20<<20), 0o600))
 	path := filepath.Join(dir, "s.c1z")
 	st, err := c1z.Open(ctx, path)
-	must(t, err)
+	testkit.Must(t, err)
 	run, err := st.StartSync(ctx, c1z.SyncFull, "")
-	must(t, err)
-	must(t, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}))
+	testkit.Must(t, err)
+	testkit.Must(t, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}))
 	put := func(st *c1z.Store, from, to int) error {
 		for i := from; i < to; i += 500 {
 			var rs []*connectorv2.Resource
@@ -141,22 +142,22 @@ func TestFullDiskThenSpaceFreed(t *testing.T) {
 	if err := st.Close(ctx); err == nil || !strings.Contains(err.Error(), "kept") {
 		t.Fatalf("Close after a full disk: %v, want an error saying the work is kept", err)
 	}
-	must(t, os.Remove(filler))
+	testkit.Must(t, os.Remove(filler))
 	st, err = c1z.Open(ctx, path)
-	must(t, err)
+	testkit.Must(t, err)
 	unfinished, err := st.UnfinishedSync(ctx, c1z.SyncFull)
-	must(t, err)
+	testkit.Must(t, err)
 	var done int
 	fmt.Sscanf(unfinished.Token, `{"done":%d}`, &done)
-	must(t, put(st, done, 20_000))
+	testkit.Must(t, put(st, done, 20_000))
 	_, err = st.EndSync(ctx, run.ID)
-	must(t, err)
-	must(t, st.Close(ctx))
+	testkit.Must(t, err)
+	testkit.Must(t, st.Close(ctx))
 	ro, err := c1z.Open(ctx, path, c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	defer ro.Close(ctx)
 	stats, err := ro.Stats(ctx, "")
-	must(t, err)
+	testkit.Must(t, err)
 	if stats.Resources != 20_000 {
 		t.Fatalf("%d resources after the retry, want 20000", stats.Resources)
 	}
@@ -171,17 +172,17 @@ func TestPlantedFilesAreRefused(t *testing.T) {
 		name  string
 		plant func(t *testing.T, path string)
 	}{
-		{"symlinked lock", func(t *testing.T, path string) { must(t, os.Symlink("/tmp/elsewhere", path+".lock")) }},
+		{"symlinked lock", func(t *testing.T, path string) { testkit.Must(t, os.Symlink("/tmp/elsewhere", path+".lock")) }},
 		{"world-writable lock", func(t *testing.T, path string) { plant(t, path+".lock", 0o666, -1) }},
 		{"another user's lock", func(t *testing.T, path string) { plant(t, path+".lock", 0o600, 65534) }},
 		{"world-writable work", func(t *testing.T, path string) { plant(t, c1z.WorkPath(path), 0o666, -1) }},
 		{"another user's work", func(t *testing.T, path string) { plant(t, c1z.WorkPath(path), 0o600, 65534) }},
-		{"symlinked work", func(t *testing.T, path string) { must(t, os.Symlink("/tmp/elsewhere", c1z.WorkPath(path))) }},
+		{"symlinked work", func(t *testing.T, path string) { testkit.Must(t, os.Symlink("/tmp/elsewhere", c1z.WorkPath(path))) }},
 		{"planted wal", func(t *testing.T, path string) { plant(t, c1z.WorkPath(path)+"-wal", 0o666, -1) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			must(t, os.Chmod(dir, 0o1777))
+			testkit.Must(t, os.Chmod(dir, 0o1777))
 			path := filepath.Join(dir, "s.c1z")
 			tc.plant(t, path)
 			_, err := c1z.Open(ctx, path)
@@ -196,8 +197,8 @@ func TestPlantedFilesAreRefused(t *testing.T) {
 // tests run as root on this machine's kind).
 func plant(t *testing.T, path string, mode os.FileMode, uid int) {
 	t.Helper()
-	must(t, os.WriteFile(path, []byte("planted"), 0o600))
-	must(t, os.Chmod(path, mode))
+	testkit.Must(t, os.WriteFile(path, []byte("planted"), 0o600))
+	testkit.Must(t, os.Chmod(path, mode))
 	if uid >= 0 {
 		if err := os.Chown(path, uid, uid); err != nil {
 			t.Fatalf("chown to another user (needs root): %v", err)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/batonkit/batonkit/internal/testkit"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
@@ -14,7 +15,7 @@ func TestSearchResources(t *testing.T) {
 	ctx := context.Background()
 	s, run := newSync(t)
 	for i := range 1500 {
-		must(t, s.PutResources(ctx, run.ID, user(fmt.Sprintf("u%04d", i))))
+		testkit.Must(t, s.PutResources(ctx, run.ID, user(fmt.Sprintf("u%04d", i))))
 	}
 	odd := []*connectorv2.Resource{
 		{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "x\x00nul"}, DisplayName: "Zoë Ångström"},
@@ -23,7 +24,7 @@ func TestSearchResources(t *testing.T) {
 		user("trait-only"),
 		group("u0007-is-a-group"),
 	}
-	must(t, s.PutResources(ctx, run.ID, odd...))
+	testkit.Must(t, s.PutResources(ctx, run.ID, odd...))
 	users := c1z.ResourceQuery{SyncID: run.ID, ResourceTypeID: "user"}
 
 	all := func(text string, size int) []string {
@@ -31,7 +32,7 @@ func TestSearchResources(t *testing.T) {
 		p := c1z.Page{Size: size}
 		for range 100 {
 			rs, next, err := s.SearchResources(ctx, users, text, p)
-			must(t, err)
+			testkit.Must(t, err)
 			if len(rs) > size {
 				t.Fatalf("page of %d holds %d", size, len(rs))
 			}

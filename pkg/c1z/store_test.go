@@ -15,6 +15,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/batonkit/batonkit/internal/c1ztest"
+	"github.com/batonkit/batonkit/internal/testkit"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
 	"github.com/batonkit/batonkit/pkg/c1z"
@@ -56,18 +57,18 @@ func writeSmall(t *testing.T, path string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}))
-	must(t, s.PutResources(ctx, run.ID, user("alice"), user("bob"), group("eng"), group("all")))
+	testkit.Must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}))
+	testkit.Must(t, s.PutResources(ctx, run.ID, user("alice"), user("bob"), group("eng"), group("all")))
 	eng, all := member(group("eng")), member(group("all"))
-	must(t, s.PutEntitlements(ctx, run.ID, eng, all))
-	must(t, s.PutGrants(ctx, run.ID,
+	testkit.Must(t, s.PutEntitlements(ctx, run.ID, eng, all))
+	testkit.Must(t, s.PutGrants(ctx, run.ID,
 		grant(eng, user("alice")), grant(eng, user("bob")),
 		grant(all, group("eng"), &connectorv2.GrantExpandable{EntitlementIds: []string{eng.GetId()}})))
-	must(t, s.Checkpoint(ctx, run.ID, `{"version":1}`))
+	testkit.Must(t, s.Checkpoint(ctx, run.ID, `{"version":1}`))
 	if _, err := s.EndSync(ctx, run.ID); err != nil {
 		t.Fatal(err)
 	}
-	must(t, s.Close(ctx))
+	testkit.Must(t, s.Close(ctx))
 	return run.ID
 }
 
@@ -77,18 +78,11 @@ func newSync(t *testing.T) (*c1z.Store, c1z.SyncRun) {
 	t.Helper()
 	ctx := context.Background()
 	s, err := c1z.Open(ctx, filepath.Join(t.TempDir(), "s.c1z"))
-	must(t, err)
+	testkit.Must(t, err)
 	t.Cleanup(func() { s.Close(ctx) })
 	run, err := s.StartSync(ctx, c1z.SyncFull, "")
-	must(t, err)
+	testkit.Must(t, err)
 	return s, run
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestWriteThenReadBack(t *testing.T) {
@@ -97,13 +91,13 @@ func TestWriteThenReadBack(t *testing.T) {
 	id := writeSmall(t, path)
 
 	raw, err := os.ReadFile(path)
-	must(t, err)
+	testkit.Must(t, err)
 	if !strings.HasPrefix(string(raw), "C1ZF\x00") {
 		t.Fatalf("header %q", raw[:8])
 	}
 	// The zstd frame records its content size, as Baton's encoder does.
 	var h zstd.Header
-	must(t, h.Decode(raw[5:]))
+	testkit.Must(t, h.Decode(raw[5:]))
 	if !h.HasFCS || h.FrameContentSize == 0 {
 		t.Errorf("frame content size not set: %+v", h)
 	}
@@ -114,21 +108,21 @@ func TestWriteThenReadBack(t *testing.T) {
 	}
 
 	s, err := c1z.Open(ctx, path, c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	defer s.Close(ctx)
 	run, err := s.DefaultSync(ctx)
-	must(t, err)
+	testkit.Must(t, err)
 	if run.ID != id || !run.Finished() || run.Token != `{"version":1}` || run.Stats == nil || run.Stats.Grants != 3 {
 		t.Fatalf("default sync %+v", run)
 	}
 	u, err := s.Resource(ctx, "", &connectorv2.ResourceId{ResourceType: "user", Resource: "alice"})
-	must(t, err)
+	testkit.Must(t, err)
 	if !proto.Equal(u, user("alice")) {
 		t.Fatalf("alice = %v", u)
 	}
 	var n int
 	for g, err := range s.Grants(ctx, c1z.GrantQuery{EntitlementID: "group:eng:member"}) {
-		must(t, err)
+		testkit.Must(t, err)
 		if g.GetEntitlement().GetId() != "group:eng:member" {
 			t.Fatalf("filter leaked %v", g)
 		}
@@ -139,7 +133,7 @@ func TestWriteThenReadBack(t *testing.T) {
 	}
 	// The expandable annotation moved to its own column.
 	g, err := s.Grant(ctx, "", "group:all:member:group:eng")
-	must(t, err)
+	testkit.Must(t, err)
 	if annotations.Annotations(g.GetAnnotations()).Contains(&connectorv2.GrantExpandable{}) {
 		t.Errorf("GrantExpandable still inside the stored grant")
 	}
@@ -155,13 +149,13 @@ func TestPagesCoverEverythingOnce(t *testing.T) {
 	ctx := context.Background()
 	s, run := newSync(t)
 	for i := 0; i < 1234; i++ {
-		must(t, s.PutResources(ctx, run.ID, user(fmt.Sprintf("u%04d", i))))
+		testkit.Must(t, s.PutResources(ctx, run.ID, user(fmt.Sprintf("u%04d", i))))
 	}
 	seen := map[string]bool{}
 	p := c1z.Page{Size: 100}
 	for pages := 0; ; pages++ {
 		rs, next, err := s.ResourcesPage(ctx, c1z.ResourceQuery{SyncID: run.ID, ResourceTypeID: "user"}, p)
-		must(t, err)
+		testkit.Must(t, err)
 		for _, r := range rs {
 			if seen[r.GetId().GetResource()] {
 				t.Fatalf("%s listed twice", r.GetId().GetResource())
@@ -197,35 +191,35 @@ func TestSchemaMatchesUpstream(t *testing.T) {
 func TestMigrateOldFileOnWrite(t *testing.T) {
 	ctx := context.Background()
 	src, err := os.ReadFile(filepath.Join(fixtureDir(t), "demo-v1-sdk0251.c1z"))
-	must(t, err)
+	testkit.Must(t, err)
 	path := filepath.Join(t.TempDir(), "old.c1z")
-	must(t, os.WriteFile(path, src, 0o644))
+	testkit.Must(t, os.WriteFile(path, src, 0o644))
 
 	s, err := c1z.Open(ctx, path)
-	must(t, err)
+	testkit.Must(t, err)
 	old, err := s.LatestFinishedSync(ctx, c1z.SyncFull)
-	must(t, err)
+	testkit.Must(t, err)
 	run, err := s.StartSync(ctx, c1z.SyncFull, "")
-	must(t, err)
-	must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user"}))
+	testkit.Must(t, err)
+	testkit.Must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user"}))
 	_, err = s.EndSync(ctx, run.ID)
-	must(t, err)
-	must(t, s.Close(ctx))
+	testkit.Must(t, err)
+	testkit.Must(t, s.Close(ctx))
 
 	want := c1ztest.Schema(t, c1ztest.Upstream(t, "demo-v1"))
 	if got := c1ztest.Schema(t, path); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("migrated schema differs from the current one:\n%s", strings.Join(got, "\n"))
 	}
 	r, err := c1z.Open(ctx, path, c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	defer r.Close(ctx)
 	syncs, err := r.Syncs(ctx)
-	must(t, err)
+	testkit.Must(t, err)
 	if len(syncs) != 2 || syncs[0].ID != old.ID || syncs[0].Type != c1z.SyncFull || syncs[1].ID != run.ID {
 		t.Fatalf("syncs after migration: %+v", syncs)
 	}
 	st, err := r.Stats(ctx, old.ID)
-	must(t, err)
+	testkit.Must(t, err)
 	if st.Grants != 32 {
 		t.Fatalf("old sync lost grants: %+v", st)
 	}
@@ -237,12 +231,12 @@ func TestMigrateOldFileOnWrite(t *testing.T) {
 func TestFailedCommitKeepsBufferedRows(t *testing.T) {
 	ctx := context.Background()
 	st, err := c1z.Open(ctx, filepath.Join(t.TempDir(), "s.c1z"))
-	must(t, err)
+	testkit.Must(t, err)
 	defer st.Close(ctx)
 	run, err := st.StartSync(ctx, c1z.SyncFull, "")
-	must(t, err)
-	must(t, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}))
-	must(t, st.PutResources(ctx, run.ID, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}, DisplayName: "U1"}))
+	testkit.Must(t, err)
+	testkit.Must(t, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}))
+	testkit.Must(t, st.PutResources(ctx, run.ID, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}, DisplayName: "U1"}))
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
 	if err := st.Checkpoint(cancelled, run.ID, "{}"); err == nil {
@@ -260,10 +254,10 @@ func TestFailedCommitKeepsBufferedRows(t *testing.T) {
 func TestNotFoundSaysWhatIsMissing(t *testing.T) {
 	ctx := context.Background()
 	st, err := c1z.Open(ctx, filepath.Join(t.TempDir(), "s.c1z"))
-	must(t, err)
+	testkit.Must(t, err)
 	defer st.Close(ctx)
 	run, err := st.StartSync(ctx, c1z.SyncFull, "")
-	must(t, err)
+	testkit.Must(t, err)
 	_, err = st.Resource(ctx, run.ID, &connectorv2.ResourceId{ResourceType: "user", Resource: "u99"})
 	if !errors.Is(err, c1z.ErrNotFound) || !strings.Contains(err.Error(), `no user "u99" in sync`) || strings.Contains(err.Error(), "v1_") {
 		t.Fatalf("err = %v", err)
@@ -276,11 +270,11 @@ func TestWrittenGrantReadsLeaveTheBuffer(t *testing.T) {
 	ctx := context.Background()
 	s, run := newSync(t)
 	g := group("eng")
-	must(t, s.PutGrants(ctx, run.ID, grant(member(g), user("ada"))))
+	testkit.Must(t, s.PutGrants(ctx, run.ID, grant(member(g), user("ada"))))
 	count := func(written bool) int {
 		n := 0
 		for _, err := range s.Grants(ctx, c1z.GrantQuery{SyncID: run.ID, EntitlementID: member(g).GetId(), Written: written}) {
-			must(t, err)
+			testkit.Must(t, err)
 			n++
 		}
 		return n
@@ -311,15 +305,15 @@ func TestReadsSeeRowsTheWriterIsCommitting(t *testing.T) {
 			rs[i] = user(fmt.Sprintf("b%02d-%04d", batch, i))
 			gs = append(gs, grant(e, rs[i]))
 		}
-		must(t, s.PutResources(ctx, run.ID, rs...))
-		must(t, s.PutGrants(ctx, run.ID, gs...)) // keeps the writer busy with another table
+		testkit.Must(t, s.PutResources(ctx, run.ID, rs...))
+		testkit.Must(t, s.PutGrants(ctx, run.ID, gs...)) // keeps the writer busy with another table
 		total += len(rs)
 		// Give the writer, kicked by the Puts, time to take the rows and
 		// start committing them: the read then lands mid-commit.
 		time.Sleep(time.Duration(batch%3) * time.Millisecond)
 		n := 0
 		for _, err := range s.Resources(ctx, c1z.ResourceQuery{SyncID: run.ID, ResourceTypeID: "user"}) {
-			must(t, err)
+			testkit.Must(t, err)
 			n++
 		}
 		if n != total {

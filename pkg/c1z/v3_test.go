@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/batonkit/batonkit/internal/c1ztest"
+	"github.com/batonkit/batonkit/internal/testkit"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
@@ -21,38 +22,38 @@ func TestV3ReadsWhatV1Holds(t *testing.T) {
 	dir := t.TempDir()
 	v1 := filepath.Join(dir, "v1.c1z")
 	s, err := c1z.Open(ctx, v1)
-	must(t, err)
+	testkit.Must(t, err)
 	run, err := s.StartSync(ctx, c1z.SyncFull, "")
-	must(t, err)
+	testkit.Must(t, err)
 	eng, all := member(group("eng")), member(group("all"))
 	child := user("carol")
 	child.ParentResourceId = group("eng").GetId()
-	must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User", Traits: []connectorv2.ResourceType_Trait{connectorv2.ResourceType_TRAIT_USER}},
+	testkit.Must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User", Traits: []connectorv2.ResourceType_Trait{connectorv2.ResourceType_TRAIT_USER}},
 		&connectorv2.ResourceType{Id: "group"}))
-	must(t, s.PutResources(ctx, run.ID, user("alice"), user("bob"), child, group("eng"), group("all")))
+	testkit.Must(t, s.PutResources(ctx, run.ID, user("alice"), user("bob"), child, group("eng"), group("all")))
 	eng.Purpose, eng.DisplayName, eng.GrantableTo = connectorv2.Entitlement_PURPOSE_VALUE_ASSIGNMENT, "Eng member", []*connectorv2.ResourceType{{Id: "user"}}
-	must(t, s.PutEntitlements(ctx, run.ID, eng, all))
+	testkit.Must(t, s.PutEntitlements(ctx, run.ID, eng, all))
 	expanded := grant(all, user("alice"))
 	expanded.Sources = &connectorv2.GrantSources{Sources: map[string]*connectorv2.GrantSources_GrantSource{eng.GetId(): {}, all.GetId(): {IsDirect: true}}}
-	must(t, s.PutGrants(ctx, run.ID, grant(eng, user("alice")), grant(eng, user("bob")), expanded,
+	testkit.Must(t, s.PutGrants(ctx, run.ID, grant(eng, user("alice")), grant(eng, user("bob")), expanded,
 		grant(all, group("eng"), &connectorv2.GrantExpandable{EntitlementIds: []string{eng.GetId()}})))
 	_, err = s.EndSync(ctx, run.ID)
-	must(t, err)
-	must(t, s.Close(ctx))
+	testkit.Must(t, err)
+	testkit.Must(t, s.Close(ctx))
 
 	v3 := filepath.Join(dir, "v3.c1z")
-	must(t, c1ztest.CopyToV3(ctx, v1, v3))
+	testkit.Must(t, c1ztest.CopyToV3(ctx, v1, v3))
 	// v3 records refer to other objects by id, and Baton's reader gives
 	// those references as ids only: compare at that depth.
 	if a, b := stubbed(t, v1), stubbed(t, v3); !slices.Equal(a, b) {
 		t.Fatalf("the v3 copy reads differently:\nv1 %q\nv3 %q", a, b)
 	}
 	r, err := c1z.Open(ctx, v3, c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	defer r.Close(ctx)
 	var expandable int
 	for eg, err := range r.ExpandableGrants(ctx, run.ID) {
-		must(t, err)
+		testkit.Must(t, err)
 		expandable++
 		_ = eg
 	}
@@ -64,32 +65,32 @@ func TestV3ReadsWhatV1Holds(t *testing.T) {
 func stubbed(t *testing.T, path string) []string {
 	ctx := context.Background()
 	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	defer st.Close(ctx)
 	var out []string
 	add := func(m proto.Message) {
 		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
-		must(t, err)
+		testkit.Must(t, err)
 		out = append(out, string(b))
 	}
 	ref := func(r *connectorv2.Resource) *connectorv2.Resource {
 		return &connectorv2.Resource{Id: r.GetId(), ParentResourceId: r.GetParentResourceId()}
 	}
 	for rt, err := range st.ResourceTypes(ctx, "") {
-		must(t, err)
+		testkit.Must(t, err)
 		add(rt)
 	}
 	for r, err := range st.Resources(ctx, c1z.ResourceQuery{}) {
-		must(t, err)
+		testkit.Must(t, err)
 		add(r)
 	}
 	for e, err := range st.Entitlements(ctx, c1z.EntitlementQuery{}) {
-		must(t, err)
+		testkit.Must(t, err)
 		e.Resource = &connectorv2.Resource{Id: e.GetResource().GetId()}
 		add(e)
 	}
 	for g, err := range st.Grants(ctx, c1z.GrantQuery{}) {
-		must(t, err)
+		testkit.Must(t, err)
 		g.Entitlement = &connectorv2.Entitlement{Id: g.GetEntitlement().GetId(), Resource: &connectorv2.Resource{Id: g.GetEntitlement().GetResource().GetId()}}
 		g.Principal = ref(g.GetPrincipal())
 		add(g)

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/batonkit/batonkit/internal/c1ztest"
+	"github.com/batonkit/batonkit/internal/testkit"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
@@ -23,24 +24,24 @@ func richV3(t *testing.T) string {
 	dir := t.TempDir()
 	v1 := filepath.Join(dir, "v1.c1z")
 	s, err := c1z.Open(ctx, v1)
-	must(t, err)
+	testkit.Must(t, err)
 	run, err := s.StartSync(ctx, c1z.SyncFull, "")
-	must(t, err)
+	testkit.Must(t, err)
 	eng, all, odd := member(group("eng")), member(group("all")), member(group("odd\x00\x01:id"))
 	child := user("carol")
 	child.ParentResourceId = group("eng").GetId()
-	must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}, &connectorv2.ResourceType{Id: "group"}))
-	must(t, s.PutResources(ctx, run.ID, user("alice"), user("bob"), child, group("eng"), group("all"), group("odd\x00\x01:id"), user("z\x01")))
-	must(t, s.PutEntitlements(ctx, run.ID, eng, all, odd))
+	testkit.Must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}, &connectorv2.ResourceType{Id: "group"}))
+	testkit.Must(t, s.PutResources(ctx, run.ID, user("alice"), user("bob"), child, group("eng"), group("all"), group("odd\x00\x01:id"), user("z\x01")))
+	testkit.Must(t, s.PutEntitlements(ctx, run.ID, eng, all, odd))
 	expanded := grant(all, user("alice"))
 	expanded.Sources = &connectorv2.GrantSources{Sources: map[string]*connectorv2.GrantSources_GrantSource{eng.GetId(): {}, all.GetId(): {IsDirect: true}}}
-	must(t, s.PutGrants(ctx, run.ID, grant(eng, user("alice")), grant(eng, user("bob")), expanded, grant(odd, user("z\x01")),
+	testkit.Must(t, s.PutGrants(ctx, run.ID, grant(eng, user("alice")), grant(eng, user("bob")), expanded, grant(odd, user("z\x01")),
 		grant(eng, user("gone")), grant(all, group("eng"), &connectorv2.GrantExpandable{EntitlementIds: []string{eng.GetId()}})))
 	_, err = s.EndSync(ctx, run.ID)
-	must(t, err)
-	must(t, s.Close(ctx))
+	testkit.Must(t, err)
+	testkit.Must(t, s.Close(ctx))
 	v3 := filepath.Join(dir, "v3.c1z")
-	must(t, c1ztest.CopyToV3(ctx, v1, v3))
+	testkit.Must(t, c1ztest.CopyToV3(ctx, v1, v3))
 	return v3
 }
 
@@ -57,15 +58,15 @@ func TestV3DirectReadsMatchTheConversion(t *testing.T) {
 	for name, v3 := range files {
 		t.Run(name, func(t *testing.T) {
 			direct, err := c1z.Open(ctx, v3, c1z.ReadOnly())
-			must(t, err)
+			testkit.Must(t, err)
 			defer direct.Close(ctx)
 			v1 := filepath.Join(t.TempDir(), "v1.c1z")
 			converted, err := c1z.Open(ctx, v3, c1z.ReadOnly())
-			must(t, err)
-			must(t, converted.Export(ctx, "", v1))
-			must(t, converted.Close(ctx))
+			testkit.Must(t, err)
+			testkit.Must(t, converted.Export(ctx, "", v1))
+			testkit.Must(t, converted.Close(ctx))
 			conv, err := c1z.Open(ctx, v1, c1z.ReadOnly())
-			must(t, err)
+			testkit.Must(t, err)
 			defer conv.Close(ctx)
 			want, got := listings(t, conv), listings(t, direct)
 			if len(want) < 20 {
@@ -97,76 +98,76 @@ func listings(t *testing.T, st *c1z.Store) []string {
 		out = append(out, line)
 	}
 	run, err := st.DefaultSync(ctx)
-	must(t, err)
+	testkit.Must(t, err)
 	stats, err := st.Stats(ctx, "")
-	must(t, err)
+	testkit.Must(t, err)
 	out = append(out, fmt.Sprintf("stats %+v", stats))
 	if none, err := st.Stats(ctx, "no-such-sync"); err != nil || none.Grants != 0 {
 		t.Fatalf("stats of another sync: %+v, %v", none, err)
 	}
 	var types []string
 	for rt, err := range st.ResourceTypes(ctx, run.ID) {
-		must(t, err)
+		testkit.Must(t, err)
 		types = append(types, rt.GetId())
 		add("type", rt)
 	}
 	var resources []*connectorv2.ResourceId
 	for _, typ := range append([]string{""}, types...) {
 		for v, err := range st.ResourceViews(ctx, c1z.ResourceQuery{ResourceTypeID: typ}) {
-			must(t, err)
+			testkit.Must(t, err)
 			add("resource view "+typ, v.Resource, v.Parent)
 			if typ == "" {
 				resources = append(resources, v.Resource.GetId())
 			}
 		}
 		for r, err := range st.Resources(ctx, c1z.ResourceQuery{SyncID: run.ID, ResourceTypeID: typ}) {
-			must(t, err)
+			testkit.Must(t, err)
 			add("resource "+typ, r)
 		}
 		for v, err := range st.EntitlementViews(ctx, c1z.EntitlementQuery{ResourceTypeID: typ}) {
-			must(t, err)
+			testkit.Must(t, err)
 			add("entitlement view "+typ, v.Entitlement, v.Resource)
 		}
 		for v, err := range st.GrantViews(ctx, c1z.GrantQuery{ResourceTypeID: typ}) {
-			must(t, err)
+			testkit.Must(t, err)
 			add("grant view "+typ, v.Grant, v.Entitlement, v.Resource, v.Principal)
 		}
 	}
 	var ents []string
 	for e, err := range st.Entitlements(ctx, c1z.EntitlementQuery{}) {
-		must(t, err)
+		testkit.Must(t, err)
 		ents = append(ents, e.GetId())
 		add("entitlement", e)
 	}
 	for _, id := range append(slices.Clip(ents), "no-such-entitlement") {
 		for v, err := range st.GrantViews(ctx, c1z.GrantQuery{EntitlementID: id}) {
-			must(t, err)
+			testkit.Must(t, err)
 			add("grants of "+id, v.Grant, v.Entitlement, v.Resource, v.Principal)
 		}
 		e, err := st.Entitlement(ctx, "", id)
 		if errors.Is(err, c1z.ErrNotFound) {
 			out = append(out, "entitlement "+id+": "+err.Error())
 		} else {
-			must(t, err)
+			testkit.Must(t, err)
 			add("entitlement "+id, e)
 		}
 	}
 	for _, id := range append(resources[:min(len(resources), 40)], &connectorv2.ResourceId{ResourceType: "user", Resource: "gone"}) {
 		for _, q := range []c1z.GrantQuery{{Principal: id}, {Resource: id}} {
 			for v, err := range st.GrantViews(ctx, q) {
-				must(t, err)
+				testkit.Must(t, err)
 				add(fmt.Sprintf("grants %v", q), v.Grant, v.Entitlement, v.Resource, v.Principal)
 			}
 		}
 		for e, err := range st.EntitlementViews(ctx, c1z.EntitlementQuery{Resource: id}) {
-			must(t, err)
+			testkit.Must(t, err)
 			add("entitlements on "+id.String(), e.Entitlement, e.Resource)
 		}
 		r, err := st.Resource(ctx, "", id)
 		if errors.Is(err, c1z.ErrNotFound) {
 			out = append(out, "resource: "+err.Error())
 		} else {
-			must(t, err)
+			testkit.Must(t, err)
 			add("resource", r)
 		}
 	}
@@ -175,7 +176,7 @@ func listings(t *testing.T, st *c1z.Store) []string {
 		if errors.Is(err, c1z.ErrNotFound) {
 			out = append(out, "type: "+err.Error())
 		} else {
-			must(t, err)
+			testkit.Must(t, err)
 			add("type", rt)
 		}
 	}

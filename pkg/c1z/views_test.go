@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/batonkit/batonkit/internal/c1ztest"
+	"github.com/batonkit/batonkit/internal/testkit"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
@@ -24,39 +25,39 @@ func viewsFile(t *testing.T, path string) string {
 	t.Helper()
 	ctx := context.Background()
 	st, err := c1z.Open(ctx, path)
-	must(t, err)
+	testkit.Must(t, err)
 	write := func(label string, groups int) string {
 		run, err := st.StartSync(ctx, c1z.SyncFull, "")
-		must(t, err)
+		testkit.Must(t, err)
 		u1, u2 := user("u1"), user("u2")
 		u1.DisplayName += label
-		must(t, st.PutResources(ctx, run.ID, u1, u2))
+		testkit.Must(t, st.PutResources(ctx, run.ID, u1, u2))
 		for i := range groups {
 			g := group(fmt.Sprintf("g%04d", i))
 			g.DisplayName += label
 			e := member(g)
 			e.DisplayName = "Member " + label
-			must(t, st.PutResources(ctx, run.ID, g))
-			must(t, st.PutEntitlements(ctx, run.ID, e))
-			must(t, st.PutGrants(ctx, run.ID, grant(e, u1), grant(e, u2)))
+			testkit.Must(t, st.PutResources(ctx, run.ID, g))
+			testkit.Must(t, st.PutEntitlements(ctx, run.ID, e))
+			testkit.Must(t, st.PutGrants(ctx, run.ID, grant(e, u1), grant(e, u2)))
 		}
 		gone := member(group("gone"))
-		must(t, st.PutGrants(ctx, run.ID, grant(gone, u1), grant(member(group("g0001")), user("nobody"))))
+		testkit.Must(t, st.PutGrants(ctx, run.ID, grant(gone, u1), grant(member(group("g0001")), user("nobody"))))
 		// One entitlement id, embedded three ways in a row.
 		e := member(group("g0002"))
 		for i, p := range []*connectorv2.Resource{user("x1"), user("x2"), user("x3")} {
 			e = proto.CloneOf(e)
 			e.DisplayName = fmt.Sprintf("copy %d", i%2)
-			must(t, st.PutResources(ctx, run.ID, p))
-			must(t, st.PutGrants(ctx, run.ID, grant(e, p)))
+			testkit.Must(t, st.PutResources(ctx, run.ID, p))
+			testkit.Must(t, st.PutGrants(ctx, run.ID, grant(e, p)))
 		}
 		_, err = st.EndSync(ctx, run.ID)
-		must(t, err)
+		testkit.Must(t, err)
 		return run.ID
 	}
 	id := write("", 4500)
 	write(" (later)", 50) // rows after the ones read: a lookup ignoring the sync would see these last
-	must(t, st.Close(ctx))
+	testkit.Must(t, st.Close(ctx))
 	return id
 }
 
@@ -69,7 +70,7 @@ func TestGrantViewsMatchLookups(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "views.c1z")
 	syncID := viewsFile(t, path)
 	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	defer st.Close(ctx)
 
 	lookup := func(get func() (*connectorv2.Resource, error)) *connectorv2.Resource {
@@ -77,18 +78,18 @@ func TestGrantViewsMatchLookups(t *testing.T) {
 		if errors.Is(err, c1z.ErrNotFound) {
 			return nil
 		}
-		must(t, err)
+		testkit.Must(t, err)
 		return r
 	}
 	n := 0
 	for v, err := range st.GrantViews(ctx, c1z.GrantQuery{SyncID: syncID}) {
-		must(t, err)
+		testkit.Must(t, err)
 		n++
 		g := v.Grant
 		// By id, from its own row: the three embedded copies of
 		// group:g0002:member differ row by row.
 		want, err := st.Grant(ctx, syncID, g.GetId())
-		must(t, err)
+		testkit.Must(t, err)
 		if !proto.Equal(g, want) {
 			t.Fatalf("grant %s:\n got %v\nwant %v", g.GetId(), g, want)
 		}
@@ -96,7 +97,7 @@ func TestGrantViewsMatchLookups(t *testing.T) {
 		if errors.Is(err, c1z.ErrNotFound) {
 			ent = nil
 		} else {
-			must(t, err)
+			testkit.Must(t, err)
 		}
 		if (ent == nil) != (v.Entitlement == nil) || !proto.Equal(ent, v.Entitlement) {
 			t.Fatalf("grant %s: entitlement %v, want %v", g.GetId(), v.Entitlement, ent)
@@ -128,7 +129,7 @@ func TestGrantViewsNameRowsOfABrokenEntitlement(t *testing.T) {
 		"update v1_entitlements set data = x'ffffffffff' where external_id = 'group:g0100:member' and sync_id = '%s'", syncID))
 
 	st, err := c1z.Open(ctx, broken, c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	var rowErr *c1z.RowError
 	for _, err := range st.GrantViews(ctx, c1z.GrantQuery{SyncID: syncID}) {
 		if err != nil {
@@ -145,11 +146,11 @@ func TestGrantViewsNameRowsOfABrokenEntitlement(t *testing.T) {
 
 	var skipped []string
 	st, err = c1z.Open(ctx, broken, c1z.ReadOnly(), c1z.SkipInvalid(func(e *c1z.RowError) { skipped = append(skipped, e.ID) }))
-	must(t, err)
+	testkit.Must(t, err)
 	defer st.Close(ctx)
 	n := 0
 	for _, err := range st.GrantViews(ctx, c1z.GrantQuery{SyncID: syncID}) {
-		must(t, err)
+		testkit.Must(t, err)
 		n++
 	}
 	if want := 2*4500 + 2 + 3 - 2; n != want || len(skipped) != 2 {
@@ -165,11 +166,11 @@ func TestViewsStopWhenTheLoopDoes(t *testing.T) {
 	syncID := viewsFile(t, path)
 	for range 20 {
 		st, err := c1z.Open(ctx, path, c1z.ReadOnly())
-		must(t, err)
+		testkit.Must(t, err)
 		for _, err := range st.GrantViews(ctx, c1z.GrantQuery{SyncID: syncID}) {
-			must(t, err)
+			testkit.Must(t, err)
 			break
 		}
-		must(t, st.Close(ctx))
+		testkit.Must(t, st.Close(ctx))
 	}
 }

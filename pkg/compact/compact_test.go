@@ -11,6 +11,7 @@ import (
 
 	"github.com/batonkit/batonkit/internal/c1ztest"
 	"github.com/batonkit/batonkit/internal/testconnector"
+	"github.com/batonkit/batonkit/internal/testkit"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/compact"
@@ -20,13 +21,6 @@ import (
 type app = *c1ztest.App
 
 func newApp(t *testing.T, c *testconnector.Connector) app { return c1ztest.NewApp(t, c) }
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 func member(a app, path, group, user string) {
 	a.Grant(path, "group:"+group+":member", &connectorv2.ResourceId{ResourceType: "user", Resource: user})
@@ -40,9 +34,9 @@ func compactFiles(t *testing.T, out string, paths ...string) compact.Result {
 	t.Helper()
 	ctx := context.Background()
 	in, err := compact.Select(ctx, paths...)
-	must(t, err)
+	testkit.Must(t, err)
 	res, err := compact.Compact(ctx, out, in, compact.Options{})
-	must(t, err)
+	testkit.Must(t, err)
 	return res
 }
 
@@ -147,25 +141,25 @@ func TestSyncDiffAppliedToItsBaseGivesBackTheAppliedSync(t *testing.T) {
 				exportSync(t, path, appliedID, diffFile)
 			}
 			st, err := c1z.Open(ctx, diffFile)
-			must(t, err)
+			testkit.Must(t, err)
 			base := st
 			if baseFile != diffFile {
 				base, err = c1z.Open(ctx, baseFile, c1z.ReadOnly())
-				must(t, err)
+				testkit.Must(t, err)
 			}
 			d, err := st.WriteSyncDiff(ctx, base, baseID, appliedID)
-			must(t, err)
+			testkit.Must(t, err)
 			if base != st {
-				must(t, base.Close(ctx))
+				testkit.Must(t, base.Close(ctx))
 			}
 			checkDiffRuns(t, st, d, baseID)
-			must(t, st.Close(ctx))
+			testkit.Must(t, st.Close(ctx))
 
 			out := filepath.Join(dir, "out.c1z")
 			res, err := compact.Compact(ctx, out, []compact.Input{
 				{Path: baseFile, SyncID: baseID}, {Path: diffFile, SyncID: d.Deletions}, {Path: diffFile, SyncID: d.Upserts},
 			}, compact.Options{})
-			must(t, err)
+			testkit.Must(t, err)
 			if res.Expanded {
 				t.Error("applying a diff ran expansion again; a diff carries its expansion")
 			}
@@ -201,9 +195,9 @@ func exportSync(t *testing.T, from, id, to string) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := c1z.Open(ctx, from, c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	defer st.Close(ctx)
-	must(t, st.Export(ctx, id, to))
+	testkit.Must(t, st.Export(ctx, id, to))
 }
 
 // checkDiffRuns checks the two syncs are recorded as Baton links them.
@@ -211,9 +205,9 @@ func checkDiffRuns(t *testing.T, st *c1z.Store, d c1z.SyncDiff, baseID string) {
 	t.Helper()
 	ctx := context.Background()
 	del, err := st.SyncRun(ctx, d.Deletions)
-	must(t, err)
+	testkit.Must(t, err)
 	up, err := st.SyncRun(ctx, d.Upserts)
-	must(t, err)
+	testkit.Must(t, err)
 	if del.Type != c1z.SyncPartialDeletions || up.Type != c1z.SyncPartialUpserts {
 		t.Fatalf("diff sync types %s, %s", del.Type, up.Type)
 	}

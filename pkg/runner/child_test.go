@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/batonkit/batonkit/internal/testkit"
 )
 
 // A child that never answers a call fails it, naming the call and the
@@ -29,7 +31,7 @@ func TestChildGetsOnlyItsEnvironment(t *testing.T) {
 	dump := filepath.Join(dir, "env")
 	// Not a connector: it writes what it was given and exits.
 	script := filepath.Join(dir, "dump-env")
-	must(t, os.WriteFile(script, []byte("#!/bin/sh\nenv > "+dump+"\nexit 3\n"), 0o700))
+	testkit.Must(t, os.WriteFile(script, []byte("#!/bin/sh\nenv > "+dump+"\nexit 3\n"), 0o700))
 	env := []string{"AWS_SECRET_ACCESS_KEY=aws-secret", "BATON_CLIENT_SECRET=svc-secret", "BATON_TOKEN=app-token",
 		"EXTRA_SETTING=extra", "LC_ALL=C.UTF-8", "HTTPS_PROXY=http://proxy:3128"}
 	for _, pass := range []bool{false, true} {
@@ -41,7 +43,7 @@ func TestChildGetsOnlyItsEnvironment(t *testing.T) {
 			t.Fatalf("a child that exits at once: exit 0")
 		}
 		b, err := os.ReadFile(dump)
-		must(t, err)
+		testkit.Must(t, err)
 		got := string(b)
 		for _, want := range []string{"BATON_TOKEN=app-token", "PATH=", "LC_ALL=C.UTF-8", "HTTPS_PROXY=http://proxy:3128"} {
 			if !strings.Contains(got, want) {

@@ -13,6 +13,7 @@ import (
 	"github.com/batonkit/batonkit/internal/controlplanetest"
 	"github.com/batonkit/batonkit/internal/neighbour"
 	"github.com/batonkit/batonkit/internal/s3test"
+	"github.com/batonkit/batonkit/internal/testkit"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
@@ -28,7 +29,7 @@ func TestNeighboursPlantsAreRefused(t *testing.T) {
 	own := filepath.Join(home, "own.c1z")
 	ok(t, runIn(t, home, nil, bins.testapp, "--file", own))
 	ownBytes, err := os.ReadFile(own)
-	must(t, err)
+	testkit.Must(t, err)
 	uid := os.Geteuid()
 
 	for _, tc := range []struct {
@@ -146,12 +147,12 @@ func TestWorldWritableSyncFileIsRefused(t *testing.T) {
 	shared := neighbour.SharedDir(t, true)
 	path := filepath.Join(shared, "sync.c1z")
 	ok(t, runIn(t, shared, nil, bins.testapp, "--file", path))
-	must(t, os.Chmod(path, 0o666))
+	testkit.Must(t, os.Chmod(path, 0o666))
 	if r := runIn(t, shared, nil, bins.testapp, "--file", path); r.code == 0 || !strings.Contains(r.stderr, "writable by other users") {
 		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
 	}
 	// Its owner's narrower mode is kept, never widened; exec bits are not.
-	must(t, os.Chmod(path, 0o750))
+	testkit.Must(t, os.Chmod(path, 0o750))
 	ok(t, runIn(t, shared, nil, bins.testapp, "--file", path))
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o640 {
 		t.Fatalf("mode after a sync: %04o, want 0640", fi.Mode().Perm())
@@ -163,18 +164,18 @@ func TestWorldWritableSyncFileIsRefused(t *testing.T) {
 func unfinishedSyncWithBackdoor(t *testing.T, path string) string {
 	ctx := context.Background()
 	st, err := c1z.Open(ctx, path)
-	must(t, err)
+	testkit.Must(t, err)
 	run, err := st.StartSync(ctx, c1z.SyncFull, "")
-	must(t, err)
+	testkit.Must(t, err)
 	admins := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "group", Resource: "admins"}, DisplayName: "Admins"}
 	ent := &connectorv2.Entitlement{Id: "group:admins:member", Resource: admins, Slug: "member"}
-	must(t, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "group", DisplayName: "Group"}))
-	must(t, st.PutResources(ctx, run.ID, admins))
-	must(t, st.PutEntitlements(ctx, run.ID, ent))
-	must(t, st.PutGrants(ctx, run.ID, &connectorv2.Grant{Id: "group:admins:member:user:mallory", Entitlement: ent,
+	testkit.Must(t, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "group", DisplayName: "Group"}))
+	testkit.Must(t, st.PutResources(ctx, run.ID, admins))
+	testkit.Must(t, st.PutEntitlements(ctx, run.ID, ent))
+	testkit.Must(t, st.PutGrants(ctx, run.ID, &connectorv2.Grant{Id: "group:admins:member:user:mallory", Entitlement: ent,
 		Principal: &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "mallory"}}}))
-	must(t, st.Checkpoint(ctx, run.ID, "{}"))
-	must(t, st.Close(ctx))
+	testkit.Must(t, st.Checkpoint(ctx, run.ID, "{}"))
+	testkit.Must(t, st.Close(ctx))
 	return path
 }
 
@@ -189,10 +190,10 @@ func sameBytes(t *testing.T, path string, want []byte) {
 func sameFile(t *testing.T, path, content string, mode os.FileMode, uid int) {
 	t.Helper()
 	want, err := os.ReadFile(content)
-	must(t, err)
+	testkit.Must(t, err)
 	sameBytes(t, path, want)
 	fi, err := os.Lstat(path)
-	must(t, err)
+	testkit.Must(t, err)
 	if fi.Mode().Perm() != mode {
 		t.Fatalf("%s: mode %04o, want the planted %04o kept", path, fi.Mode().Perm(), mode)
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
+	"github.com/batonkit/batonkit/internal/testkit"
 )
 
 // On a terminal a sync draws a live line per phase; --no-progress and
@@ -19,16 +21,16 @@ func TestLiveProgressOnATerminal(t *testing.T) {
 		cmd := exec.Command(bins.testapp, append([]string{"--file", "t.c1z", "--latency", "5ms"}, args...)...)
 		cmd.Dir, cmd.Env = dir, append(append(cleanEnv(), "TERM=xterm"), env...)
 		ptmx, tty, err := pty.Open()
-		must(t, err)
+		testkit.Must(t, err)
 		defer ptmx.Close()
-		must(t, pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 160}))
+		testkit.Must(t, pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 160}))
 		cmd.Stderr, cmd.Stdout = tty, tty
-		must(t, cmd.Start())
+		testkit.Must(t, cmd.Start())
 		tty.Close()
 		var out bytes.Buffer
 		done := make(chan struct{})
 		go func() { io.Copy(&out, ptmx); close(done) }()
-		must(t, cmd.Wait())
+		testkit.Must(t, cmd.Wait())
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/batonkit/batonkit/internal/c1ztest"
+	"github.com/batonkit/batonkit/internal/testkit"
 )
 
 type readyz struct {
@@ -63,7 +64,7 @@ func syncsOK(metrics string) int {
 func TestScheduledMode(t *testing.T) {
 	dir := t.TempDir()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
+	testkit.Must(t, err)
 	addr := l.Addr().String()
 	l.Close()
 	base := "http://" + addr
@@ -71,7 +72,7 @@ func TestScheduledMode(t *testing.T) {
 	cmd.Dir, cmd.Env = dir, cleanEnv()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	must(t, cmd.Start())
+	testkit.Must(t, cmd.Start())
 	defer cmd.Process.Kill()
 
 	waitFor(t, "/healthz", 10*time.Second, func() bool { code, _ := get(t, base+"/healthz"); return code == 200 })
@@ -97,7 +98,7 @@ func TestScheduledMode(t *testing.T) {
 		return strings.Contains(b, `"state":"syncing"`)
 	})
 	time.Sleep(300 * time.Millisecond)
-	must(t, cmd.Process.Signal(syscall.SIGTERM))
+	testkit.Must(t, cmd.Process.Signal(syscall.SIGTERM))
 	err = cmd.Wait()
 	if err != nil {
 		t.Fatalf("SIGTERM: %v\n%s", err, stderr.String())
@@ -124,12 +125,5 @@ func TestScheduleErrors(t *testing.T) {
 		if r.code != 2 {
 			t.Errorf("%v: exit %d, %s", args, r.code, r.stderr)
 		}
-	}
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
 	}
 }

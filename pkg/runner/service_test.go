@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/batonkit/batonkit/internal/controlplanetest"
+	"github.com/batonkit/batonkit/internal/testkit"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	batonv1 "github.com/batonkit/batonkit/pb/c1/connectorapi/baton/v1"
 	"github.com/batonkit/batonkit/pkg/c1z"
@@ -54,7 +55,7 @@ func TestServiceModeRunsEveryTaskType(t *testing.T) {
 	cp := controlplanetest.Start(t)
 	dir := t.TempDir()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
+	testkit.Must(t, err)
 	health := l.Addr().String()
 	l.Close()
 	cmd := exec.Command(bins.sqlapp, "--client-id", cp.ClientID, "--db", filepath.Join(dir, "app.db"), "--service-dir", filepath.Join(dir, "work"),
@@ -62,7 +63,7 @@ func TestServiceModeRunsEveryTaskType(t *testing.T) {
 	cmd.Dir, cmd.Env = dir, serviceEnv(cp, cp.ClientSecret)
 	stderr := &lockedBuffer{}
 	cmd.Stderr = stderr
-	must(t, cmd.Start())
+	testkit.Must(t, cmd.Start())
 	defer cmd.Process.Kill()
 
 	sync := cp.Wait(t, cp.Enqueue(&batonv1.Task{TaskType: &batonv1.Task_SyncFull{SyncFull: &batonv1.Task_SyncFullTask{}}})[0])
@@ -70,17 +71,17 @@ func TestServiceModeRunsEveryTaskType(t *testing.T) {
 		t.Fatalf("sync task: %v\n%s", sync.Finishes, stderr)
 	}
 	st, err := c1z.Open(context.Background(), controlplanetest.SaveAsset(t, sync, dir), c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	defer st.Close(context.Background())
 	run, err := st.DefaultSync(context.Background())
-	must(t, err)
+	testkit.Must(t, err)
 	ent, err := st.Entitlement(context.Background(), run.ID, "group:finance:member")
-	must(t, err)
+	testkit.Must(t, err)
 	user, err := st.Resource(context.Background(), run.ID, &connectorv2.ResourceId{ResourceType: "user", Resource: "u6"})
-	must(t, err)
+	testkit.Must(t, err)
 
 	recipient, err := age.GenerateX25519Identity()
-	must(t, err)
+	testkit.Must(t, err)
 	grant := cp.Wait(t, cp.Enqueue(&batonv1.Task{TaskType: &batonv1.Task_Grant{Grant: &batonv1.Task_GrantTask{Entitlement: ent, Principal: user}}})[0])
 	var granted connectorv2.GrantManagerServiceGrantResponse
 	if len(grant.Finishes) != 1 || grant.Finishes[0].GetSuccess().GetResponse().UnmarshalTo(&granted) != nil || len(granted.GetGrants()) != 1 {
@@ -118,7 +119,7 @@ func TestServiceModeRunsEveryTaskType(t *testing.T) {
 		}
 	}
 
-	must(t, cmd.Process.Signal(syscall.SIGTERM))
+	testkit.Must(t, cmd.Process.Signal(syscall.SIGTERM))
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("SIGTERM: %v\n%s", err, stderr)
 	}
@@ -135,7 +136,7 @@ func TestServiceModeBadCredentials(t *testing.T) {
 	dir := t.TempDir()
 	_, other, _ := ed25519.GenerateKey(rand.Reader)
 	wrong, err := service.NewSecret(other)
-	must(t, err)
+	testkit.Must(t, err)
 	args := []string{"--client-id", cp.ClientID, "--db", filepath.Join(dir, "app.db"), "--service-dir", filepath.Join(dir, "work")}
 	r := runIn(t, dir, serviceEnv(cp, wrong)[len(cleanEnv()):], bins.sqlapp, args...)
 	if r.code != 1 || !strings.Contains(r.stderr, "refused the client credentials") || strings.Contains(r.stderr, wrong) {

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/batonkit/batonkit/internal/testkit"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/session"
 )
@@ -43,14 +44,14 @@ func TestStoreOverServer(t *testing.T) {
 	for i := range 100 {
 		values[fmt.Sprintf("u%03d", i)] = []byte{byte(i)}
 	}
-	must(t, users.SetMany(ctx, values))
+	testkit.Must(t, users.SetMany(ctx, values))
 	for i := 100; i < 250; i++ {
-		must(t, users.Set(ctx, fmt.Sprintf("u%03d", i), []byte{byte(i)}))
+		testkit.Must(t, users.Set(ctx, fmt.Sprintf("u%03d", i), []byte{byte(i)}))
 	}
-	must(t, s.Set(ctx, "other", []byte("x")))
+	testkit.Must(t, s.Set(ctx, "other", []byte("x")))
 	n := 0
 	for e, err := range users.All(ctx) {
-		must(t, err)
+		testkit.Must(t, err)
 		if e.Key != fmt.Sprintf("u%03d", n) || e.Value[0] != byte(n) {
 			t.Fatalf("entry %d: %q %v", n, e.Key, e.Value)
 		}
@@ -62,11 +63,11 @@ func TestStoreOverServer(t *testing.T) {
 	if v, ok, err := s.Get(ctx, "users/u007"); err != nil || !ok || v[0] != 7 {
 		t.Fatalf("the prefix is part of the stored key: %v %v %v", v, ok, err)
 	}
-	must(t, users.Delete(ctx, "u007"))
+	testkit.Must(t, users.Delete(ctx, "u007"))
 	if _, ok, _ := users.Get(ctx, "u007"); ok {
 		t.Fatal("deleted key still there")
 	}
-	must(t, users.Clear(ctx))
+	testkit.Must(t, users.Clear(ctx))
 	if _, ok, _ := users.Get(ctx, "u008"); ok {
 		t.Fatal("cleared key still there")
 	}
@@ -84,13 +85,6 @@ func TestStoreOverServer(t *testing.T) {
 	var none *session.Store
 	if err := none.Set(ctx, "k", nil); err != session.ErrNoStore {
 		t.Fatalf("no store: %v, want ErrNoStore", err)
-	}
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -116,10 +110,10 @@ func TestStoreSizeIsBounded(t *testing.T) {
 		t.Fatalf("after %d sets of 3.5 MB: %v, want the third refused as full", n, err)
 	}
 	for range 20 { // the same key again and again does not grow the store
-		must(t, s.Set(ctx, "page-000", big))
+		testkit.Must(t, s.Set(ctx, "page-000", big))
 	}
-	must(t, s.Delete(ctx, "page-000"))
-	must(t, s.Set(ctx, "page-002", big))
+	testkit.Must(t, s.Delete(ctx, "page-000"))
+	testkit.Must(t, s.Set(ctx, "page-002", big))
 	// A new server bound to the same sync (a resumed run) counts what is
 	// there: 7 MB held, so one more 3.5 MB set fits and a second does not.
 	again := session.NewServer(session.WithMaxSize(10 << 20))
@@ -131,6 +125,6 @@ func TestStoreSizeIsBounded(t *testing.T) {
 	if err := s2.Set(ctx, "page-004", big[:2<<20]); status.Code(err) != codes.ResourceExhausted {
 		t.Fatalf("a resumed sync's store: %v, want full", err)
 	}
-	must(t, s2.Clear(ctx))
-	must(t, s2.Set(ctx, "page-004", big))
+	testkit.Must(t, s2.Clear(ctx))
+	testkit.Must(t, s2.Set(ctx, "page-004", big))
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/batonkit/batonkit/internal/protoconn"
 	"github.com/batonkit/batonkit/internal/testconnector"
+	"github.com/batonkit/batonkit/internal/testkit"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/sync"
 )
@@ -73,7 +74,7 @@ func (a *annotated) ListGrants(ctx context.Context, req *connectorv2.GrantsServi
 
 func anyOf(t *testing.T, m proto.Message) *anypb.Any {
 	a, err := anypb.New(m)
-	must(t, err)
+	testkit.Must(t, err)
 	return a
 }
 
@@ -115,7 +116,7 @@ func TestUnhandledProtocolFeatures(t *testing.T) {
 				}
 				res, err = syncTo(t, rawClient(conn()), filepath.Join(dir, "partial.c1z"), sync.WithAllowPartial())
 			}
-			must(t, err)
+			testkit.Must(t, err)
 			if tc.counted == "" {
 				if len(res.Unhandled) != 0 {
 					t.Fatalf("unhandled %v, want none", res.Unhandled)
@@ -140,7 +141,7 @@ func TestSkipGrantsOnATypeListsGrantsAsBatonDoes(t *testing.T) {
 	c := &annotated{Connector: protoconn.New(o), call: "ResourceType", anno: anyOf(t, &connectorv2.SkipGrants{})}
 	path := filepath.Join(t.TempDir(), "s.c1z")
 	_, err := syncTo(t, rawClient(c), path)
-	must(t, err)
+	testkit.Must(t, err)
 	var grants int
 	for _, l := range want {
 		if l[0] == 'g' {
@@ -192,7 +193,7 @@ func TestHugeAnnotationsAreDropped(t *testing.T) {
 	c.Faults.HugeAnnotations = true
 	path := filepath.Join(t.TempDir(), "s.c1z")
 	res, err := syncTo(t, inProcess(t, c), path)
-	must(t, err)
+	testkit.Must(t, err)
 	if res.Dropped["resource"] != 300 {
 		t.Fatalf("dropped %v, want the 300 users", res.Dropped)
 	}

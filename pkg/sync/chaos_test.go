@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/batonkit/batonkit/internal/protoconn"
+	"github.com/batonkit/batonkit/internal/testkit"
 	"github.com/batonkit/batonkit/pkg/contract"
 	"github.com/batonkit/batonkit/pkg/sync"
 )
@@ -38,7 +39,7 @@ func TestChaosConnectors(t *testing.T) {
 		ref := protoconn.New(o)
 		rc := contract.NewInProcessClient(ref, nil, nil)
 		want, err := protoconn.Reference(t.Context(), rc, rc, rc, rc)
-		must(t, err)
+		testkit.Must(t, err)
 		path := filepath.Join(dir, fmt.Sprintf("c%d.c1z", seed))
 		res, err := syncTo(t, contract.NewInProcessClient(protoconn.New(o), nil, nil), path,
 			sync.WithWorkers(1+int(seed%3)), sync.WithRetry(sync.RetryPolicy{BaseDelay: 1}))

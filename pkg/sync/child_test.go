@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/batonkit/batonkit/internal/protoconn"
+	"github.com/batonkit/batonkit/internal/testkit"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/connector"
 	"github.com/batonkit/batonkit/pkg/contract"
@@ -123,7 +124,7 @@ func TestSIGKILLInEveryPhaseResumes(t *testing.T) {
 				t.Fatalf("phase %q, step %d: the helper was not killed: %v", ph, after, err)
 			}
 			res, err := syncTo(t, rawClient(protoconn.New(o)), path)
-			must(t, err)
+			testkit.Must(t, err)
 			if !res.Resumed {
 				t.Fatalf("phase %q: the run after the kill did not resume", ph)
 			}
@@ -144,20 +145,20 @@ func TestSessionStoreOverTheChildLink(t *testing.T) {
 		host := session.NewServer()
 		p, err := subprocess.Start(t.Context(), os.Args[0], []string{"-test.run=^TestSyncHelper$"}, subprocess.Options{
 			Env: append(helperEnv(o), "BATONKIT_SYNC_HELPER=child", "BATONKIT_SESSIONS=1"), ReadyTimeout: 20 * time.Second, Sessions: host})
-		must(t, err)
+		testkit.Must(t, err)
 		path := filepath.Join(t.TempDir(), "s.c1z")
 		res, err := syncTo(t, p.Client, path, sync.WithWorkers(workers), sync.WithSessions(host))
-		must(t, p.Close())
-		must(t, err)
+		testkit.Must(t, p.Close())
+		testkit.Must(t, err)
 		if got := dump(t, path); !slices.Equal(got, want) {
 			t.Fatalf("workers %d: differs from the reference\n%s", workers, diffLines(got, want))
 		}
 		// What the connector stored is in the file, under the sync.
 		st, err := c1z.Open(t.Context(), path, c1z.ReadOnly())
-		must(t, err)
+		testkit.Must(t, err)
 		page, _, err := st.SessionPage(t.Context(), res.SyncID, "listed/", "", 1000)
-		must(t, err)
-		must(t, st.Close(t.Context()))
+		testkit.Must(t, err)
+		testkit.Must(t, st.Close(t.Context()))
 		if len(page) == 0 {
 			t.Fatalf("workers %d: no session values in the file", workers)
 		}
@@ -188,7 +189,7 @@ func TestSessionStoreSurvivesAResume(t *testing.T) {
 	host := session.NewServer()
 	o.Sessions = session.LocalClient(host)
 	res, err := syncTo(t, rawClient(protoconn.New(o)), path, sync.WithSessions(host))
-	must(t, err)
+	testkit.Must(t, err)
 	if !res.Resumed {
 		t.Fatal("did not resume")
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/batonkit/batonkit/examples/synthetic"
+	"github.com/batonkit/batonkit/internal/testkit"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/connector"
 	"github.com/batonkit/batonkit/pkg/sync"
@@ -63,7 +64,7 @@ func TestCrashSyncHelper(t *testing.T) {
 func tempFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	ents, err := os.ReadDir(dir)
-	must(t, err)
+	testkit.Must(t, err)
 	var out []string
 	for _, e := range ents {
 		if strings.Contains(e.Name(), ".tmp-") {
@@ -93,7 +94,7 @@ func TestKillAndResume(t *testing.T) {
 		cmd.Stderr = os.Stderr
 		return cmd
 	}
-	must(t, helper(clean).Run())
+	testkit.Must(t, helper(clean).Run())
 	full := time.Since(start)
 	want := dump(t, clean)
 
@@ -104,7 +105,7 @@ func TestKillAndResume(t *testing.T) {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "sync.c1z")
 		cmd := helper(path)
-		must(t, cmd.Start())
+		testkit.Must(t, cmd.Start())
 		delay := time.Duration(rand.Int64N(int64(full) * 11 / 10))
 		time.Sleep(delay)
 		cmd.Process.Signal(syscall.SIGKILL)
@@ -114,20 +115,20 @@ func TestKillAndResume(t *testing.T) {
 		// What the killed run kept, before the resume adds to it.
 		kept := int64(0)
 		st, err := c1z.Open(ctx, path)
-		must(t, err)
+		testkit.Must(t, err)
 		if run, err := st.UnfinishedSync(ctx, c1z.SyncFull); err == nil {
 			stats, err := st.Stats(ctx, run.ID)
-			must(t, err)
+			testkit.Must(t, err)
 			kept = stats.Resources + stats.Entitlements + stats.Grants
 		}
 		srv, err := connector.NewServer(ctx, synthetic.New(crashShape()))
-		must(t, err)
+		testkit.Must(t, err)
 		var written int
 		res, err := sync.New(connector.InProcessClient(srv), st, sync.WithProgress(func(p sync.Progress) {
 			written = p.Resources + p.Entitlements + p.Grants
 		})).Run(ctx)
-		must(t, err)
-		must(t, st.Close(ctx))
+		testkit.Must(t, err)
+		testkit.Must(t, st.Close(ctx))
 		if got := dump(t, path); !slices.Equal(got, want) {
 			t.Fatalf("kill %d (after %v): the resumed file differs from an uninterrupted run", i, delay)
 		}

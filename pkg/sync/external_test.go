@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/batonkit/batonkit/internal/c1ztest"
+	"github.com/batonkit/batonkit/internal/testkit"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
 	"github.com/batonkit/batonkit/pkg/c1z"
@@ -75,11 +76,11 @@ func holders(t *testing.T, path string) []string {
 	t.Helper()
 	ctx := context.Background()
 	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	defer st.Close(ctx)
 	var out []string
 	for g, err := range st.Grants(ctx, c1z.GrantQuery{EntitlementID: "project:p1:member"}) {
-		must(t, err)
+		testkit.Must(t, err)
 		out = append(out, g.GetPrincipal().GetId().GetResourceType()+":"+g.GetPrincipal().GetId().GetResource())
 	}
 	slices.Sort(out)
@@ -105,7 +106,7 @@ func TestExternalPrincipalsAreMatched(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "cloud.c1z")
 			res, err := syncTo(t, inProcess(t, cloudApp{}), path, sync.WithExternalResources(tc.e))
-			must(t, err)
+			testkit.Must(t, err)
 			if got := holders(t, path); !slices.Equal(got, tc.want) {
 				t.Fatalf("project members %v, want %v", got, tc.want)
 			}
@@ -118,7 +119,7 @@ func TestExternalPrincipalsAreMatched(t *testing.T) {
 			}
 			ctx := context.Background()
 			st, err := c1z.Open(ctx, path, c1z.ReadOnly())
-			must(t, err)
+			testkit.Must(t, err)
 			defer st.Close(ctx)
 			for _, p := range tc.want {
 				typ, id, _ := strings.Cut(p, ":")
@@ -146,7 +147,7 @@ func TestExternalPrincipalsAreMatched(t *testing.T) {
 func TestExternalPrincipalsWithoutAFileAreKept(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cloud.c1z")
 	res, err := syncTo(t, inProcess(t, cloudApp{}), path)
-	must(t, err)
+	testkit.Must(t, err)
 	if got := holders(t, path); len(got) != 4 || res.Unhandled["ExternalResourceMatch on grants"] != 4 {
 		t.Fatalf("members %v, unhandled %v", got, res.Unhandled)
 	}

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/batonkit/batonkit/internal/protoconn"
+	"github.com/batonkit/batonkit/internal/testkit"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/connector"
 	"github.com/batonkit/batonkit/pkg/contract"
@@ -34,14 +35,14 @@ func reference(t *testing.T, o protoconn.Options) []string {
 	o.Strict, o.Cache = protoconn.Lenient, false
 	c := rawClient(protoconn.New(o))
 	want, err := protoconn.Reference(t.Context(), c, c, c, c)
-	must(t, err)
+	testkit.Must(t, err)
 	return want
 }
 
 func seeds(t *testing.T, def int) int {
 	if v := os.Getenv("BATONKIT_DIFF_SEEDS"); v != "" {
 		n, err := strconv.Atoi(v)
-		must(t, err)
+		testkit.Must(t, err)
 		return n
 	}
 	return def
@@ -141,10 +142,10 @@ func TestStrictConnectorRejectsInterleaving(t *testing.T) {
 	for seed := range uint64(50) {
 		c := rawClient(protoconn.New(protoconn.Options{Seed: seed, Strict: protoconn.StrictConnector}))
 		types, err := c.ListResourceTypes(ctx, &connectorv2.ResourceTypesServiceListResourceTypesRequest{})
-		must(t, err)
+		testkit.Must(t, err)
 		for _, rt := range types.GetList() {
 			first, err := c.ListResources(ctx, &connectorv2.ResourcesServiceListResourcesRequest{ResourceTypeId: rt.GetId()})
-			must(t, err)
+			testkit.Must(t, err)
 			if first.GetNextPageToken() == "" {
 				continue
 			}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/batonkit/batonkit/internal/c1ztest"
 	"github.com/batonkit/batonkit/internal/testconnector"
+	"github.com/batonkit/batonkit/internal/testkit"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/annotations"
 	"github.com/batonkit/batonkit/pkg/c1z"
@@ -35,21 +36,14 @@ func inProcess(t testing.TB, c connector.Connector) contract.Client {
 	return connector.InProcessClient(srv)
 }
 
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // syncTo runs one sync of c into a new file and returns its path.
 func syncTo(t *testing.T, client contract.Client, path string, opts ...sync.Option) (sync.Result, error) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := c1z.Open(ctx, path)
-	must(t, err)
+	testkit.Must(t, err)
 	res, err := sync.New(client, st, opts...).Run(ctx)
-	must(t, st.Close(ctx))
+	testkit.Must(t, st.Close(ctx))
 	return res, err
 }
 
@@ -59,7 +53,7 @@ func TestFullSync(t *testing.T) {
 	c := testconnector.New(20, 6, 3)
 	path := filepath.Join(t.TempDir(), "sync.c1z")
 	res, err := syncTo(t, inProcess(t, c), path)
-	must(t, err)
+	testkit.Must(t, err)
 	// 20 users + 6 groups + 2 roles + 2 orgs + 4 repos.
 	if res.Stats.Resources != 34 || res.Stats.ResourceTypes != 5 {
 		t.Fatalf("stats %+v", res.Stats)
@@ -81,7 +75,7 @@ func TestInterruptAtEveryStepResumes(t *testing.T) {
 	dir := t.TempDir()
 	want := filepath.Join(dir, "want.c1z")
 	res, err := syncTo(t, inProcess(t, testconnector.New(20, 6, 3)), want)
-	must(t, err)
+	testkit.Must(t, err)
 	total := stepsOf(t, want, res.SyncID)
 	if total < 10 {
 		t.Fatalf("only %d steps; the test connector is too small to mean anything", total)
@@ -94,7 +88,7 @@ func TestInterruptAtEveryStepResumes(t *testing.T) {
 			t.Fatalf("stop after %d: %v, want ErrInterrupted", stop, err)
 		}
 		res, err := syncTo(t, inProcess(t, testconnector.New(20, 6, 3)), path)
-		must(t, err)
+		testkit.Must(t, err)
 		if !res.Resumed {
 			t.Fatalf("stop after %d: the second run did not resume", stop)
 		}
@@ -115,7 +109,7 @@ func stepsOf(t *testing.T, path, syncID string) int {
 			var st struct {
 				Steps int `json:"steps"`
 			}
-			must(t, json.Unmarshal([]byte(r.Token), &st))
+			testkit.Must(t, json.Unmarshal([]byte(r.Token), &st))
 			return st.Steps
 		}
 	}
@@ -127,10 +121,10 @@ func syncRuns(t *testing.T, path string) []c1z.SyncRun {
 	t.Helper()
 	ctx := context.Background()
 	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	defer st.Close(ctx)
 	runs, err := st.Syncs(ctx)
-	must(t, err)
+	testkit.Must(t, err)
 	return runs
 }
 
@@ -140,7 +134,7 @@ func TestWorkersDoNotChangeTheResult(t *testing.T) {
 	for _, n := range []int{1, 2, 8} {
 		path := filepath.Join(dir, fmt.Sprintf("w%d.c1z", n))
 		_, err := syncTo(t, inProcess(t, testconnector.New(40, 12, 5)), path, sync.WithWorkers(n))
-		must(t, err)
+		testkit.Must(t, err)
 		got := dump(t, path)
 		if want == nil {
 			want = got
@@ -157,13 +151,13 @@ func TestTransientErrorsAreRetried(t *testing.T) {
 	c.Faults.Unavailable.Store(3)
 	path := filepath.Join(t.TempDir(), "s.c1z")
 	_, err := syncTo(t, inProcess(t, c), path, sync.WithRetry(sync.RetryPolicy{BaseDelay: time.Millisecond, MaxAttempts: 5}))
-	must(t, err)
+	testkit.Must(t, err)
 	if c.Faults.Unavailable.Load() != 0 {
 		t.Fatal("the faults were not consumed")
 	}
 	want := filepath.Join(t.TempDir(), "want.c1z")
 	_, err = syncTo(t, inProcess(t, testconnector.New(10, 3, 1)), want)
-	must(t, err)
+	testkit.Must(t, err)
 	if !slices.Equal(dump(t, path), dump(t, want)) {
 		t.Fatal("retried sync differs from a clean one")
 	}
@@ -185,10 +179,10 @@ func TestInvalidObjectsAreDroppedAndCounted(t *testing.T) {
 	// check is what protects against connectors from elsewhere, so call the
 	// connector without the response interceptor.
 	srv, err := connector.NewServer(context.Background(), c)
-	must(t, err)
+	testkit.Must(t, err)
 	client := contract.NewInProcessClient(srv, nil, nil)
 	res, err := syncTo(t, client, filepath.Join(t.TempDir(), "s.c1z"))
-	must(t, err)
+	testkit.Must(t, err)
 	if res.Dropped["resource"] != 1 || res.Stats.ResourcesByType["user"] != 10 {
 		t.Fatalf("dropped %v, users %d; want 1 resource dropped and 10 users kept", res.Dropped, res.Stats.ResourcesByType["user"])
 	}
@@ -207,7 +201,7 @@ func TestNotFoundBudget(t *testing.T) {
 	c := testconnector.New(10, 4, 0)
 	c.Faults.VanishedGroups = map[string]bool{"g001": true, "g002": true}
 	res, err := syncTo(t, inProcess(t, c), filepath.Join(t.TempDir(), "ok.c1z"), sync.WithNotFoundBudget(5))
-	must(t, err)
+	testkit.Must(t, err)
 	if res.NotFound != 2 {
 		t.Fatalf("NotFound = %d, want 2", res.NotFound)
 	}
@@ -222,7 +216,7 @@ func TestCancelCheckpointsAndResumes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.c1z")
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := c1z.Open(ctx, path)
-	must(t, err)
+	testkit.Must(t, err)
 	steps := 0
 	_, err = sync.New(inProcess(t, c), st, sync.WithProgress(func(p sync.Progress) {
 		if steps++; steps == 3 {
@@ -232,9 +226,9 @@ func TestCancelCheckpointsAndResumes(t *testing.T) {
 	if !errors.Is(err, sync.ErrInterrupted) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want ErrInterrupted wrapping context.Canceled", err)
 	}
-	must(t, st.Close(context.Background()))
+	testkit.Must(t, st.Close(context.Background()))
 	res, err := syncTo(t, inProcess(t, testconnector.New(20, 6, 3)), path)
-	must(t, err)
+	testkit.Must(t, err)
 	if !res.Resumed {
 		t.Fatal("did not resume after cancellation")
 	}
@@ -243,17 +237,17 @@ func TestCancelCheckpointsAndResumes(t *testing.T) {
 func TestResourceTypeFilterAndResourcesOnly(t *testing.T) {
 	dir := t.TempDir()
 	res, err := syncTo(t, inProcess(t, testconnector.New(10, 3, 1)), filepath.Join(dir, "f.c1z"), sync.WithResourceTypes("group", "user"))
-	must(t, err)
+	testkit.Must(t, err)
 	if res.Stats.ResourceTypes != 2 || res.Stats.ResourcesByType["role"] != 0 || res.Stats.ResourcesByType["group"] != 3 {
 		t.Fatalf("filtered stats %+v", res.Stats)
 	}
 	res, err = syncTo(t, inProcess(t, testconnector.New(10, 3, 1)), filepath.Join(dir, "r.c1z"), sync.WithResourcesOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	if res.Type != c1z.SyncResourcesOnly || res.Stats.Entitlements != 0 || res.Stats.Grants != 0 || res.Stats.Resources == 0 {
 		t.Fatalf("resources-only: %+v", res)
 	}
 	res, err = syncTo(t, inProcess(t, testconnector.New(10, 3, 1)), filepath.Join(dir, "g.c1z"), sync.WithSkipGrants())
-	must(t, err)
+	testkit.Must(t, err)
 	if res.Stats.Grants != 0 || res.Stats.Entitlements == 0 {
 		t.Fatalf("skip grants: %+v", res.Stats)
 	}
@@ -262,9 +256,9 @@ func TestResourceTypeFilterAndResourcesOnly(t *testing.T) {
 func TestWithoutExpansionKeepsOnlyListedGrants(t *testing.T) {
 	dir := t.TempDir()
 	full, err := syncTo(t, inProcess(t, testconnector.New(20, 6, 3)), filepath.Join(dir, "full.c1z"))
-	must(t, err)
+	testkit.Must(t, err)
 	res, err := syncTo(t, inProcess(t, testconnector.New(20, 6, 3)), filepath.Join(dir, "flat.c1z"), sync.WithoutExpansion())
-	must(t, err)
+	testkit.Must(t, err)
 	if res.Expand.Created != 0 || full.Expand.Created == 0 {
 		t.Fatalf("expanded %d grants without expansion (%d with)", res.Expand.Created, full.Expand.Created)
 	}
@@ -277,12 +271,12 @@ func TestTargetedSyncIsPartialOfLatestFull(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.c1z")
 	c := testconnector.New(10, 3, 1)
 	full, err := syncTo(t, inProcess(t, c), path)
-	must(t, err)
+	testkit.Must(t, err)
 	res, err := syncTo(t, inProcess(t, c), path, sync.WithTargets(
 		&connectorv2.ResourceId{ResourceType: "group", Resource: "g001"},
 		&connectorv2.ResourceId{ResourceType: "user", Resource: "u003"},
 		&connectorv2.ResourceId{ResourceType: "group", Resource: "gone"}))
-	must(t, err)
+	testkit.Must(t, err)
 	if res.Type != c1z.SyncPartial || res.Stats.Resources != 2 || res.Stats.Entitlements != 1 {
 		t.Fatalf("targeted: %+v", res.Stats)
 	}
@@ -298,7 +292,7 @@ func TestReportedRateLimitIsRespected(t *testing.T) {
 	c := &pacedConnector{Connector: testconnector.New(30, 2, 0)}
 	start := time.Now()
 	_, err := syncTo(t, inProcess(t, c), filepath.Join(t.TempDir(), "s.c1z"), sync.WithResourceTypes("user"))
-	must(t, err)
+	testkit.Must(t, err)
 	if d := time.Since(start); d < 300*time.Millisecond {
 		t.Fatalf("the sync took %v; it did not wait for the reported reset", d)
 	}
@@ -332,10 +326,10 @@ func TestInsertResourceGrantsStoresTheGrantsResources(t *testing.T) {
 	c.Faults.ArchivedRepo = true
 	path := filepath.Join(t.TempDir(), "s.c1z")
 	_, err := syncTo(t, inProcess(t, c), path)
-	must(t, err)
+	testkit.Must(t, err)
 	ctx := context.Background()
 	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
-	must(t, err)
+	testkit.Must(t, err)
 	defer st.Close(ctx)
 	r, err := st.Resource(ctx, "", &connectorv2.ResourceId{ResourceType: "repo", Resource: "acme/archived"})
 	if err != nil || r.GetDisplayName() != "archived" || r.GetParentResourceId().GetResource() != "acme" {
@@ -363,7 +357,7 @@ func TestProgressCountsExpandedGrants(t *testing.T) {
 	var last sync.Progress
 	res, err := syncTo(t, inProcess(t, testconnector.New(20, 6, 3)), filepath.Join(t.TempDir(), "s.c1z"),
 		sync.WithProgress(func(p sync.Progress) { last = p }))
-	must(t, err)
+	testkit.Must(t, err)
 	if last.Expanded == 0 || int64(last.Grants+last.Expanded) != res.Stats.Grants {
 		t.Fatalf("progress says %d grants + %d expanded, the file holds %d", last.Grants, last.Expanded, res.Stats.Grants)
 	}

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/batonkit/batonkit/internal/protoconn"
+	"github.com/batonkit/batonkit/internal/testkit"
 	"github.com/batonkit/batonkit/pkg/connector"
 	"github.com/batonkit/batonkit/pkg/contract"
 	"github.com/batonkit/batonkit/pkg/subprocess"
@@ -58,11 +59,11 @@ func loopbackClient(t *testing.T, o protoconn.Options) contract.Client {
 	g := grpc.NewServer(grpc.ChainUnaryInterceptor(unary), grpc.ChainStreamInterceptor(stream))
 	contract.Register(g, protoconn.New(o))
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
+	testkit.Must(t, err)
 	go g.Serve(l)
 	t.Cleanup(g.Stop)
 	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	must(t, err)
+	testkit.Must(t, err)
 	t.Cleanup(func() { conn.Close() })
 	return contract.NewClient(conn)
 }
@@ -72,7 +73,7 @@ func loopbackClient(t *testing.T, o protoconn.Options) contract.Client {
 func childClient(t *testing.T, o protoconn.Options) contract.Client {
 	p, err := subprocess.Start(t.Context(), os.Args[0], []string{"-test.run=^TestSyncHelper$"}, subprocess.Options{
 		Env: append(helperEnv(o), "BATONKIT_SYNC_HELPER=child"), ReadyTimeout: 20 * time.Second})
-	must(t, err)
+	testkit.Must(t, err)
 	t.Cleanup(func() { p.Close() })
 	return p.Client
 }
