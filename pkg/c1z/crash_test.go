@@ -3,18 +3,17 @@ package c1z_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/batonkit/batonkit/internal/c1ztest"
+	"github.com/batonkit/batonkit/internal/crashtest"
 	"github.com/batonkit/batonkit/internal/testconnector"
 	"github.com/batonkit/batonkit/internal/testkit"
 	"github.com/batonkit/batonkit/pkg/c1z"
@@ -26,39 +25,15 @@ import (
 // BATONKIT_CRASH_FILE set it syncs a slow test connector into that file
 // and saves it.
 func TestCrashHelper(t *testing.T) {
-	path := os.Getenv("BATONKIT_CRASH_FILE")
-	if path == "" {
-		return
-	}
-	ctx := context.Background()
-	tc := testconnector.New(300, 40, 3)
-	tc.Latency = 200 * time.Microsecond
-	srv, err := connector.NewServer(ctx, tc)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	st, err := c1z.Open(ctx, path)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "open:", err)
-		os.Exit(2)
-	}
-	if _, err := sync.New(connector.InProcessClient(srv), st, sync.WithCheckpointInterval(5*time.Millisecond)).Run(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "sync:", err)
-		os.Exit(2)
-	}
-	if err := st.Close(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "close:", err)
-		os.Exit(2)
-	}
-	os.Exit(0)
+	crashtest.Helper("BATONKIT_CRASH_FILE", func() (connector.Connector, error) {
+		tc := testconnector.New(300, 40, 3)
+		tc.Latency = 200 * time.Microsecond
+		return tc, nil
+	}, sync.WithCheckpointInterval(5*time.Millisecond))
 }
 
 func helperCmd(path string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$")
-	cmd.Env = append(os.Environ(), "BATONKIT_CRASH_FILE="+path)
-	cmd.Stderr = os.Stderr
-	return cmd
+	return crashtest.Command("TestCrashHelper", "BATONKIT_CRASH_FILE", path)
 }
 
 // TestKillWhileWriting kills a process that is syncing into an existing
@@ -87,14 +62,9 @@ func TestKillWhileWriting(t *testing.T) {
 		path := filepath.Join(dir, "sync.c1z")
 		testkit.Must(t, os.WriteFile(path, baseBytes, 0o644))
 
-		cmd := helperCmd(path)
-		testkit.Must(t, cmd.Start())
 		// Anywhere from start-up to a little past the end of a full run.
 		delay := time.Duration(rand.Int64N(int64(full) * 6 / 5))
-		time.Sleep(delay)
-		cmd.Process.Signal(syscall.SIGKILL)
-		err := cmd.Wait()
-		killed := err != nil
+		killed := crashtest.KillAfter(t, helperCmd(path), delay)
 
 		// The previous file is intact: either untouched or completely
 		// replaced by the finished second sync, never in between.

@@ -2,7 +2,6 @@ package sync_test
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -10,11 +9,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/batonkit/batonkit/examples/synthetic"
+	"github.com/batonkit/batonkit/internal/crashtest"
 	"github.com/batonkit/batonkit/internal/testkit"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/connector"
@@ -36,29 +35,7 @@ func crashShape() synthetic.Shape {
 // process the kill test kills), with the default checkpoint interval, so
 // what survives a kill is what the store committed with its batches.
 func TestCrashSyncHelper(t *testing.T) {
-	path := os.Getenv("BATONKIT_CRASH_SYNC")
-	if path == "" {
-		return
-	}
-	ctx := context.Background()
-	srv, err := connector.NewServer(ctx, synthetic.New(crashShape()))
-	if err != nil {
-		os.Exit(2)
-	}
-	st, err := c1z.Open(ctx, path)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	if _, err := sync.New(connector.InProcessClient(srv), st).Run(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	if err := st.Close(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	os.Exit(0)
+	crashtest.Helper("BATONKIT_CRASH_SYNC", func() (connector.Connector, error) { return synthetic.New(crashShape()), nil })
 }
 
 func tempFiles(t *testing.T, dir string) []string {
@@ -89,10 +66,7 @@ func TestKillAndResume(t *testing.T) {
 	clean := filepath.Join(t.TempDir(), "clean.c1z")
 	start := time.Now()
 	helper := func(path string) *exec.Cmd {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashSyncHelper$")
-		cmd.Env = append(os.Environ(), "BATONKIT_CRASH_SYNC="+path)
-		cmd.Stderr = os.Stderr
-		return cmd
+		return crashtest.Command("TestCrashSyncHelper", "BATONKIT_CRASH_SYNC", path)
 	}
 	testkit.Must(t, helper(clean).Run())
 	full := time.Since(start)
@@ -104,12 +78,8 @@ func TestKillAndResume(t *testing.T) {
 	for i := range runs {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "sync.c1z")
-		cmd := helper(path)
-		testkit.Must(t, cmd.Start())
 		delay := time.Duration(rand.Int64N(int64(full) * 11 / 10))
-		time.Sleep(delay)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
+		crashtest.KillAfter(t, helper(path), delay)
 		leftBefore += len(tempFiles(t, dir))
 
 		// What the killed run kept, before the resume adds to it.
