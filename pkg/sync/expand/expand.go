@@ -46,7 +46,9 @@ type Stats struct {
 	SkippedEdg int // edges whose destination entitlement is missing
 }
 
-// Run expands the grants of one sync.
+// Run expands the grants of one sync: it builds the graph of edges the
+// expandable grants describe, orders its components, checks the nesting
+// depth, and applies the edges level by level.
 func Run(ctx context.Context, st Store, syncID string, opts Options) (Stats, error) {
 	if opts.MaxDepth <= 0 {
 		opts.MaxDepth = DefaultMaxDepth
@@ -55,120 +57,182 @@ func Run(ctx context.Context, st Store, syncID string, opts Options) (Stats, err
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	var stats Stats
-	g := newGraph()
-	for eg, err := range st.ExpandableGrants(ctx, syncID) {
-		if err != nil {
-			return stats, fmt.Errorf("read expandable grants: %w", err)
-		}
-		for _, src := range eg.Expansion.GetEntitlementIds() {
-			g.addEdge(src, eg.EntitlementID, eg.Expansion.GetShallow(), eg.Expansion.GetResourceTypeIds())
-		}
+	g, err := buildGraph(ctx, st, syncID)
+	if err != nil {
+		return stats, err
 	}
 	stats.Edges = len(g.edges)
 	if stats.Edges == 0 {
 		return stats, nil
 	}
+	p := newPlan(g)
+	stats.Cycles = p.cycles()
+	if err := p.checkDepth(opts.MaxDepth); err != nil {
+		return stats, err
+	}
+	x := &expander{st: st, syncID: syncID, g: g, compOf: p.compOf, log: opts.Logger, stats: &stats, ents: map[string]*connectorv2.Entitlement{}, dirty: map[string]bool{}}
+	if err := x.loadEntitlements(ctx); err != nil {
+		return stats, err
+	}
+	for _, ci := range p.levelOrder() {
+		if err := x.expandComponent(ctx, p, ci); err != nil {
+			return stats, err
+		}
+	}
+	return stats, nil
+}
 
-	comps := g.components()
-	compOf := make([]int, len(g.ids))
-	for ci, c := range comps {
-		for _, v := range c {
-			compOf[v] = ci
-		}
-	}
-	// Incoming edges per component, split into those from earlier
-	// components and those inside the component (a cycle).
-	external := make([][]*edge, len(comps))
-	internal := make([][]*edge, len(comps))
-	for _, e := range sortedEdges(g) {
-		if compOf[e.src] == compOf[e.dst] {
-			internal[compOf[e.dst]] = append(internal[compOf[e.dst]], e)
-		} else {
-			external[compOf[e.dst]] = append(external[compOf[e.dst]], e)
-		}
-	}
-	depth := make([]int, len(comps))
-	x := &expander{st: st, syncID: syncID, g: g, compOf: compOf, log: opts.Logger, stats: &stats, ents: map[string]*connectorv2.Entitlement{}, dirty: map[string]bool{}}
-	// The graph's entitlements, read in one pass before anything is
-	// written: a lookup per edge would make the store write out the
-	// grants buffered so far each time, in small transactions.
-	for ent, err := range st.Entitlements(ctx, c1z.EntitlementQuery{SyncID: syncID}) {
+// buildGraph reads the expandable grants' edges.
+func buildGraph(ctx context.Context, st Store, syncID string) (*graph, error) {
+	g := newGraph()
+	for eg, err := range st.ExpandableGrants(ctx, syncID) {
 		if err != nil {
-			return stats, fmt.Errorf("read entitlements: %w", err)
+			return nil, fmt.Errorf("read expandable grants: %w", err)
 		}
-		if _, ok := g.index[ent.GetId()]; ok {
+		for _, src := range eg.Expansion.GetEntitlementIds() {
+			g.addEdge(src, eg.EntitlementID, eg.Expansion.GetShallow(), eg.Expansion.GetResourceTypeIds())
+		}
+	}
+	return g, nil
+}
+
+// plan is the order expansion follows: the graph's strongly connected
+// components, each component's incoming edges split into those from
+// earlier components and those inside it (a cycle), and its depth.
+type plan struct {
+	g        *graph
+	comps    [][]int
+	compOf   []int
+	external [][]*edge
+	internal [][]*edge
+	depth    []int
+}
+
+func newPlan(g *graph) *plan {
+	p := &plan{g: g, comps: g.components(), compOf: make([]int, len(g.ids))}
+	for ci, c := range p.comps {
+		for _, v := range c {
+			p.compOf[v] = ci
+		}
+	}
+	p.external = make([][]*edge, len(p.comps))
+	p.internal = make([][]*edge, len(p.comps))
+	for _, e := range sortedEdges(g) {
+		if dst := p.compOf[e.dst]; p.compOf[e.src] == dst {
+			p.internal[dst] = append(p.internal[dst], e)
+		} else {
+			p.external[dst] = append(p.external[dst], e)
+		}
+	}
+	// Components come in topological order: every source's depth is
+	// known before its destinations'.
+	p.depth = make([]int, len(p.comps))
+	for ci := range p.comps {
+		for _, e := range p.external[ci] {
+			p.depth[ci] = max(p.depth[ci], p.depth[p.compOf[e.src]]+1)
+		}
+		if len(p.internal[ci]) > 0 {
+			p.depth[ci] += len(p.comps[ci]) - 1
+		}
+	}
+	return p
+}
+
+// cycles counts the components with a cycle.
+func (p *plan) cycles() int {
+	n := 0
+	for ci := range p.comps {
+		if len(p.internal[ci]) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func (p *plan) checkDepth(maxDepth int) error {
+	for ci := range p.comps {
+		if p.depth[ci] > maxDepth {
+			return fmt.Errorf("%w (%d): entitlement %q is nested %d levels deep", ErrMaxDepth, maxDepth, p.g.ids[p.comps[ci][0]], p.depth[ci])
+		}
+	}
+	return nil
+}
+
+// levelOrder lists the components level by level (every source of a
+// component is on an earlier level): a level reads what earlier levels
+// wrote, so the store writes its buffer out about once a level, not once
+// a component.
+func (p *plan) levelOrder() []int {
+	order := make([]int, len(p.comps))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return p.depth[a] - p.depth[b] })
+	return order
+}
+
+// loadEntitlements reads the graph's entitlements in one pass before
+// anything is written: a lookup per edge would make the store write out
+// the grants buffered so far each time, in small transactions.
+func (x *expander) loadEntitlements(ctx context.Context) error {
+	for ent, err := range x.st.Entitlements(ctx, c1z.EntitlementQuery{SyncID: x.syncID}) {
+		if err != nil {
+			return fmt.Errorf("read entitlements: %w", err)
+		}
+		if _, ok := x.g.index[ent.GetId()]; ok {
 			x.ents[ent.GetId()] = ent
 		}
 	}
-	for _, id := range g.ids {
+	for _, id := range x.g.ids {
 		if _, ok := x.ents[id]; !ok {
 			x.ents[id] = nil // not in the sync
 		}
 	}
-	for ci := range comps {
-		for _, e := range external[ci] {
-			depth[ci] = max(depth[ci], depth[compOf[e.src]]+1)
-		}
-		if len(internal[ci]) > 0 {
-			stats.Cycles++
-			depth[ci] += len(comps[ci]) - 1
-		}
-		if depth[ci] > opts.MaxDepth {
-			return stats, fmt.Errorf("%w (%d): entitlement %q is nested %d levels deep", ErrMaxDepth, opts.MaxDepth, g.ids[comps[ci][0]], depth[ci])
-		}
-	}
-	// Level by level (every source of a component is on an earlier level):
-	// a level reads what earlier levels wrote, so the store writes its
-	// buffer out about once a level, not once a component.
-	order := make([]int, len(comps))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return depth[a] - depth[b] })
-	for _, ci := range order {
-		// What the component's entitlements are held by is cached while
-		// its edges are applied, and dropped after: memory stays at one
-		// component's grants.
-		x.held = map[string]map[string]*connectorv2.Grant{}
-		for _, e := range external[ci] {
-			if _, err := x.apply(ctx, e); err != nil {
-				return stats, err
-			}
-		}
-		// Edges from earlier components read only what earlier
-		// components wrote: their grants are written in batches across
-		// edges, and before anything reads them.
-		if err := x.flush(ctx); err != nil {
-			return stats, err
-		}
-		// Inside a cycle every member ends up with the union of the
-		// others' holders: repeat until a pass changes nothing.
-		// The sources are the component's own entitlements, whose holders
-		// are in memory with every change so far: the passes read and
-		// write nothing until the component settles.
-		for pass := 0; len(internal[ci]) > 0; pass++ {
-			changed := 0
-			for _, e := range internal[ci] {
-				n, err := x.apply(ctx, e)
-				if err != nil {
-					return stats, err
-				}
-				changed += n
-			}
-			if changed == 0 {
-				break
-			}
-			if pass > len(comps[ci])+1 {
-				return stats, fmt.Errorf("grant expansion did not settle in the cycle containing %q", g.ids[comps[ci][0]])
-			}
-		}
-		if len(internal[ci]) > 0 {
-			if err := x.flush(ctx); err != nil {
-				return stats, err
-			}
+	return nil
+}
+
+// expandComponent applies the edges into component ci: those from earlier
+// components once, then those inside it until a pass changes nothing.
+func (x *expander) expandComponent(ctx context.Context, p *plan, ci int) error {
+	// What the component's entitlements are held by is cached while its
+	// edges are applied, and dropped after: memory stays at one
+	// component's grants.
+	x.held = map[string]map[string]*connectorv2.Grant{}
+	for _, e := range p.external[ci] {
+		if _, err := x.apply(ctx, e); err != nil {
+			return err
 		}
 	}
-	return stats, nil
+	// Edges from earlier components read only what earlier components
+	// wrote: their grants are written in batches across edges, and before
+	// anything reads them.
+	if err := x.flush(ctx); err != nil {
+		return err
+	}
+	if len(p.internal[ci]) == 0 {
+		return nil
+	}
+	// Inside a cycle every member ends up with the union of the others'
+	// holders. The sources are the component's own entitlements, whose
+	// holders are in memory with every change so far: the passes read and
+	// write nothing until the component settles.
+	for pass := 0; ; pass++ {
+		changed := 0
+		for _, e := range p.internal[ci] {
+			n, err := x.apply(ctx, e)
+			if err != nil {
+				return err
+			}
+			changed += n
+		}
+		if changed == 0 {
+			break
+		}
+		if pass > len(p.comps[ci])+1 {
+			return fmt.Errorf("grant expansion did not settle in the cycle containing %q", x.g.ids[p.comps[ci][0]])
+		}
+	}
+	return x.flush(ctx)
 }
 
 func sortedEdges(g *graph) []*edge {
