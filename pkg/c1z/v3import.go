@@ -214,7 +214,7 @@ func (quietPebble) Fatalf(format string, args ...any) {
 }
 
 // importV3 copies the objects of a v3 database's one sync, run, into
-// the v1 tables.
+// the v1 tables, kind by kind.
 func importV3(ctx context.Context, db *sql.Conn, pdb *pebble.DB, run SyncRun) error {
 	// A throwaway database, written once: no sync, a larger cache.
 	for _, q := range []string{"pragma synchronous=off", "pragma cache_size=-16384"} {
@@ -227,14 +227,29 @@ func importV3(ctx context.Context, db *sql.Conn, pdb *pebble.DB, run SyncRun) er
 		return err
 	}
 	defer tx.Rollback()
-	at := formatTime(run.StartedAt)
 	b := &batchInsert{ctx: ctx, tx: tx}
-	kinds := []struct {
-		key   byte
-		what  string
-		table *table
-		row   func(v []byte) ([]any, error)
-	}{
+	defer b.close()
+	for _, k := range v3Kinds(run) {
+		if err := importKind(pdb, b, k); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// v3Kind is one kind of v3 record and how it becomes a v1 row.
+type v3Kind struct {
+	key   byte
+	what  string
+	table *table
+	row   func(v []byte) ([]any, error)
+}
+
+// v3Kinds are the kinds of record a v3 sync holds, in v1's table order,
+// with rows stamped with run's id and start.
+func v3Kinds(run SyncRun) []v3Kind {
+	at := formatTime(run.StartedAt)
+	return []v3Kind{
 		{v3KeyResourceType, "resource type", resourceTypesTable, func(v []byte) ([]any, error) {
 			rt, err := v3ResourceType(v)
 			if err != nil {
@@ -289,48 +304,46 @@ func importV3(ctx context.Context, db *sql.Conn, pdb *pebble.DB, run SyncRun) er
 			return []any{ext, ctype, data, run.ID, at}, err
 		}},
 	}
-	defer b.close()
-	for _, k := range kinds {
-		// Pebble reads and record decoding run on one goroutine, SQLite
-		// inserts on this one: each takes about half of an import.
-		rows := make(chan []any, 512)
-		scanErr := make(chan error, 1)
-		stop := make(chan struct{})
-		go func() {
-			defer close(rows)
-			scanErr <- scanV3(pdb, k.key, func(v []byte) error {
-				vals, err := k.row(v)
-				if err != nil {
-					return fmt.Errorf("%w: v3 %s record: %v", ErrCorrupt, k.what, err)
-				}
-				select {
-				case rows <- vals:
-					return nil
-				case <-stop:
-					return context.Canceled
-				}
-			})
-		}()
-		var err error
-		for vals := range rows {
-			if err = b.add(k.table, vals); err != nil {
-				break
+}
+
+// importKind copies the records of one kind. Pebble reads and record
+// decoding run on one goroutine, SQLite inserts on this one: each takes
+// about half of an import.
+func importKind(pdb *pebble.DB, b *batchInsert, k v3Kind) error {
+	rows := make(chan []any, 512)
+	scanErr := make(chan error, 1)
+	stop := make(chan struct{})
+	go func() {
+		defer close(rows)
+		scanErr <- scanV3(pdb, k.key, func(v []byte) error {
+			vals, err := k.row(v)
+			if err != nil {
+				return fmt.Errorf("%w: v3 %s record: %v", ErrCorrupt, k.what, err)
 			}
-		}
-		close(stop)
-		for range rows {
-		}
-		if serr := <-scanErr; err == nil {
-			err = serr
-		}
-		if err == nil {
-			err = b.flush()
-		}
-		if err != nil {
-			return err
+			select {
+			case rows <- vals:
+				return nil
+			case <-stop:
+				return context.Canceled
+			}
+		})
+	}()
+	var err error
+	for vals := range rows {
+		if err = b.add(k.table, vals); err != nil {
+			break
 		}
 	}
-	return tx.Commit()
+	close(stop)
+	for range rows {
+	}
+	if serr := <-scanErr; err == nil {
+		err = serr
+	}
+	if err == nil {
+		err = b.flush()
+	}
+	return err
 }
 
 // scanV3 calls fn with the value of every primary record of one type.
