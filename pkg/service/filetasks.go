@@ -86,20 +86,19 @@ func (w *Worker) keepOrRemove(path string, log *slog.Logger) {
 	}
 }
 
-func (w *Worker) fileTasksEnabled() error {
+// fileTurn refuses file tasks when no files are kept, else waits for the
+// other tasks that work on files (takeTurn).
+func (w *Worker) fileTurn(ctx context.Context) (release func(), err error) {
 	if w.opts.KeepSyncs <= 0 {
-		return final(status.Error(codes.FailedPrecondition, "this worker keeps no sync files (start it with --service-keep-syncs) to compact or diff"))
+		return nil, final(status.Error(codes.FailedPrecondition, "this worker keeps no sync files (start it with --service-keep-syncs) to compact or diff"))
 	}
-	return nil
+	return w.takeTurn(ctx)
 }
 
 // compactTask folds the named syncs into compacted-<sync id>.c1z and
 // uploads it.
 func (w *Worker) compactTask(ctx context.Context, t *batonv1.Task, log *slog.Logger) error {
-	if err := w.fileTasksEnabled(); err != nil {
-		return err
-	}
-	release, err := w.takeTurn(ctx)
+	release, err := w.fileTurn(ctx)
 	if err != nil {
 		return err
 	}
@@ -133,10 +132,7 @@ func (w *Worker) compactTask(ctx context.Context, t *batonv1.Task, log *slog.Log
 // diffTask writes the diff of two kept syncs into the file of the newer
 // one and uploads that file.
 func (w *Worker) diffTask(ctx context.Context, t *batonv1.Task, log *slog.Logger) error {
-	if err := w.fileTasksEnabled(); err != nil {
-		return err
-	}
-	release, err := w.takeTurn(ctx)
+	release, err := w.fileTurn(ctx)
 	if err != nil {
 		return err
 	}
