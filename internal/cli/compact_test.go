@@ -110,7 +110,7 @@ func TestRollbackExpansionCommand(t *testing.T) {
 	}
 }
 
-// A diff recorded in the file lists, in `baton syncs`, as Baton's two
+// A diff recorded in the file (diff --record) lists, in `baton syncs`, as Baton's two
 // linked syncs, and `baton diff --recorded` shows what `baton diff`
 // computes between the two syncs.
 func TestRecordedDiff(t *testing.T) {
@@ -122,18 +122,12 @@ func TestRecordedDiff(t *testing.T) {
 	a.Grant(path, "group:g003:member", &connectorv2.ResourceId{ResourceType: "user", Resource: "u001"})
 	a.Revoke(path, "group:g000:member:user:u004")
 	applied := a.Sync(path).SyncID
-	ctx := context.Background()
-	st, err := c1z.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
+	out, stderr, code := run(t, "-f", path, "diff", "--base", base, "--applied", applied, "--record")
+	lines := strings.Fields(out)
+	if code != 0 || len(lines) != 4 || lines[0] != "partial_upserts" || lines[2] != "partial_deletions" {
+		t.Fatalf("diff --record: exit %d %q %s", code, out, stderr)
 	}
-	d, err := st.WriteSyncDiff(ctx, st, base, applied)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
+	d := c1z.SyncDiff{Upserts: lines[1], Deletions: lines[3]}
 	syncs, _, _ := run(t, "-f", path, "syncs")
 	if !strings.Contains(syncs, "partial_upserts") || !strings.Contains(syncs, "partial_deletions") {
 		t.Fatalf("syncs:\n%s", syncs)
@@ -148,7 +142,29 @@ func TestRecordedDiff(t *testing.T) {
 			t.Fatalf("diff --recorded %s: exit %d %s\n%s\nwant\n%s", id, code, stderr, recorded, computed)
 		}
 	}
+	if _, stderr, code := run(t, "diff", "--record", path, path); code != 2 {
+		t.Fatalf("diff --record of two files: exit %d %s", code, stderr)
+	}
 	if _, stderr, code := run(t, "-f", path, "diff", "--recorded", base); code == 0 || !strings.Contains(stderr, "not one of a recorded diff") {
 		t.Fatalf("diff --recorded of a full sync: exit %d %s", code, stderr)
+	}
+}
+
+// baton sync matches a child connector's grants that name principals by
+// email against an identity provider's sync file, as its runner does.
+func TestSyncWithExternalResources(t *testing.T) {
+	bin := built(t, "github.com/batonkit/batonkit/internal/testconnector/cmd/baton-testapp")
+	dir := t.TempDir()
+	idp := c1ztest.WriteApp(t, filepath.Join(dir, "idp.c1z"), []c1ztest.FleetUser{{ID: "ada", Emails: []string{"ada@example.test"}}})
+	out := filepath.Join(dir, "app.c1z")
+	if _, stderr, code := run(t, "-f", out, "sync", "--connector", bin, "--external-resource-c1z", idp, "--", "--external-admins", "Ada@Example.test"); code != 0 {
+		t.Fatalf("sync: exit %d %s", code, stderr)
+	}
+	admins, _, _ := run(t, "-f", out, "principals", "-e", "role:admin:assigned")
+	if !strings.Contains(admins, "ada") || strings.Contains(admins, "external:") {
+		t.Fatalf("admins:\n%s", admins)
+	}
+	if _, stderr, code := run(t, "-f", out, "sync", "--connector", bin, "--external-resource-c1z", idp, "--external-resource-traits", "robot"); code != 2 || !strings.Contains(stderr, "robot") {
+		t.Fatalf("a bad trait: exit %d %s", code, stderr)
 	}
 }

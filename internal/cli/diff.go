@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,6 +16,7 @@ import (
 	batonv1 "github.com/batonkit/batonkit/pb/baton/v1"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/remote"
 )
 
 // errChanges is what `diff --exit-code` returns when there are changes.
@@ -22,7 +24,7 @@ var errChanges = errors.New("the syncs differ")
 
 func newDiffCmd(g *globals) *cobra.Command {
 	var base, applied, recorded string
-	var exitCode bool
+	var exitCode, record bool
 	cmd := &cobra.Command{
 		Use:   "diff [OLD.c1z NEW.c1z]",
 		Short: "Show what changed between two syncs, of one file or of two",
@@ -33,9 +35,10 @@ func newDiffCmd(g *globals) *cobra.Command {
 			"what differs (annotations by type and field: annotations.UserTrait.status).\n\n" +
 			"With --exit-code, diff exits 9 when there are changes and 0 when there are\n" +
 			"none, so a script can tell them apart.\n\n" +
-			"--recorded ID shows a diff already written into -f as Baton's partial_upserts and\n" +
-			"partial_deletions syncs (`baton syncs` lists them).",
-		Example: "  baton diff\n  baton diff yesterday.c1z today.c1z --exit-code\n  baton diff --base 2aXc... --applied 2aXd... -o json\n  baton diff --recorded 2aXe...",
+			"--record writes the diff into -f as Baton's partial_upserts and partial_deletions\n" +
+			"syncs (what a connector's --diff-syncs does) and prints their ids; --recorded ID\n" +
+			"shows a diff the file holds (`baton syncs` lists them).",
+		Example: "  baton diff\n  baton diff yesterday.c1z today.c1z --exit-code\n  baton diff --base 2aXc... --applied 2aXd... -o json\n  baton diff --base 2aXc... --applied 2aXd... --record\n  baton diff --recorded 2aXe...",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 0 && len(args) != 2 {
 				return usagef("diff takes no file (it reads -f) or two files, OLD and NEW; got %d", len(args))
@@ -46,13 +49,19 @@ func newDiffCmd(g *globals) *cobra.Command {
 			var changes int
 			var err error
 			if len(args) == 2 {
+				if record || recorded != "" {
+					return usagef("--record and --recorded work on the syncs of one file (-f), not two files")
+				}
 				changes, err = g.diffFiles(cmd.Context(), args[0], args[1], base, applied)
 			} else {
 				if (base == "") != (applied == "") {
 					return usagef("--base and --applied go together when diffing two syncs of one file")
 				}
-				if recorded != "" && base != "" {
-					return usagef("--recorded shows a diff the file holds; it takes no --base or --applied")
+				if recorded != "" && (base != "" || record) {
+					return usagef("--recorded shows a diff the file holds; it takes no --base, --applied or --record")
+				}
+				if record {
+					return g.recordDiff(cmd.Context(), base, applied)
 				}
 				err = g.withFile(cmd, func(ctx context.Context, st *c1z.Store) error {
 					if recorded != "" {
@@ -77,9 +86,40 @@ func newDiffCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&base, "base", "", "the older sync id")
 	cmd.Flags().StringVar(&applied, "applied", "", "the newer sync id")
+	cmd.Flags().BoolVar(&record, "record", false, "write the diff into -f as Baton's partial_upserts and partial_deletions syncs")
 	cmd.Flags().StringVar(&recorded, "recorded", "", "show the sync diff recorded in -f (by --diff-syncs or a create_sync_diff task): the id of either of its two syncs")
 	cmd.Flags().BoolVar(&exitCode, "exit-code", false, "exit 9 when there are changes (0 when there are none)")
 	return cmd
+}
+
+// recordDiff writes the diff of two syncs of -f (default: its two latest
+// full ones) into it.
+func (g *globals) recordDiff(ctx context.Context, base, applied string) error {
+	if remote.IsURL(g.file) {
+		return usagef("--record writes into a local file; sync the s3:// file down first")
+	}
+	if _, err := os.Stat(g.file); err != nil {
+		return fmt.Errorf("%s: %w", g.file, err)
+	}
+	st, err := c1z.Open(ctx, g.file)
+	if err != nil {
+		return err
+	}
+	if base == "" {
+		if base, applied, err = st.LatestTwoFullSyncs(ctx); err != nil {
+			st.Close(ctx)
+			return err
+		}
+	}
+	d, err := st.WriteSyncDiff(ctx, st, base, applied)
+	if cerr := st.Close(context.WithoutCancel(ctx)); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(g.stdout, "partial_upserts %s\npartial_deletions %s\n", d.Upserts, d.Deletions)
+	return err
 }
 
 // diffFiles compares a sync of oldPath with one of newPath.

@@ -34,6 +34,8 @@ type syncFlags struct {
 	sse, sseKey, cacheDir        string
 	child                        childFlags
 	remote                       serve.ClientOptions
+	external                     sync.External
+	externalTraits               []string
 }
 
 func newSyncCmd(g *globals) *cobra.Command {
@@ -79,6 +81,9 @@ func newSyncCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&f.sse, "s3-sse", os.Getenv("BATON_S3_SSE"), "server-side encryption of an uploaded s3:// file: AES256 or aws:kms [BATON_S3_SSE]")
 	cmd.Flags().StringVar(&f.sseKey, "s3-sse-kms-key-id", os.Getenv("BATON_S3_SSE_KMS_KEY_ID"), "the KMS key for --s3-sse aws:kms [BATON_S3_SSE_KMS_KEY_ID]")
 	cmd.Flags().StringVar(&f.cacheDir, "s3-cache-dir", os.Getenv("BATON_S3_CACHE_DIR"), "where an s3:// file is synced locally (default: the user cache directory) [BATON_S3_CACHE_DIR]")
+	cmd.Flags().StringVar(&f.external.Path, "external-resource-c1z", "", "an identity provider's sync file: grants naming principals by trait (ExternalResourceMatch) are matched against it")
+	cmd.Flags().StringVar(&f.external.EntitlementID, "external-resource-entitlement-id-filter", "", "with --external-resource-c1z: only the principals holding this entitlement there")
+	cmd.Flags().StringSliceVar(&f.externalTraits, "external-resource-traits", nil, "with --external-resource-c1z: the traits of the principals taken (default user,group)")
 	cmd.Flags().BoolVar(&f.partial, "allow-partial", false, "finish even when the connector used a protocol feature this syncer cannot honour")
 	return cmd
 }
@@ -92,7 +97,17 @@ func (f *syncFlags) check(args []string) error {
 		return usagef("give --connector or --connector-addr, not both")
 	case f.addr != "" && len(args) > 0:
 		return usagef("arguments after -- go to a connector sync starts; a served connector was configured when it started")
-	case f.path != "":
+	case f.external.Path == "" && (f.external.EntitlementID != "" || len(f.externalTraits) > 0):
+		return usagef("--external-resource-entitlement-id-filter and --external-resource-traits need --external-resource-c1z")
+	}
+	for _, name := range f.externalTraits {
+		tr, ok := runner.ParseTrait(name)
+		if !ok {
+			return usagef("--external-resource-traits %q: want user, group, role, app or secret", name)
+		}
+		f.external.Traits = append(f.external.Traits, tr)
+	}
+	if f.path != "" {
 		if _, err := exec.LookPath(f.path); err != nil {
 			return fmt.Errorf("%w %s: %v", errNoConnector, f.path, err)
 		}
@@ -135,6 +150,9 @@ func (g *globals) runSync(ctx context.Context, f *syncFlags, args []string) erro
 	}
 	if f.partial {
 		opts = append(opts, sync.WithAllowPartial())
+	}
+	if f.external.Path != "" {
+		opts = append(opts, sync.WithExternalResources(f.external))
 	}
 	if live != nil {
 		opts = append(opts, sync.WithProgress(live.Update))

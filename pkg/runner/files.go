@@ -94,11 +94,21 @@ func (e *environment) external() (*sync.External, error) {
 	}
 	ext := &sync.External{Path: path, EntitlementID: e.cfg.String("external-resource-entitlement-id-filter")}
 	for _, name := range e.cfg.StringList("external-resource-traits") {
-		v, ok := connectorv2.ResourceType_Trait_value["TRAIT_"+strings.ToUpper(strings.TrimPrefix(strings.ToUpper(name), "TRAIT_"))]
-		if !ok || v == 0 {
+		tr, ok := ParseTrait(name)
+		if !ok {
 			return nil, usageErr{fmt.Errorf("--external-resource-traits %q: want user, group, role, app or secret", name)}
 		}
-		ext.Traits = append(ext.Traits, connectorv2.ResourceType_Trait(v))
+		ext.Traits = append(ext.Traits, tr)
 	}
 	return ext, nil
+}
+
+// ParseTrait reads a resource type trait as Baton's flags name it: user,
+// group, role, app, secret (any case, TRAIT_ prefix optional).
+func ParseTrait(name string) (connectorv2.ResourceType_Trait, bool) {
+	v, ok := connectorv2.ResourceType_Trait_value["TRAIT_"+strings.TrimPrefix(strings.ToUpper(name), "TRAIT_")]
+	if !ok || v == 0 {
+		return 0, false
+	}
+	return connectorv2.ResourceType_Trait(v), true
 }
