@@ -1,13 +1,19 @@
 package runner_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/batonkit/batonkit/internal/c1ztest"
 	"github.com/batonkit/batonkit/pkg/c1z"
+	"github.com/batonkit/batonkit/pkg/config"
+	"github.com/batonkit/batonkit/pkg/connector"
+	"github.com/batonkit/batonkit/pkg/runner"
 )
 
 func fullSyncs(t *testing.T, path string) []string {
@@ -124,5 +130,29 @@ func TestExternalResourceFlags(t *testing.T) {
 	}
 	if r := runIn(t, dir, nil, bins.testapp, "--file", "x.c1z", "--external-resource-c1z", "missing.c1z"); r.code == 0 || !strings.Contains(r.stderr, "missing.c1z") {
 		t.Errorf("a missing external file: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// A file operation builds no connector, so the connector's required
+// settings are not asked for; a sync still asks.
+func TestFileOperationsNeedNoConnectorSettings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.c1z")
+	users := []c1ztest.FleetUser{{ID: "a", Groups: []string{"g"}}}
+	c1ztest.WriteApp(t, path, users)
+	c1ztest.WriteApp(t, path, append(users, c1ztest.FleetUser{ID: "b"}))
+	ids := fullSyncs(t, path)
+	cmd := runner.Command{Name: "baton-strict", Version: "test",
+		Schema: config.Schema{Fields: []config.Field{config.String("url", "the app", config.Required())}},
+		New: func(context.Context, *config.Values) (connector.Connector, error) {
+			return nil, errors.New("a file operation built the connector")
+		}}
+	var out, errb bytes.Buffer
+	code := runner.Run(context.Background(), cmd, []string{"--file", path, "--diff-syncs", "--base-sync-id", ids[0], "--applied-sync-id", ids[1]}, runner.IO{Out: &out, Err: &errb})
+	if code != runner.ExitOK || !strings.Contains(out.String(), "partial_upserts") {
+		t.Fatalf("--diff-syncs: exit %d %s%s", code, out.String(), errb.String())
+	}
+	errb.Reset()
+	if code := runner.Run(context.Background(), cmd, []string{"--file", path}, runner.IO{Out: &out, Err: &errb}); code != runner.ExitUsage || !strings.Contains(errb.String(), "--url") {
+		t.Fatalf("a sync without --url: exit %d %s", code, errb.String())
 	}
 }

@@ -326,7 +326,13 @@ type environment struct {
 }
 
 func (e *environment) load(cmd *cobra.Command) error {
-	cfg, err := e.schema.Load(cmd.Flags())
+	schema := e.schema
+	if fileOpFlag(cmd) {
+		// Operations on sync files build no connector: its settings are
+		// neither read nor required.
+		schema = config.Schema{Fields: append(append(append([]config.Field{}, opsFields...), fileOpsFields...), serviceFields...)}
+	}
+	cfg, err := schema.Load(cmd.Flags())
 	if err != nil {
 		return err
 	}
@@ -345,6 +351,17 @@ func (e *environment) load(cmd *cobra.Command) error {
 		}
 	}
 	return nil
+}
+
+// fileOpFlag reports whether --diff-syncs or --compact-syncs is on the
+// command line.
+func fileOpFlag(cmd *cobra.Command) bool {
+	for _, name := range []string{"diff-syncs", "compact-syncs"} {
+		if on, err := cmd.Flags().GetBool(name); err == nil && on {
+			return true
+		}
+	}
+	return false
 }
 
 // sessions is the session store's server, bounded as configured.
