@@ -45,7 +45,7 @@ func (l *phaseLine) set(p sync.Progress) {
 	l.mu.Unlock()
 }
 
-// NewTerminal draws on w; color paints the phase names (pass false when
+// New draws on w; color paints the phase names (pass false when
 // NO_COLOR is set).
 func New(w io.Writer, color bool) *Terminal {
 	return &Terminal{w: w, p: mpb.New(mpb.WithOutput(w), mpb.WithAutoRefresh(), mpb.WithRefreshRate(100*time.Millisecond)), color: color}
