@@ -59,7 +59,7 @@ func TestSyncGrantRevoke(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sync.c1z")
 	has := func(grantID string) bool {
 		t.Helper()
-		st, err := c1z.Open(context.Background(), path, c1z.ReadOnly())
+		st, err := c1z.OpenReader(context.Background(), path)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -48,7 +48,7 @@ func env(url string, pageSize int) []string {
 func check(t *testing.T, path string, d directory) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, path)
 	testkit.Must(t, err)
 	defer st.Close(ctx)
 	stats, err := st.Stats(ctx, "")

@@ -156,7 +156,7 @@ func syncInto(t *testing.T, c *ldap.Connector) string {
 
 func hasGrant(t *testing.T, path, id string) bool {
 	ctx := context.Background()
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, path)
 	testkit.Must(t, err)
 	defer st.Close(ctx)
 	_, err = st.Grant(ctx, "", id)
@@ -165,7 +165,7 @@ func hasGrant(t *testing.T, path, id string) bool {
 
 func statusOf(t *testing.T, path, dn string) connectorv2.UserTrait_Status_Status {
 	ctx := context.Background()
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, path)
 	testkit.Must(t, err)
 	defer st.Close(ctx)
 	r, err := st.Resource(ctx, "", resource.ID("user", dn))

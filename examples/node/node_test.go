@@ -76,7 +76,7 @@ func TestNodeConnectorSyncs(t *testing.T) {
 		t.Fatalf("stats %+v; want 8 resources, 3 entitlements, 13 grants", res.Stats)
 	}
 
-	r, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	r, err := c1z.OpenReader(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}

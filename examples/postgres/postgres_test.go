@@ -52,7 +52,7 @@ func seed(t *testing.T, dsn string) {
 }
 
 type synced struct {
-	st  *c1z.Store
+	st  *c1z.Reader
 	ids map[string]string // role name -> resource "type:oid"
 }
 
@@ -77,7 +77,7 @@ func resync(t *testing.T, c *postgres.Connector, dsn string) synced {
 		t.Fatal(err)
 	}
 	testkit.Must(t, st.Close(ctx))
-	r, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	r, err := c1z.OpenReader(ctx, path)
 	testkit.Must(t, err)
 	t.Cleanup(func() { r.Close(ctx) })
 	s := synced{st: r, ids: map[string]string{}}

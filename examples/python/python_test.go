@@ -69,7 +69,7 @@ func TestPythonConnectorSyncs(t *testing.T) {
 	if code := cli.Execute(ctx, []string{"-f", path, "sync", "--no-progress", "--connector", "./connector.py"}, &out, &errb); code != 0 {
 		t.Fatalf("baton sync: exit %d\n%s", code, errb.String())
 	}
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func TestCyclicChainsExpandToTheWholeChain(t *testing.T) {
 	if err := runner.SyncToFile(ctx, connector.InProcessClient(srv), path, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,7 +52,7 @@ func (a *App) Sync(path string, opts ...sync.Option) sync.Result {
 // sync of path, as a control plane would send them.
 func (a *App) Grant(path, entID string, principal *connectorv2.ResourceId) {
 	a.t.Helper()
-	a.withFile(path, func(ctx context.Context, st *c1z.Store) error {
+	a.withFile(path, func(ctx context.Context, st *c1z.Reader) error {
 		ent, err := st.Entitlement(ctx, "", entID)
 		if err != nil {
 			return err
@@ -69,7 +69,7 @@ func (a *App) Grant(path, entID string, principal *connectorv2.ResourceId) {
 // Revoke takes away the grant grantID of the default sync of path.
 func (a *App) Revoke(path, grantID string) {
 	a.t.Helper()
-	a.withFile(path, func(ctx context.Context, st *c1z.Store) error {
+	a.withFile(path, func(ctx context.Context, st *c1z.Reader) error {
 		g, err := st.Grant(ctx, "", grantID)
 		if err != nil {
 			return err
@@ -83,10 +83,10 @@ func (a *App) Revoke(path, grantID string) {
 	})
 }
 
-func (a *App) withFile(path string, fn func(context.Context, *c1z.Store) error) {
+func (a *App) withFile(path string, fn func(context.Context, *c1z.Reader) error) {
 	a.t.Helper()
 	ctx := context.Background()
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, path)
 	if err != nil {
 		a.t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 func Dump(t testing.TB, path string) []string {
 	t.Helper()
 	ctx := context.Background()
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}

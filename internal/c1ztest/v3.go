@@ -294,7 +294,7 @@ func writeEnvelope(path, dir string) error {
 
 // CopyToV3 writes the default sync of the v1 file src as a v3 file dst.
 func CopyToV3(ctx context.Context, src, dst string) error {
-	st, err := c1z.Open(ctx, src, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, src)
 	if err != nil {
 		return err
 	}
@@ -331,18 +331,11 @@ func CopyToV3(ctx context.Context, src, dst string) error {
 			return err
 		}
 	}
-	// v1 keeps a grant's expansion beside it, not in it.
-	exp := map[string]*connectorv2.GrantExpandable{}
-	for eg, err := range st.ExpandableGrants(ctx, run.ID) {
-		if err != nil {
-			return err
-		}
-		exp[eg.EntitlementID+"\x00"+eg.Principal.GetResourceType()+"\x00"+eg.Principal.GetResource()] = eg.Expansion
-	}
 	for g, err := range st.Grants(ctx, c1z.GrantQuery{SyncID: run.ID}) {
 		if err == nil {
-			p := g.GetPrincipal().GetId()
-			if e := exp[g.GetEntitlement().GetId()+"\x00"+p.GetResourceType()+"\x00"+p.GetResource()]; e != nil {
+			// v1 keeps a grant's expansion beside it, not in it.
+			var e *connectorv2.GrantExpandable
+			if e, err = st.GrantExpansion(ctx, run.ID, g.GetId()); err == nil && e != nil {
 				a, aerr := anypb.New(e)
 				if aerr != nil {
 					return aerr

@@ -29,7 +29,7 @@ func newAccessCmd(g *globals) *cobra.Command {
 			if typeID == "" || resID == "" {
 				return usagef("access needs -t <principal type> and -r <principal id or display name>")
 			}
-			return g.withStore(cmd, func(ctx context.Context, st *c1z.Store, run c1z.SyncRun) error {
+			return g.withStore(cmd, func(ctx context.Context, st *c1z.Reader, run c1z.SyncRun) error {
 				pid, err := (resolver{st, run.ID}).resource(ctx, typeID, resID)
 				if err != nil {
 					return err
@@ -45,7 +45,7 @@ func newAccessCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func (g *globals) printAccess(ctx context.Context, st *c1z.Store, syncID string, pid *connectorv2.ResourceId, effective, path bool) error {
+func (g *globals) printAccess(ctx context.Context, st *c1z.Reader, syncID string, pid *connectorv2.ResourceId, effective, path bool) error {
 	types, err := loadTypes(ctx, st, syncID)
 	if err != nil {
 		return err

@@ -24,12 +24,12 @@ const (
 // chainFinder answers chains for many grants, reading each principal's
 // grants once while they are asked about.
 type chainFinder struct {
-	st     *c1z.Store
+	st     *c1z.Reader
 	syncID string
 	held   map[string]map[string]explorer.Via // by principal, then entitlement
 }
 
-func newChainFinder(st *c1z.Store, syncID string) *chainFinder {
+func newChainFinder(st *c1z.Reader, syncID string) *chainFinder {
 	return &chainFinder{st: st, syncID: syncID, held: map[string]map[string]explorer.Via{}}
 }
 

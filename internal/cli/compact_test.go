@@ -93,7 +93,7 @@ func TestRollbackExpansionCommand(t *testing.T) {
 		t.Fatalf("rollback: exit %d %s", code, stderr)
 	}
 	ctx := context.Background()
-	st, err := c1z.Open(ctx, flat, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, flat)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,7 +63,7 @@ func newDiffCmd(g *globals) *cobra.Command {
 				if record {
 					return g.recordDiff(cmd.Context(), base, applied)
 				}
-				err = g.withFile(cmd, func(ctx context.Context, st *c1z.Store) error {
+				err = g.withFile(cmd, func(ctx context.Context, st *c1z.Reader) error {
 					if recorded != "" {
 						changes, err = g.printDiff(st.CompareRecorded(ctx, recorded))
 						return err
@@ -111,7 +111,7 @@ func (g *globals) recordDiff(ctx context.Context, base, applied string) error {
 			return err
 		}
 	}
-	d, err := st.WriteSyncDiff(ctx, st, base, applied)
+	d, err := st.WriteSyncDiff(ctx, st.Reader, base, applied)
 	if cerr := st.Close(context.WithoutCancel(ctx)); err == nil {
 		err = cerr
 	}
@@ -134,7 +134,7 @@ func (g *globals) diffFiles(ctx context.Context, oldPath, newPath, base, applied
 		return 0, err
 	}
 	defer newer.Close(ctx)
-	pick := func(st *c1z.Store, id string) (string, error) {
+	pick := func(st *c1z.Reader, id string) (string, error) {
 		if id != "" {
 			_, err := st.SyncRun(ctx, id)
 			return id, err

@@ -63,7 +63,7 @@ func newExplorerCmd(g *globals) *cobra.Command {
 				return usagef("--idp goes with a fleet: give the apps' files, directories or globs")
 			}
 			return g.explore(cmd.Context(), explorer.Config{Path: g.file,
-				Open: func(ctx context.Context, path string) (*c1z.Store, error) { return g.openPath(ctx, path) }}, addr, open, allowRemote)
+				Open: func(ctx context.Context, path string) (*c1z.Reader, error) { return g.openPath(ctx, path) }}, addr, open, allowRemote)
 		},
 	}
 	cmd.Flags().StringVar(&idp, "idp", "", "with a fleet: the identity provider's sync file (its users are the people)")

@@ -50,7 +50,7 @@ func newExportCmd(g *globals) *cobra.Command {
 			default:
 				return usagef("unknown export format %q (want csv, json, c1z or parquet)", format)
 			}
-			return g.withStore(cmd, func(ctx context.Context, st *c1z.Store, run c1z.SyncRun) error {
+			return g.withStore(cmd, func(ctx context.Context, st *c1z.Reader, run c1z.SyncRun) error {
 				if format == "c1z" {
 					return st.Export(ctx, run.ID, out)
 				}
@@ -82,7 +82,7 @@ func newExportCmd(g *globals) *cobra.Command {
 // read it without the other tables.
 // With safe set, a cell a spreadsheet would take for a formula (it starts
 // with =, +, -, @, a tab or a carriage return) is prefixed with a quote.
-func exportCSV(ctx context.Context, st *c1z.Store, syncID string, w io.Writer, safe bool) error {
+func exportCSV(ctx context.Context, st *c1z.Reader, syncID string, w io.Writer, safe bool) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"resource_type", "resource_id", "resource_name", "entitlement_id", "entitlement_name",
 		"principal_type", "principal_id", "principal_name", "grant_id", "sources"})
@@ -126,7 +126,7 @@ func neutralize(cell string) string {
 // exportJSON writes one document with every object of the sync, streamed.
 // Every value goes through an encoder: nothing from the file is pasted
 // into the document as text.
-func exportJSON(ctx context.Context, st *c1z.Store, syncID string, w io.Writer) error {
+func exportJSON(ctx context.Context, st *c1z.Reader, syncID string, w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	id, err := json.Marshal(syncID)
 	if err != nil {

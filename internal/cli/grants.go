@@ -29,7 +29,7 @@ func newGrantsCmd(g *globals) *cobra.Command {
 			if resID != "" && typeID == "" {
 				return usagef("-r needs -t (a resource id is only unique within its type)")
 			}
-			return g.withStore(cmd, func(ctx context.Context, st *c1z.Store, run c1z.SyncRun) error {
+			return g.withStore(cmd, func(ctx context.Context, st *c1z.Reader, run c1z.SyncRun) error {
 				res := resolver{st, run.ID}
 				q := c1z.GrantQuery{SyncID: run.ID}
 				var err error
@@ -65,7 +65,7 @@ func newGrantsCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func (g *globals) printGrants(ctx context.Context, st *c1z.Store, q c1z.GrantQuery, path bool) error {
+func (g *globals) printGrants(ctx context.Context, st *c1z.Reader, q c1z.GrantQuery, path bool) error {
 	types, err := loadTypes(ctx, st, q.SyncID)
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ var errUnknown = errors.New("not in this sync")
 // of one sync. Unknown ones are errUnknown with the closest matches;
 // names shared by several objects are a usage error listing them.
 type resolver struct {
-	st     *c1z.Store
+	st     *c1z.Reader
 	syncID string
 }
 
@@ -132,7 +132,7 @@ func (r resolver) entitlement(ctx context.Context, text string) (string, error) 
 // inGrants reports whether any grant matches q: objects a connector only
 // mentions in grants (a deleted account, a resource inserted from grants)
 // are known too.
-func inGrants(ctx context.Context, st *c1z.Store, q c1z.GrantQuery) bool {
+func inGrants(ctx context.Context, st *c1z.Reader, q c1z.GrantQuery) bool {
 	g, _, err := st.GrantsPage(ctx, q, c1z.Page{Size: 1})
 	return err == nil && len(g) > 0
 }

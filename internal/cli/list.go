@@ -22,7 +22,7 @@ import (
 // of every listing names one.
 type typeCache map[string]*connectorv2.ResourceType
 
-func loadTypes(ctx context.Context, st *c1z.Store, syncID string) (typeCache, error) {
+func loadTypes(ctx context.Context, st *c1z.Reader, syncID string) (typeCache, error) {
 	tc := typeCache{}
 	for rt, err := range st.ResourceTypes(ctx, syncID) {
 		if err != nil {
@@ -61,8 +61,8 @@ func purpose(e *connectorv2.Entitlement) string {
 
 // withStore is the common shape of a read command: open, resolve the
 // sync, run, close.
-func (g *globals) withStore(cmd *cobra.Command, fn func(ctx context.Context, st *c1z.Store, run c1z.SyncRun) error) error {
-	return g.withFile(cmd, func(ctx context.Context, st *c1z.Store) error {
+func (g *globals) withStore(cmd *cobra.Command, fn func(ctx context.Context, st *c1z.Reader, run c1z.SyncRun) error) error {
+	return g.withFile(cmd, func(ctx context.Context, st *c1z.Reader) error {
 		run, err := g.syncFor(ctx, st)
 		if err != nil {
 			return err
@@ -72,7 +72,7 @@ func (g *globals) withStore(cmd *cobra.Command, fn func(ctx context.Context, st 
 }
 
 // withFile opens the sync file read-only for fn and closes it after.
-func (g *globals) withFile(cmd *cobra.Command, fn func(ctx context.Context, st *c1z.Store) error) error {
+func (g *globals) withFile(cmd *cobra.Command, fn func(ctx context.Context, st *c1z.Reader) error) error {
 	ctx := cmd.Context()
 	st, err := g.open(ctx)
 	if err != nil {
@@ -97,7 +97,7 @@ func newResourceTypesCmd(g *globals) *cobra.Command {
 		Example: "  baton resource-types\n  baton resource-types -f other.c1z -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withStore(cmd, func(ctx context.Context, st *c1z.Store, run c1z.SyncRun) error {
+			return g.withStore(cmd, func(ctx context.Context, st *c1z.Reader, run c1z.SyncRun) error {
 				if g.json() {
 					l := newJSONList(g.stdout, "resourceTypes")
 					for rt, err := range st.ResourceTypes(ctx, run.ID) {
@@ -134,7 +134,7 @@ func newEntitlementsCmd(g *globals) *cobra.Command {
 			if resID != "" && typeID == "" {
 				return usagef("-r needs -t (a resource id is only unique within its type)")
 			}
-			return g.withStore(cmd, func(ctx context.Context, st *c1z.Store, run c1z.SyncRun) error {
+			return g.withStore(cmd, func(ctx context.Context, st *c1z.Reader, run c1z.SyncRun) error {
 				types, err := loadTypes(ctx, st, run.ID)
 				if err != nil {
 					return err

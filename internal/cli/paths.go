@@ -60,7 +60,7 @@ const maxDerivedDepth = 32
 
 // effectiveAccess walks from the entitlements pid holds (have, by id, as
 // recorded) through membership to what those resources hold in turn.
-func effectiveAccess(ctx context.Context, st *c1z.Store, syncID string, pid *connectorv2.ResourceId, held []*connectorv2.Entitlement) ([]derived, error) {
+func effectiveAccess(ctx context.Context, st *c1z.Reader, syncID string, pid *connectorv2.ResourceId, held []*connectorv2.Entitlement) ([]derived, error) {
 	have := map[string]bool{}
 	type step struct {
 		res   *connectorv2.ResourceId
@@ -105,7 +105,7 @@ func effectiveAccess(ctx context.Context, st *c1z.Store, syncID string, pid *con
 // effectiveHolders walks from the principals holding entID (listed, as
 // recorded) to the members of those that are resources with membership
 // entitlements, and on to their members.
-func effectiveHolders(ctx context.Context, st *c1z.Store, syncID string, ent *connectorv2.Entitlement, listed []*connectorv2.ResourceId) ([]derived, error) {
+func effectiveHolders(ctx context.Context, st *c1z.Reader, syncID string, ent *connectorv2.Entitlement, listed []*connectorv2.ResourceId) ([]derived, error) {
 	type step struct {
 		res   *connectorv2.ResourceId
 		chain []string

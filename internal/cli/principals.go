@@ -29,7 +29,7 @@ func newPrincipalsCmd(g *globals) *cobra.Command {
 			if entID == "" {
 				return usagef("principals needs -e <entitlement id or display name>")
 			}
-			return g.withStore(cmd, func(ctx context.Context, st *c1z.Store, run c1z.SyncRun) error {
+			return g.withStore(cmd, func(ctx context.Context, st *c1z.Reader, run c1z.SyncRun) error {
 				id, err := (resolver{st, run.ID}).entitlement(ctx, entID)
 				if err != nil {
 					return err
@@ -44,7 +44,7 @@ func newPrincipalsCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func (g *globals) printPrincipals(ctx context.Context, st *c1z.Store, syncID, entID string, effective, path bool) error {
+func (g *globals) printPrincipals(ctx context.Context, st *c1z.Reader, syncID, entID string, effective, path bool) error {
 	types, err := loadTypes(ctx, st, syncID)
 	if err != nil {
 		return err

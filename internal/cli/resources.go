@@ -124,7 +124,7 @@ func (g *globals) listResources(cmd *cobra.Command, typeID string, f *resourceFi
 	if err := f.check(); err != nil {
 		return err
 	}
-	return g.withStore(cmd, func(ctx context.Context, st *c1z.Store, run c1z.SyncRun) error {
+	return g.withStore(cmd, func(ctx context.Context, st *c1z.Reader, run c1z.SyncRun) error {
 		if err := (resolver{st, run.ID}).resourceType(ctx, typeID); err != nil {
 			return err
 		}

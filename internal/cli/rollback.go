@@ -62,7 +62,7 @@ func (g *globals) rollbackExpansion(ctx context.Context, f rollbackFlags) (err e
 		return err
 	}
 	if f.dryRun {
-		rb, err := src.RollbackExpansion(ctx, run.ID, c1z.RollbackOptions{DryRun: true, KeepSuspect: f.keep})
+		rb, err := src.PlanRollback(ctx, run.ID, c1z.RollbackOptions{KeepSuspect: f.keep})
 		if err != nil {
 			return err
 		}
@@ -104,7 +104,7 @@ func (g *globals) rollbackExpansion(ctx context.Context, f rollbackFlags) (err e
 		}
 		replayed = fmt.Sprintf("; expansion replayed (%d grants derived)", st.Created)
 		if f.validate {
-			after, err := grantSources(ctx, dst, run.ID)
+			after, err := grantSources(ctx, dst.Reader, run.ID)
 			if err != nil {
 				return err
 			}
@@ -142,7 +142,7 @@ func suspectNote(rb c1z.Rollback) string {
 
 // grantSources maps each grant of a sync to its sources, canonically
 // written, for --validate.
-func grantSources(ctx context.Context, st *c1z.Store, syncID string) (map[string]string, error) {
+func grantSources(ctx context.Context, st *c1z.Reader, syncID string) (map[string]string, error) {
 	out := map[string]string{}
 	for gr, err := range st.Grants(ctx, c1z.GrantQuery{SyncID: syncID}) {
 		if err != nil {

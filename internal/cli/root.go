@@ -183,9 +183,9 @@ Exit codes:
 }
 
 // open opens the sync file read-only, with errors that say what to do.
-func (g *globals) open(ctx context.Context) (*c1z.Store, error) { return g.openPath(ctx, g.file) }
+func (g *globals) open(ctx context.Context) (*c1z.Reader, error) { return g.openPath(ctx, g.file) }
 
-func (g *globals) openPath(ctx context.Context, path string) (*c1z.Store, error) {
+func (g *globals) openPath(ctx context.Context, path string) (*c1z.Reader, error) {
 	switch g.output {
 	case "console", "json":
 	default:
@@ -196,14 +196,14 @@ func (g *globals) openPath(ctx context.Context, path string) (*c1z.Store, error)
 
 // openFile is openPath for commands that check the output format
 // themselves.
-func (g *globals) openFile(ctx context.Context, path string) (*c1z.Store, error) {
+func (g *globals) openFile(ctx context.Context, path string) (*c1z.Reader, error) {
 	if remote.IsURL(path) {
 		return g.openRemote(ctx, path)
 	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s does not exist: run a connector to create it (for example `make demo`), or point at another file with -f: %w", path, err)
 	}
-	opts := []c1z.Option{c1z.ReadOnly()}
+	var opts []c1z.Option
 	if g.skipInvalid {
 		opts = append(opts, c1z.SkipInvalid(func(e *c1z.RowError) {
 			g.skipMu.Lock()
@@ -211,7 +211,7 @@ func (g *globals) openFile(ctx context.Context, path string) (*c1z.Store, error)
 			g.skipMu.Unlock()
 		}))
 	}
-	st, err := c1z.Open(ctx, path, opts...)
+	st, err := c1z.OpenReader(ctx, path, opts...)
 	if errors.Is(err, c1z.ErrUnsupportedFormat) {
 		return nil, fmt.Errorf("%w\nbaton reads v1 (C1ZF) files and v3 (C1Z3) files of Baton's Pebble engine", err)
 	}
@@ -219,7 +219,7 @@ func (g *globals) openFile(ctx context.Context, path string) (*c1z.Store, error)
 }
 
 // syncFor resolves --sync-id, checking it exists.
-func (g *globals) syncFor(ctx context.Context, st *c1z.Store) (c1z.SyncRun, error) {
+func (g *globals) syncFor(ctx context.Context, st *c1z.Reader) (c1z.SyncRun, error) {
 	if g.syncID != "" {
 		return st.SyncRun(ctx, g.syncID)
 	}
@@ -230,7 +230,7 @@ func (g *globals) json() bool { return g.output == "json" }
 
 // openRemote reads an s3:// file: downloaded (within the size limit) to
 // a private temporary file, opened read-only, and removed once decoded.
-func (g *globals) openRemote(ctx context.Context, url string) (*c1z.Store, error) {
+func (g *globals) openRemote(ctx context.Context, url string) (*c1z.Reader, error) {
 	dir, err := os.MkdirTemp("", "baton-s3-*")
 	if err != nil {
 		return nil, err

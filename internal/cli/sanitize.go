@@ -26,7 +26,7 @@ func newSanitizeCmd(g *globals) *cobra.Command {
 			if out == "" {
 				return usagef("sanitize needs --out <new file>")
 			}
-			return g.withStore(cmd, func(ctx context.Context, _ *c1z.Store, run c1z.SyncRun) error {
+			return g.withStore(cmd, func(ctx context.Context, _ *c1z.Reader, run c1z.SyncRun) error {
 				return sanitize.Copy(ctx, g.file, run.ID, out, sanitize.Options{Map: mapFile})
 			})
 		},

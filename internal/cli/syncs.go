@@ -38,12 +38,12 @@ func newSyncsCmd(g *globals) *cobra.Command {
 		Example: "  baton syncs\n  baton syncs -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withFile(cmd, func(ctx context.Context, st *c1z.Store) error { return g.printSyncs(ctx, st) })
+			return g.withFile(cmd, func(ctx context.Context, st *c1z.Reader) error { return g.printSyncs(ctx, st) })
 		},
 	}
 }
 
-func (g *globals) printSyncs(ctx context.Context, st *c1z.Store) error {
+func (g *globals) printSyncs(ctx context.Context, st *c1z.Reader) error {
 	runs, err := st.Syncs(ctx)
 	if err != nil {
 		return err
@@ -138,12 +138,12 @@ func newStatsCmd(g *globals) *cobra.Command {
 		Example: "  baton stats\n  baton stats --sync-id 2aXc... -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withFile(cmd, func(ctx context.Context, st *c1z.Store) error { return g.printStats(ctx, st) })
+			return g.withFile(cmd, func(ctx context.Context, st *c1z.Reader) error { return g.printStats(ctx, st) })
 		},
 	}
 }
 
-func (g *globals) printStats(ctx context.Context, st *c1z.Store) error {
+func (g *globals) printStats(ctx context.Context, st *c1z.Reader) error {
 	var run c1z.SyncRun
 	var err error
 	if g.syncID != "" {

@@ -37,7 +37,7 @@ func badRequest(format string, args ...any) error {
 // (?sync=, else the file's default) and the query.
 type request struct {
 	ctx  context.Context
-	st   *c1z.Store
+	st   *c1z.Reader
 	run  c1z.SyncRun
 	q    url.Values
 	sync string // the ?sync= given, carried on links
@@ -169,7 +169,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.render(w, he.code, "error", f)
 }
 
-func pickSync(ctx context.Context, st *c1z.Store, id string) (c1z.SyncRun, error) {
+func pickSync(ctx context.Context, st *c1z.Reader, id string) (c1z.SyncRun, error) {
 	if id != "" {
 		run, err := st.SyncRun(ctx, id)
 		if errors.Is(err, c1z.ErrNotFound) || errors.Is(err, c1z.ErrNoSync) {

@@ -31,8 +31,8 @@ type Config struct {
 	// caller (which closes it after the server).
 	Path  string
 	Fleet *fleet.Fleet
-	// Open opens Path read-only; nil uses c1z.Open with c1z.ReadOnly.
-	Open func(ctx context.Context, path string) (*c1z.Store, error)
+	// Open opens Path to read it; nil uses c1z.OpenReader.
+	Open func(ctx context.Context, path string) (*c1z.Reader, error)
 	// Token is the secret every request must carry; empty makes a random
 	// one (Server.Token).
 	Token string
@@ -62,7 +62,7 @@ type Server struct {
 	log     *slog.Logger
 
 	mu     sync.RWMutex // held for reading while a request uses st
-	st     *c1z.Store
+	st     *c1z.Reader
 	stamp  fileStamp // of the file st was opened from
 	openMu sync.Mutex
 }
@@ -73,8 +73,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("explorer: no sync file")
 	}
 	if cfg.Open == nil {
-		cfg.Open = func(ctx context.Context, path string) (*c1z.Store, error) {
-			return c1z.Open(ctx, path, c1z.ReadOnly())
+		cfg.Open = func(ctx context.Context, path string) (*c1z.Reader, error) {
+			return c1z.OpenReader(ctx, path)
 		}
 	}
 	s := &Server{cfg: cfg, token: cfg.Token, log: cfg.Logger}
@@ -248,7 +248,7 @@ type fileStamp struct {
 
 // store returns the open file, reopening it when it changed on disk since,
 // and a release to call when the request is done with it.
-func (s *Server) store(ctx context.Context) (*c1z.Store, func(), error) {
+func (s *Server) store(ctx context.Context) (*c1z.Reader, func(), error) {
 	fi, statErr := os.Stat(s.cfg.Path)
 	s.mu.RLock()
 	if s.st != nil && statErr == nil && s.stamp == (fileStamp{fi.Size(), fi.ModTime()}) {

@@ -84,10 +84,16 @@ func TestBadInput(t *testing.T) {
 				path := filepath.Join(dir, "in.c1z")
 				testkit.Must(t, os.WriteFile(path, tt.content, 0o644))
 				opts := append([]c1z.Option{c1z.WithTempDir(dir)}, tt.opts...)
+				var s *c1z.Reader
+				var err error
 				if ro {
-					opts = append(opts, c1z.ReadOnly())
+					s, err = c1z.OpenReader(ctx, path, opts...)
+				} else {
+					var st *c1z.Store
+					if st, err = c1z.Open(ctx, path, opts...); err == nil {
+						s = st.Reader
+					}
 				}
-				s, err := c1z.Open(ctx, path, opts...)
 				if err == nil {
 					// Some damage only shows when data is read.
 					_, err = s.Stats(ctx, "")
@@ -175,7 +181,7 @@ func FuzzOpen(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		s, err := c1z.Open(ctx, path, c1z.ReadOnly(), c1z.WithTempDir(d), c1z.WithLimits(c1z.Limits{MaxDecodedSize: 64 << 20, MaxWindow: 8 << 20}))
+		s, err := c1z.OpenReader(ctx, path, c1z.WithTempDir(d), c1z.WithLimits(c1z.Limits{MaxDecodedSize: 64 << 20, MaxWindow: 8 << 20}))
 		if err != nil {
 			if !errors.Is(err, c1z.ErrNotC1Z) && !errors.Is(err, c1z.ErrCorrupt) && !errors.Is(err, c1z.ErrTooLarge) && !errors.Is(err, c1z.ErrUnsupportedFormat) {
 				t.Fatalf("unclassified error: %v", err)
@@ -200,7 +206,7 @@ func TestV3OpensReadOnlyOnly(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "v3.c1z")
 	testkit.Must(t, os.WriteFile(path, src, 0o600))
-	r, err := c1z.Open(ctx, path, c1z.ReadOnly(), c1z.WithTempDir(dir))
+	r, err := c1z.OpenReader(ctx, path, c1z.WithTempDir(dir))
 	testkit.Must(t, err)
 	if r.Format() != c1z.FormatV3 {
 		t.Errorf("format %v, want v3", r.Format())

@@ -120,7 +120,7 @@ func BenchmarkReadGrants(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				heap = max(heap, peakHeap(func() {
-					st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+					st, err := c1z.OpenReader(ctx, path)
 					if err != nil {
 						b.Fatal(err)
 					}

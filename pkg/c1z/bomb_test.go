@@ -84,7 +84,7 @@ func TestDecompressionBombs(t *testing.T) {
 	ctx := context.Background()
 	huge := bombFile(t, sqliteHead(5_000_000), 8<<20) // declares 20 GB, holds 8 MB
 	tmp := t.TempDir()
-	_, err := c1z.Open(ctx, huge, c1z.ReadOnly(), c1z.WithTempDir(tmp))
+	_, err := c1z.OpenReader(ctx, huge, c1z.WithTempDir(tmp))
 	var se *c1z.SizeError
 	if !errors.Is(err, c1z.ErrTooLarge) || !errors.As(err, &se) || se.Size != 5_000_000*4096 {
 		t.Fatalf("read-only: err = %v, want a SizeError naming the 20 GB the header declares", err)
@@ -100,7 +100,7 @@ func TestDecompressionBombs(t *testing.T) {
 	}
 
 	liar := bombFile(t, sqliteHead(4), 64<<20) // declares 16 KB, holds 64 MB
-	_, err = c1z.Open(ctx, liar, c1z.ReadOnly(), c1z.WithTempDir(tmp))
+	_, err = c1z.OpenReader(ctx, liar, c1z.WithTempDir(tmp))
 	if !errors.Is(err, c1z.ErrCorrupt) || !strings.Contains(err.Error(), "declares") {
 		t.Fatalf("lying header: err = %v, want ErrCorrupt about the declared size", err)
 	}
@@ -117,7 +117,7 @@ func TestSmallBombsCostLittleDisk(t *testing.T) {
 	ctx := context.Background()
 	tmp := smallFS(t, 64<<20) // writing past 64 MB would fail with ENOSPC, not ErrTooLarge
 	blind := bombFile(t, sqliteHead(0), 512<<20)
-	_, err := c1z.Open(ctx, blind, c1z.ReadOnly(), c1z.WithTempDir(tmp))
+	_, err := c1z.OpenReader(ctx, blind, c1z.WithTempDir(tmp))
 	var se *c1z.SizeError
 	if !errors.Is(err, c1z.ErrTooLarge) || !errors.As(err, &se) || se.Limit >= 64<<20 || !strings.Contains(err.Error(), "compressed bytes") {
 		t.Fatalf("err = %v, want ErrTooLarge under 64 MB naming the compressed-size bound", err)
@@ -126,13 +126,13 @@ func TestSmallBombsCostLittleDisk(t *testing.T) {
 		t.Fatalf("the refusal left %d bytes", n)
 	}
 	declared := bombFileSized(t, sqliteHead(0), 512<<20, true)
-	_, err = c1z.Open(ctx, declared, c1z.ReadOnly(), c1z.WithTempDir(tmp))
+	_, err = c1z.OpenReader(ctx, declared, c1z.WithTempDir(tmp))
 	if !errors.As(err, &se) || se.What != "the zstd frame" {
 		t.Fatalf("err = %v, want the frame's declared size refused before writing", err)
 	}
 	// The real files stay well inside the bound.
 	for _, name := range []string{"demo-v1.c1z", "harness-3k-v1.c1z", "unfinished-v1.c1z", "demo-v3-pebble.c1z", "harness-3k-v3.c1z"} {
-		st, err := c1z.Open(ctx, filepath.Join(fixtureDir(t), name), c1z.ReadOnly())
+		st, err := c1z.OpenReader(ctx, filepath.Join(fixtureDir(t), name))
 		testkit.Must(t, err)
 		testkit.Must(t, st.Close(ctx))
 	}

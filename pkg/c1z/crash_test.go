@@ -71,7 +71,7 @@ func TestKillWhileWriting(t *testing.T) {
 		now, err := os.ReadFile(path)
 		testkit.Must(t, err)
 		if !bytes.Equal(now, baseBytes) {
-			st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+			st, err := c1z.OpenReader(ctx, path)
 			if err != nil {
 				t.Fatalf("run %d (killed after %v): the sync file is damaged: %v", i, delay, err)
 			}
@@ -95,7 +95,7 @@ func TestKillWhileWriting(t *testing.T) {
 		if err := helperCmd(path).Run(); err != nil {
 			t.Fatalf("run %d: the run after the kill failed: %v", i, err)
 		}
-		rst, err := c1z.Open(ctx, path, c1z.ReadOnly())
+		rst, err := c1z.OpenReader(ctx, path)
 		testkit.Must(t, err)
 		syncs, err := rst.Syncs(ctx)
 		rst.Close(ctx)

@@ -54,7 +54,7 @@ type Difference struct {
 }
 
 // Compare streams every difference between sync baseID of s and sync
-// appliedID of applied, which may be s itself or another file (the sync
+// appliedID of applied, which may be this store's reader or another file's (the sync
 // before and after a migration, two environments): kind by kind
 // (resources, entitlements, grants) and change by change. Objects are
 // matched by external id and compared by their stored encoding; Modified
@@ -62,8 +62,9 @@ type Difference struct {
 // failure ends the stream with the error.
 //
 //	for d, err := range st.Compare(ctx, base, st, applied) { ... }
-func (s *Store) Compare(ctx context.Context, baseID string, applied *Store, appliedID string) iter.Seq2[Difference, error] {
-	return walk(func(fn func(Difference) error) error { return s.compare(ctx, baseID, applied, appliedID, fn) })
+func (rd *Reader) Compare(ctx context.Context, baseID string, applied *Reader, appliedID string) iter.Seq2[Difference, error] {
+	s := rd.s
+	return walk(func(fn func(Difference) error) error { return s.compare(ctx, baseID, applied.s, appliedID, fn) })
 }
 
 // walk turns a walk that calls fn into an iterator: a consumer that stops
@@ -214,9 +215,10 @@ func (d differ) table(ctx context.Context, table string, c Change, newMsg func()
 
 // Diff collects every difference between two syncs of this file into one
 // message, the shape `baton diff -o json` prints. Compare streams instead.
-func (s *Store) Diff(ctx context.Context, baseID, appliedID string) (*c1zv1.C1ZDiffOutput, error) {
+func (rd *Reader) Diff(ctx context.Context, baseID, appliedID string) (*c1zv1.C1ZDiffOutput, error) {
+	s := rd.s
 	out := &c1zv1.C1ZDiffOutput{Resources: &c1zv1.ResourceDiff{}, Entitlements: &c1zv1.EntitlementDiff{}, Grants: &c1zv1.GrantDiff{}}
-	for d, err := range s.Compare(ctx, baseID, s, appliedID) {
+	for d, err := range s.Compare(ctx, baseID, s.Reader, appliedID) {
 		if err != nil {
 			return out, err
 		}
@@ -246,7 +248,8 @@ func appendChange[T any](c Change, m T, created, deleted, modified []T) ([]T, []
 
 // LatestTwoFullSyncs returns the ids of the two newest finished full syncs,
 // older first: the default base and applied syncs of a diff.
-func (s *Store) LatestTwoFullSyncs(ctx context.Context) (base, applied string, err error) {
+func (rd *Reader) LatestTwoFullSyncs(ctx context.Context) (base, applied string, err error) {
+	s := rd.s
 	syncs, err := s.Syncs(ctx)
 	if err != nil {
 		return "", "", err

@@ -106,10 +106,10 @@ func TestCompareTwoFiles(t *testing.T) {
 	testkit.Must(t, err)
 	testkit.Must(t, s.Close(ctx))
 
-	base, err := c1z.Open(ctx, oldPath, c1z.ReadOnly())
+	base, err := c1z.OpenReader(ctx, oldPath)
 	testkit.Must(t, err)
 	defer base.Close(ctx)
-	applied, err := c1z.Open(ctx, newPath, c1z.ReadOnly())
+	applied, err := c1z.OpenReader(ctx, newPath)
 	testkit.Must(t, err)
 	defer applied.Close(ctx)
 	var got []string

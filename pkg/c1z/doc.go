@@ -8,8 +8,14 @@
 // ("sync.c1z.work"), in WAL mode so a crash or SIGKILL never corrupts it;
 // the next Open resumes from it. Close builds indexes, compresses to a
 // temporary file, fsyncs and renames it over the original, so the .c1z is
-// always either the old or the new file. Read-only opens decode into a
-// temporary directory and never touch the file.
+// always either the old or the new file. OpenReader opens a file only to
+// read it: it decodes into a temporary directory, never touches the file,
+// and returns a *Reader, a type without a method that writes. A *Store
+// reads through its own Reader (st.Reader), so code that only reads takes
+// a *Reader and serves both.
+//
+//	r, err := c1z.OpenReader(ctx, "sync.c1z")
+//	for g, err := range r.Grants(ctx, c1z.GrantQuery{}) { ... }
 //
 //	st, err := c1z.Open(ctx, "sync.c1z")
 //	run, err := st.StartSync(ctx, c1z.SyncFull, "")
@@ -22,7 +28,7 @@
 // rows at a time) or page with opaque tokens (ResourcesPage...). Diff,
 // Stats, Export, Retain and a per-sync session store complete the API.
 //
-// Read-only opens also read Baton's newer "v3" files (the header
+// Readers also read Baton's newer "v3" files (the header
 // "C1Z3\x00", a manifest, a Pebble database in an indexed-zstd, tar-zstd
 // or tar payload), which current Baton connectors write by default: the
 // payload is unpacked, and the listings used most (Stats, ResourceTypes,

@@ -30,8 +30,6 @@ var (
 	ErrUnsafeFile = errors.New("unsafe sync file")
 	// ErrInUse: another process holds the file open for writing.
 	ErrInUse = errors.New("c1z file is in use by another process")
-	// ErrReadOnly: a write was attempted on a store opened read-only.
-	ErrReadOnly = errors.New("c1z store is read-only")
 	// ErrNoSync: no sync run matches (no finished sync yet, or an unknown id).
 	ErrNoSync = errors.New("no matching sync")
 	// ErrSyncEnded: a write or checkpoint was attempted on a finished sync.
@@ -83,3 +81,7 @@ func (e *RowError) Error() string {
 }
 
 func (e *RowError) Unwrap() []error { return []error{ErrCorrupt, e.Err} }
+
+// errReadOnly guards the writes of a store opened only to read: its
+// Reader is all that is handed out, so no caller reaches them.
+var errReadOnly = errors.New("c1z store is read-only")

@@ -30,7 +30,7 @@ func ExampleOpen() {
 	}
 
 	// Read it back; readers default to the latest finished full sync.
-	r, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	r, err := c1z.OpenReader(ctx, path)
 	if err != nil {
 		panic(err)
 	}
@@ -74,7 +74,7 @@ func ExampleStore_GrantViews() {
 	path := filepath.Join(dir, "sync.c1z")
 	writeExample(path, "ada")
 
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, path)
 	if err != nil {
 		panic(err)
 	}
@@ -97,9 +97,9 @@ func ExampleStore_Compare() {
 	writeExample(older, "ada")
 	writeExample(newer, "grace")
 
-	a, _ := c1z.Open(ctx, older, c1z.ReadOnly())
+	a, _ := c1z.OpenReader(ctx, older)
 	defer a.Close(ctx)
-	b, _ := c1z.Open(ctx, newer, c1z.ReadOnly())
+	b, _ := c1z.OpenReader(ctx, newer)
 	defer b.Close(ctx)
 	ra, _ := a.DefaultSync(ctx)
 	rb, _ := b.DefaultSync(ctx)
@@ -129,7 +129,7 @@ func ExampleStore_Stats() {
 	path := filepath.Join(dir, "sync.c1z")
 	writeExample(path, "ada")
 
-	st, _ := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, _ := c1z.OpenReader(ctx, path)
 	defer st.Close(ctx)
 	for e, err := range st.Entitlements(ctx, c1z.EntitlementQuery{ResourceTypeID: "group"}) {
 		if err != nil {
@@ -157,7 +157,7 @@ func ExampleStore_Grants() {
 	path := filepath.Join(dir, "sync.c1z")
 	writeExample(path, "ada")
 
-	st, _ := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, _ := c1z.OpenReader(ctx, path)
 	defer st.Close(ctx)
 	ada := &connectorv2.ResourceId{ResourceType: "user", Resource: "ada"}
 	for g, err := range st.Grants(ctx, c1z.GrantQuery{Principal: ada}) {
@@ -182,7 +182,7 @@ func ExampleStore_ResourcesPage() {
 	path := filepath.Join(dir, "sync.c1z")
 	writeExample(path, "ada")
 
-	st, _ := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, _ := c1z.OpenReader(ctx, path)
 	defer st.Close(ctx)
 	page := c1z.Page{Size: 1}
 	for {

@@ -93,7 +93,8 @@ func (s *Store) MarkExpanded(ctx context.Context, syncID string) error {
 // GrantExpansion returns how grant id of a sync passes its entitlement on
 // (its GrantExpandable, kept apart from the stored grant), or nil when it
 // does not.
-func (s *Store) GrantExpansion(ctx context.Context, syncID, id string) (*connectorv2.GrantExpandable, error) {
+func (rd *Reader) GrantExpansion(ctx context.Context, syncID, id string) (*connectorv2.GrantExpandable, error) {
+	s := rd.s
 	if err := s.flush(ctx); err != nil {
 		return nil, err
 	}

@@ -11,7 +11,8 @@ import (
 // Export writes sync syncID (empty: the default sync) alone into a new c1z
 // at dest, for handing one snapshot to someone without the file's history.
 // dest must not exist.
-func (s *Store) Export(ctx context.Context, syncID, dest string, opts ...Option) (err error) {
+func (rd *Reader) Export(ctx context.Context, syncID, dest string, opts ...Option) (err error) {
+	s := rd.s
 	id, err := s.resolveSync(ctx, syncID)
 	if err != nil {
 		return err

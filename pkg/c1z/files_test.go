@@ -67,7 +67,7 @@ func TestSymlinkedSyncFileIsRefused(t *testing.T) {
 	if _, err := os.Lstat(filepath.Join(dir, "new.c1z")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatal("a file was created where the dangling link points")
 	}
-	ro, err := c1z.Open(ctx, link, c1z.ReadOnly())
+	ro, err := c1z.OpenReader(ctx, link)
 	testkit.Must(t, err)
 	testkit.Must(t, ro.Close(ctx))
 }
@@ -153,7 +153,7 @@ func TestFullDiskThenSpaceFreed(t *testing.T) {
 	_, err = st.EndSync(ctx, run.ID)
 	testkit.Must(t, err)
 	testkit.Must(t, st.Close(ctx))
-	ro, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	ro, err := c1z.OpenReader(ctx, path)
 	testkit.Must(t, err)
 	defer ro.Close(ctx)
 	stats, err := ro.Stats(ctx, "")

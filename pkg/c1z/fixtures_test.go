@@ -30,9 +30,9 @@ func fixtureDir(t testing.TB) string {
 
 var v1Fixtures = []string{"demo-v1", "demo-v1-sdk0251", "demo-v1-two-syncs", "harness-3k-v1", "unfinished-v1"}
 
-func openFixture(t *testing.T, name string, opts ...c1z.Option) *c1z.Store {
+func openFixture(t *testing.T, name string, opts ...c1z.Option) *c1z.Reader {
 	t.Helper()
-	s, err := c1z.Open(context.Background(), filepath.Join(fixtureDir(t), name+".c1z"), append(opts, c1z.ReadOnly(), c1z.WithTempDir(t.TempDir()))...)
+	s, err := c1z.OpenReader(context.Background(), filepath.Join(fixtureDir(t), name+".c1z"), append(opts, c1z.WithTempDir(t.TempDir()))...)
 	if err != nil {
 		t.Fatalf("open %s: %v", name, err)
 	}

@@ -10,7 +10,8 @@ import (
 // Session entries belong to the run that wrote them and are not merged.
 var mergeTables = []string{tResourceTypes, tResources, tEntitlements, tGrants, tAssets}
 
-// ApplySync folds sync srcID of src (s itself or another file) into the
+// ApplySync folds sync srcID read through from (s.Reader, or another
+// file's) into the
 // unfinished sync into of s, by the source sync's type:
 //
 //   - full: the source replaces everything: into ends up holding exactly
@@ -27,7 +28,8 @@ var mergeTables = []string{tResourceTypes, tResources, tEntitlements, tGrants, t
 //
 // Objects are matched by external id. Grant expansion is not re-run: see
 // package compact.
-func (s *Store) ApplySync(ctx context.Context, into string, src *Store, srcID string) error {
+func (s *Store) ApplySync(ctx context.Context, into string, from *Reader, srcID string) error {
+	src := from.s
 	target, err := s.SyncRun(ctx, into)
 	if err != nil {
 		return err

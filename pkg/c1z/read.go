@@ -323,7 +323,8 @@ func newGrant() *connectorv2.Grant               { return &connectorv2.Grant{} }
 
 // ResourceTypes streams the resource types of a sync (syncID empty: the
 // default sync).
-func (s *Store) ResourceTypes(ctx context.Context, syncID string) iter.Seq2[*connectorv2.ResourceType, error] {
+func (rd *Reader) ResourceTypes(ctx context.Context, syncID string) iter.Seq2[*connectorv2.ResourceType, error] {
+	s := rd.s
 	if v3, id, err := s.direct(ctx, syncID); err != nil {
 		return errSeq[*connectorv2.ResourceType](err)
 	} else if v3 != nil {
@@ -334,7 +335,8 @@ func (s *Store) ResourceTypes(ctx context.Context, syncID string) iter.Seq2[*con
 }
 
 // ResourceTypesPage returns one page of resource types.
-func (s *Store) ResourceTypesPage(ctx context.Context, syncID string, p Page) ([]*connectorv2.ResourceType, string, error) {
+func (rd *Reader) ResourceTypesPage(ctx context.Context, syncID string, p Page) ([]*connectorv2.ResourceType, string, error) {
+	s := rd.s
 	w, err := s.syncOnly(ctx, syncID)
 	if err != nil {
 		return nil, "", err
@@ -359,7 +361,8 @@ func (s *Store) syncWhere(ctx context.Context, syncID string, flush bool) (*wher
 }
 
 // Resources streams the resources q selects.
-func (s *Store) Resources(ctx context.Context, q ResourceQuery) iter.Seq2[*connectorv2.Resource, error] {
+func (rd *Reader) Resources(ctx context.Context, q ResourceQuery) iter.Seq2[*connectorv2.Resource, error] {
+	s := rd.s
 	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
 		return errSeq[*connectorv2.Resource](err)
 	} else if v3 != nil && q.Parent == nil {
@@ -370,7 +373,8 @@ func (s *Store) Resources(ctx context.Context, q ResourceQuery) iter.Seq2[*conne
 }
 
 // ResourcesPage returns one page of the resources q selects.
-func (s *Store) ResourcesPage(ctx context.Context, q ResourceQuery, p Page) ([]*connectorv2.Resource, string, error) {
+func (rd *Reader) ResourcesPage(ctx context.Context, q ResourceQuery, p Page) ([]*connectorv2.Resource, string, error) {
+	s := rd.s
 	w, err := s.resourceWhere(ctx, q)
 	if err != nil {
 		return nil, "", err
@@ -379,7 +383,8 @@ func (s *Store) ResourcesPage(ctx context.Context, q ResourceQuery, p Page) ([]*
 }
 
 // Entitlements streams the entitlements q selects.
-func (s *Store) Entitlements(ctx context.Context, q EntitlementQuery) iter.Seq2[*connectorv2.Entitlement, error] {
+func (rd *Reader) Entitlements(ctx context.Context, q EntitlementQuery) iter.Seq2[*connectorv2.Entitlement, error] {
+	s := rd.s
 	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
 		return errSeq[*connectorv2.Entitlement](err)
 	} else if v3 != nil {
@@ -390,7 +395,8 @@ func (s *Store) Entitlements(ctx context.Context, q EntitlementQuery) iter.Seq2[
 }
 
 // EntitlementsPage returns one page of the entitlements q selects.
-func (s *Store) EntitlementsPage(ctx context.Context, q EntitlementQuery, p Page) ([]*connectorv2.Entitlement, string, error) {
+func (rd *Reader) EntitlementsPage(ctx context.Context, q EntitlementQuery, p Page) ([]*connectorv2.Entitlement, string, error) {
+	s := rd.s
 	w, err := s.entitlementWhere(ctx, q)
 	if err != nil {
 		return nil, "", err
@@ -399,13 +405,15 @@ func (s *Store) EntitlementsPage(ctx context.Context, q EntitlementQuery, p Page
 }
 
 // Grants streams the grants q selects.
-func (s *Store) Grants(ctx context.Context, q GrantQuery) iter.Seq2[*connectorv2.Grant, error] {
+func (rd *Reader) Grants(ctx context.Context, q GrantQuery) iter.Seq2[*connectorv2.Grant, error] {
+	s := rd.s
 	w, err := s.grantWhere(ctx, q)
 	return stream(ctx, s, tGrants, w, err, newGrant)
 }
 
 // GrantsPage returns one page of the grants q selects.
-func (s *Store) GrantsPage(ctx context.Context, q GrantQuery, p Page) ([]*connectorv2.Grant, string, error) {
+func (rd *Reader) GrantsPage(ctx context.Context, q GrantQuery, p Page) ([]*connectorv2.Grant, string, error) {
+	s := rd.s
 	w, err := s.grantWhere(ctx, q)
 	if err != nil {
 		return nil, "", err
@@ -463,27 +471,32 @@ func notFound(table, externalID, syncID string) error {
 }
 
 // ResourceType returns one resource type of a sync.
-func (s *Store) ResourceType(ctx context.Context, syncID, id string) (*connectorv2.ResourceType, error) {
+func (rd *Reader) ResourceType(ctx context.Context, syncID, id string) (*connectorv2.ResourceType, error) {
+	s := rd.s
 	return getOne(ctx, s, tResourceTypes, syncID, id, newResourceType)
 }
 
 // Resource returns one resource of a sync.
-func (s *Store) Resource(ctx context.Context, syncID string, id *connectorv2.ResourceId) (*connectorv2.Resource, error) {
+func (rd *Reader) Resource(ctx context.Context, syncID string, id *connectorv2.ResourceId) (*connectorv2.Resource, error) {
+	s := rd.s
 	return getOne(ctx, s, tResources, syncID, ResourceExternalID(id), newResource)
 }
 
 // Entitlement returns one entitlement of a sync.
-func (s *Store) Entitlement(ctx context.Context, syncID, id string) (*connectorv2.Entitlement, error) {
+func (rd *Reader) Entitlement(ctx context.Context, syncID, id string) (*connectorv2.Entitlement, error) {
+	s := rd.s
 	return getOne(ctx, s, tEntitlements, syncID, id, newEntitlement)
 }
 
 // Grant returns one grant of a sync.
-func (s *Store) Grant(ctx context.Context, syncID, id string) (*connectorv2.Grant, error) {
+func (rd *Reader) Grant(ctx context.Context, syncID, id string) (*connectorv2.Grant, error) {
+	s := rd.s
 	return getOne(ctx, s, tGrants, syncID, id, newGrant)
 }
 
 // Asset returns an asset's content type and bytes.
-func (s *Store) Asset(ctx context.Context, syncID, id string) (string, []byte, error) {
+func (rd *Reader) Asset(ctx context.Context, syncID, id string) (string, []byte, error) {
+	s := rd.s
 	sid, err := s.resolveSync(ctx, syncID)
 	if err != nil {
 		return "", nil, err

@@ -34,10 +34,14 @@ type Rollback struct {
 	Kept int
 }
 
-// RollbackOptions tune RollbackExpansion.
+// RollbackOptions tune RollbackExpansion and PlanRollback.
 type RollbackOptions struct {
-	DryRun      bool // count, change nothing
 	KeepSuspect bool // keep suspect grants instead of deleting them
+}
+
+// PlanRollback counts what RollbackExpansion would do, changing nothing.
+func (rd *Reader) PlanRollback(ctx context.Context, syncID string, opts RollbackOptions) (Rollback, error) {
+	return rd.s.rollback(ctx, syncID, opts, true)
 }
 
 // RollbackExpansion returns a finished sync's grants to their shape before
@@ -47,8 +51,12 @@ type RollbackOptions struct {
 // made by expansion and is deleted. Every expandable grant is marked as
 // needing expansion again. This is what Baton's rollback-expansion does.
 func (s *Store) RollbackExpansion(ctx context.Context, syncID string, opts RollbackOptions) (Rollback, error) {
+	return s.rollback(ctx, syncID, opts, false)
+}
+
+func (s *Store) rollback(ctx context.Context, syncID string, opts RollbackOptions, dryRun bool) (Rollback, error) {
 	res := Rollback{SyncID: syncID}
-	if !opts.DryRun {
+	if !dryRun {
 		if err := s.checkWritable(); err != nil {
 			return res, err
 		}
@@ -119,7 +127,7 @@ func (s *Store) RollbackExpansion(ctx context.Context, syncID string, opts Rollb
 		if err := rows.Err(); err != nil {
 			return res, s.readErr(tGrants, err)
 		}
-		if !opts.DryRun && len(changes) > 0 {
+		if !dryRun && len(changes) > 0 {
 			err := s.withTx(ctx, func(tx *sql.Tx) error {
 				for _, c := range changes {
 					var err error
@@ -142,7 +150,7 @@ func (s *Store) RollbackExpansion(ctx context.Context, syncID string, opts Rollb
 			break
 		}
 	}
-	if opts.DryRun || !s.schema.grantHasExp {
+	if dryRun || !s.schema.grantHasExp {
 		return res, nil
 	}
 	return res, s.withTx(ctx, func(tx *sql.Tx) error {

@@ -18,7 +18,8 @@ import (
 // text, which skips decoding nearly every row of a large type, and each
 // candidate is then checked on its decoded fields. SQLite folds only ASCII
 // case, so a text with other letters is matched by decoding every row.
-func (s *Store) SearchResources(ctx context.Context, q ResourceQuery, text string, p Page) ([]*connectorv2.Resource, string, error) {
+func (rd *Reader) SearchResources(ctx context.Context, q ResourceQuery, text string, p Page) ([]*connectorv2.Resource, string, error) {
+	s := rd.s
 	if text == "" {
 		return s.ResourcesPage(ctx, q, p)
 	}

@@ -44,7 +44,8 @@ type CallStat struct {
 // Stats counts the objects of a sync (syncID empty: the default sync).
 // Grants and entitlements are counted by the type of the resource they are
 // on.
-func (s *Store) Stats(ctx context.Context, syncID string) (Stats, error) {
+func (rd *Reader) Stats(ctx context.Context, syncID string) (Stats, error) {
+	s := rd.s
 	v3, id, err := s.direct(ctx, syncID)
 	if err != nil {
 		return Stats{}, err

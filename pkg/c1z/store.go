@@ -27,6 +27,10 @@ import (
 // A read-only store decodes into a temporary directory and never touches
 // the file. A Store is safe for concurrent use.
 type Store struct {
+	// Reader is the store's reading face: everything a Store reads, it
+	// reads through it, and OpenReader hands out only it.
+	*Reader
+
 	path     string
 	workPath string
 	readOnly bool
@@ -73,9 +77,9 @@ type options struct {
 // Option configures Open.
 type Option func(*options)
 
-// ReadOnly opens the file for reading only: it is decoded into a temporary
-// directory and never modified; writes return ErrReadOnly.
-func ReadOnly() Option { return func(o *options) { o.readOnly = true } }
+// readOnly opens the file for reading only (OpenReader): it is decoded
+// into a temporary directory and never modified.
+func readOnly() Option { return func(o *options) { o.readOnly = true } }
 
 // WithTempDir sets where a read-only store decodes its database (default
 // os.TempDir()). Writable stores always work beside the file itself.
@@ -134,6 +138,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fileErr("open", path, err)
 	}
 	s := &Store{path: abs, readOnly: o.readOnly, opts: o, log: o.logger, stmtCache: map[string]*sql.Stmt{}}
+	s.Reader = &Reader{s: s}
 	if o.readOnly {
 		err = s.openReadOnly(ctx)
 	} else {
@@ -189,7 +194,7 @@ func (s *Store) removeStaleTemps() {
 }
 
 // Path is the c1z file this store reads and saves.
-func (s *Store) Path() string { return s.path }
+func (rd *Reader) Path() string { return rd.s.path }
 
 func (s *Store) openReadOnly(ctx context.Context) error {
 	f, err := os.Open(s.path)
@@ -582,7 +587,7 @@ func (s *Store) checkWritable() error {
 		return ErrClosed
 	}
 	if s.readOnly {
-		return ErrReadOnly
+		return errReadOnly
 	}
 	return nil
 }
@@ -646,4 +651,4 @@ func (f Format) String() string {
 }
 
 // Format says which format the file was read from.
-func (s *Store) Format() Format { return s.format }
+func (rd *Reader) Format() Format { return rd.s.format }

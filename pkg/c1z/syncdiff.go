@@ -34,7 +34,8 @@ var diffTables = []string{tResourceTypes, tResources, tEntitlements, tGrants}
 // matched by external id and compared by their stored encoding (and, for
 // grants, their expansion column too). Both syncs must be finished.
 // Applying the two to the base (Compact) gives back the applied sync.
-func (s *Store) WriteSyncDiff(ctx context.Context, base *Store, baseID, appliedID string) (SyncDiff, error) {
+func (s *Store) WriteSyncDiff(ctx context.Context, from *Reader, baseID, appliedID string) (SyncDiff, error) {
+	base := from.s
 	var d SyncDiff
 	for _, c := range []struct {
 		st *Store
@@ -126,7 +127,8 @@ func (s *Store) finishDerived(ctx context.Context, id string) error {
 // file holds them, Modified with their base version and changed fields;
 // the deletions sync's objects as Deleted. When the parent is in another
 // file every upserted object is reported Created.
-func (s *Store) CompareRecorded(ctx context.Context, id string) iter.Seq2[Difference, error] {
+func (rd *Reader) CompareRecorded(ctx context.Context, id string) iter.Seq2[Difference, error] {
+	s := rd.s
 	return walk(func(fn func(Difference) error) error { return s.compareRecorded(ctx, id, fn) })
 }
 

@@ -104,7 +104,8 @@ func scanSyncRun(sc interface{ Scan(...any) error }) (SyncRun, error) {
 }
 
 // Syncs lists every sync run, oldest first.
-func (s *Store) Syncs(ctx context.Context) ([]SyncRun, error) {
+func (rd *Reader) Syncs(ctx context.Context) ([]SyncRun, error) {
+	s := rd.s
 	if err := s.checkOpen(); err != nil {
 		return nil, err
 	}
@@ -125,7 +126,8 @@ func (s *Store) Syncs(ctx context.Context) ([]SyncRun, error) {
 }
 
 // SyncRun returns one sync run by id, or an error wrapping ErrNoSync.
-func (s *Store) SyncRun(ctx context.Context, id string) (SyncRun, error) {
+func (rd *Reader) SyncRun(ctx context.Context, id string) (SyncRun, error) {
+	s := rd.s
 	if err := s.checkOpen(); err != nil {
 		return SyncRun{}, err
 	}
@@ -138,14 +140,16 @@ func (s *Store) SyncRun(ctx context.Context, id string) (SyncRun, error) {
 
 // LatestFinishedSync returns the newest finished sync of type typ (any type
 // when typ is empty), or an error wrapping ErrNoSync.
-func (s *Store) LatestFinishedSync(ctx context.Context, typ SyncType) (SyncRun, error) {
+func (rd *Reader) LatestFinishedSync(ctx context.Context, typ SyncType) (SyncRun, error) {
+	s := rd.s
 	return s.latest(ctx, typ, true)
 }
 
 // UnfinishedSync returns the newest unfinished sync of type typ: the one a
 // new run of the same kind should resume. The error wraps ErrNoSync when
 // there is none.
-func (s *Store) UnfinishedSync(ctx context.Context, typ SyncType) (SyncRun, error) {
+func (rd *Reader) UnfinishedSync(ctx context.Context, typ SyncType) (SyncRun, error) {
+	s := rd.s
 	return s.latest(ctx, typ, false)
 }
 
@@ -185,7 +189,8 @@ func (s *Store) latest(ctx context.Context, typ SyncType, finished bool) (SyncRu
 // DefaultSync is the sync readers use when none is named: the latest
 // finished full sync, else the latest finished sync of any type, else the
 // latest sync at all (so an interrupted first sync can still be inspected).
-func (s *Store) DefaultSync(ctx context.Context) (SyncRun, error) {
+func (rd *Reader) DefaultSync(ctx context.Context) (SyncRun, error) {
+	s := rd.s
 	r, err := s.LatestFinishedSync(ctx, SyncFull)
 	if !errors.Is(err, ErrNoSync) {
 		return r, err

@@ -57,15 +57,15 @@ func TestV3DirectReadsMatchTheConversion(t *testing.T) {
 	}
 	for name, v3 := range files {
 		t.Run(name, func(t *testing.T) {
-			direct, err := c1z.Open(ctx, v3, c1z.ReadOnly())
+			direct, err := c1z.OpenReader(ctx, v3)
 			testkit.Must(t, err)
 			defer direct.Close(ctx)
 			v1 := filepath.Join(t.TempDir(), "v1.c1z")
-			converted, err := c1z.Open(ctx, v3, c1z.ReadOnly())
+			converted, err := c1z.OpenReader(ctx, v3)
 			testkit.Must(t, err)
 			testkit.Must(t, converted.Export(ctx, "", v1))
 			testkit.Must(t, converted.Close(ctx))
-			conv, err := c1z.Open(ctx, v1, c1z.ReadOnly())
+			conv, err := c1z.OpenReader(ctx, v1)
 			testkit.Must(t, err)
 			defer conv.Close(ctx)
 			want, got := listings(t, conv), listings(t, direct)
@@ -83,7 +83,7 @@ func TestV3DirectReadsMatchTheConversion(t *testing.T) {
 
 // listings runs every query with a payload path on st and returns one
 // line per answer, in order.
-func listings(t *testing.T, st *c1z.Store) []string {
+func listings(t *testing.T, st *c1z.Reader) []string {
 	ctx := context.Background()
 	var out []string
 	add := func(what string, ms ...proto.Message) {

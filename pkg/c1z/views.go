@@ -40,7 +40,8 @@ type GrantView struct {
 }
 
 // ResourceViews streams the resources q selects with their parents.
-func (s *Store) ResourceViews(ctx context.Context, q ResourceQuery) iter.Seq2[ResourceView, error] {
+func (rd *Reader) ResourceViews(ctx context.Context, q ResourceQuery) iter.Seq2[ResourceView, error] {
+	s := rd.s
 	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
 		return errSeq[ResourceView](err)
 	} else if v3 != nil && q.Parent == nil {
@@ -65,7 +66,8 @@ func (s *Store) ResourceViews(ctx context.Context, q ResourceQuery) iter.Seq2[Re
 }
 
 // EntitlementViews streams the entitlements q selects with their resources.
-func (s *Store) EntitlementViews(ctx context.Context, q EntitlementQuery) iter.Seq2[EntitlementView, error] {
+func (rd *Reader) EntitlementViews(ctx context.Context, q EntitlementQuery) iter.Seq2[EntitlementView, error] {
+	s := rd.s
 	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
 		return errSeq[EntitlementView](err)
 	} else if v3 != nil {
@@ -90,7 +92,8 @@ func (s *Store) EntitlementViews(ctx context.Context, q EntitlementQuery) iter.S
 }
 
 // GrantViews streams the grants q selects with what they refer to.
-func (s *Store) GrantViews(ctx context.Context, q GrantQuery) iter.Seq2[GrantView, error] {
+func (rd *Reader) GrantViews(ctx context.Context, q GrantQuery) iter.Seq2[GrantView, error] {
+	s := rd.s
 	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
 		return errSeq[GrantView](err)
 	} else if v3 != nil {

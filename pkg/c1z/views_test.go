@@ -69,7 +69,7 @@ func TestGrantViewsMatchLookups(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "views.c1z")
 	syncID := viewsFile(t, path)
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, path)
 	testkit.Must(t, err)
 	defer st.Close(ctx)
 
@@ -128,7 +128,7 @@ func TestGrantViewsNameRowsOfABrokenEntitlement(t *testing.T) {
 	broken := c1ztest.RewriteDB(t, path, fmt.Sprintf(
 		"update v1_entitlements set data = x'ffffffffff' where external_id = 'group:g0100:member' and sync_id = '%s'", syncID))
 
-	st, err := c1z.Open(ctx, broken, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, broken)
 	testkit.Must(t, err)
 	var rowErr *c1z.RowError
 	for _, err := range st.GrantViews(ctx, c1z.GrantQuery{SyncID: syncID}) {
@@ -145,7 +145,7 @@ func TestGrantViewsNameRowsOfABrokenEntitlement(t *testing.T) {
 	st.Close(ctx)
 
 	var skipped []string
-	st, err = c1z.Open(ctx, broken, c1z.ReadOnly(), c1z.SkipInvalid(func(e *c1z.RowError) { skipped = append(skipped, e.ID) }))
+	st, err = c1z.OpenReader(ctx, broken, c1z.SkipInvalid(func(e *c1z.RowError) { skipped = append(skipped, e.ID) }))
 	testkit.Must(t, err)
 	defer st.Close(ctx)
 	n := 0
@@ -165,7 +165,7 @@ func TestViewsStopWhenTheLoopDoes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "views.c1z")
 	syncID := viewsFile(t, path)
 	for range 20 {
-		st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+		st, err := c1z.OpenReader(ctx, path)
 		testkit.Must(t, err)
 		for _, err := range st.GrantViews(ctx, c1z.GrantQuery{SyncID: syncID}) {
 			testkit.Must(t, err)

@@ -114,14 +114,14 @@ func Compact(ctx context.Context, out string, inputs []Input, opts Options) (res
 
 // openInputs opens each input file once, read-only, and checks that the
 // sync each input names is there and finished.
-func openInputs(ctx context.Context, inputs []Input, opts Options) (map[string]*c1z.Store, []c1z.SyncRun, error) {
-	srcs := map[string]*c1z.Store{}
+func openInputs(ctx context.Context, inputs []Input, opts Options) (map[string]*c1z.Reader, []c1z.SyncRun, error) {
+	srcs := map[string]*c1z.Reader{}
 	var runs []c1z.SyncRun
 	for _, in := range inputs {
 		st, ok := srcs[in.Path]
 		if !ok {
 			var err error
-			st, err = c1z.Open(ctx, in.Path, c1z.ReadOnly(), c1z.WithTempDir(opts.TempDir), c1z.WithLogger(opts.Logger))
+			st, err = c1z.OpenReader(ctx, in.Path, c1z.WithTempDir(opts.TempDir), c1z.WithLogger(opts.Logger))
 			if err != nil {
 				return srcs, nil, err
 			}

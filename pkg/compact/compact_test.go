@@ -142,14 +142,14 @@ func TestSyncDiffAppliedToItsBaseGivesBackTheAppliedSync(t *testing.T) {
 			}
 			st, err := c1z.Open(ctx, diffFile)
 			testkit.Must(t, err)
-			base := st
+			base := st.Reader
 			if baseFile != diffFile {
-				base, err = c1z.Open(ctx, baseFile, c1z.ReadOnly())
+				base, err = c1z.OpenReader(ctx, baseFile)
 				testkit.Must(t, err)
 			}
 			d, err := st.WriteSyncDiff(ctx, base, baseID, appliedID)
 			testkit.Must(t, err)
-			if base != st {
+			if base != st.Reader {
 				testkit.Must(t, base.Close(ctx))
 			}
 			checkDiffRuns(t, st, d, baseID)
@@ -194,7 +194,7 @@ func randomApp(t *testing.T, rng *rand.Rand, _ string, scratch string) app {
 func exportSync(t *testing.T, from, id, to string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := c1z.Open(ctx, from, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, from)
 	testkit.Must(t, err)
 	defer st.Close(ctx)
 	testkit.Must(t, st.Export(ctx, id, to))

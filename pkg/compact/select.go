@@ -15,7 +15,7 @@ import (
 func Select(ctx context.Context, paths ...string) ([]Input, error) {
 	var out []Input
 	for _, p := range paths {
-		st, err := c1z.Open(ctx, p, c1z.ReadOnly())
+		st, err := c1z.OpenReader(ctx, p)
 		if err != nil {
 			return nil, err
 		}

@@ -91,7 +91,7 @@ func (a *Account) Keys(kind string) []string { return a.keys.Of(kind) }
 // resource with a UserTrait, or a principal of a grant that the file does
 // not list, of a type with the user trait (a guest, an account of another
 // directory): known only by its id, which keys it when it is an address.
-func readAccounts(ctx context.Context, app *App, st *c1z.Store) ([]*Account, error) {
+func readAccounts(ctx context.Context, app *App, st *c1z.Reader) ([]*Account, error) {
 	var out []*Account
 	byID := map[string]*Account{}
 	userTypes := map[string]bool{}

@@ -142,9 +142,9 @@ func TestCacheServesUnchangedFiles(t *testing.T) {
 	}
 	_, wiki, _ := c1ztest.Fleet(t, dir)
 	var opened int32
-	o := fleet.Options{CacheDir: cache, Open: func(ctx context.Context, path string) (*c1z.Store, error) {
+	o := fleet.Options{CacheDir: cache, Open: func(ctx context.Context, path string) (*c1z.Reader, error) {
 		atomic.AddInt32(&opened, 1)
-		return c1z.Open(ctx, path, c1z.ReadOnly())
+		return c1z.OpenReader(ctx, path)
 	}}
 	first := groups(open(t, []string{dir}, o))
 	if opened != 3 {

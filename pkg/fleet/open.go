@@ -32,9 +32,9 @@ type Options struct {
 	// List names the files under a spec of a remote store (s3://bucket/
 	// prefix/), for specs that name no local path; nil: none allowed.
 	List func(ctx context.Context, spec string) ([]string, error)
-	// Open opens one file read-only (default: c1z.Open with ReadOnly). It
+	// Open opens one file to read it (default: c1z.OpenReader). It
 	// is called for several files at once.
-	Open func(ctx context.Context, path string) (*c1z.Store, error)
+	Open func(ctx context.Context, path string) (*c1z.Reader, error)
 	// CacheDir keeps what each local file's accounts are (cache.go), in a
 	// directory of this user's alone; empty: no cache, every file read.
 	CacheDir string
@@ -49,13 +49,13 @@ type App struct {
 	Path   string
 	SyncID string
 	index  int        // in Fleet.Apps
-	store  *c1z.Store // opened on first need (Store)
-	open   func(ctx context.Context, path string) (*c1z.Store, error)
+	store  *c1z.Reader // opened on first need (Store)
+	open   func(ctx context.Context, path string) (*c1z.Reader, error)
 }
 
 // Store is the app's file, open read-only: opened on first need, since
 // the fleet's cache answers most questions without it.
-func (a *App) Store(ctx context.Context) (*c1z.Store, error) {
+func (a *App) Store(ctx context.Context) (*c1z.Reader, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
@@ -205,7 +205,7 @@ func Open(ctx context.Context, specs []string, opts Options) (*Fleet, error) {
 	names := map[string]string{}
 	open := opts.Open
 	if open == nil {
-		open = func(ctx context.Context, path string) (*c1z.Store, error) { return c1z.Open(ctx, path, c1z.ReadOnly()) }
+		open = func(ctx context.Context, path string) (*c1z.Reader, error) { return c1z.OpenReader(ctx, path) }
 	}
 	apps := make([]*App, len(paths))
 	for i, path := range paths {

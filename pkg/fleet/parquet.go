@@ -129,7 +129,7 @@ func (f *Fleet) ExportParquet(ctx context.Context, dir string) error {
 	)
 }
 
-func appRows(ctx context.Context, app *App, st *c1z.Store, resources *[]ResourceRow, ents *[]EntitlementRow, grants *[]GrantRow) error {
+func appRows(ctx context.Context, app *App, st *c1z.Reader, resources *[]ResourceRow, ents *[]EntitlementRow, grants *[]GrantRow) error {
 	for r, err := range st.Resources(ctx, c1z.ResourceQuery{SyncID: app.SyncID}) {
 		if err != nil {
 			return err

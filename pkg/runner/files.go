@@ -36,7 +36,7 @@ func (e *environment) diffSyncs(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := st.WriteSyncDiff(ctx, st, base, applied)
+	d, err := st.WriteSyncDiff(ctx, st.Reader, base, applied)
 	if cerr := st.Close(context.WithoutCancel(ctx)); err == nil {
 		err = cerr
 	}

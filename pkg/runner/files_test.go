@@ -19,7 +19,7 @@ import (
 func fullSyncs(t *testing.T, path string) []string {
 	t.Helper()
 	ctx := context.Background()
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestExternalResourceFlags(t *testing.T) {
 		t.Fatalf("admins after matching:\n%s", admins)
 	}
 	ctx := context.Background()
-	st, err := c1z.Open(ctx, filepath.Join(dir, "sync.c1z"), c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, filepath.Join(dir, "sync.c1z"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func collect[T any](seq func(func(T, error) bool), id func(T) string) []string {
 }
 
 // entitlementOf reads entitlement id, or says it is not there.
-func entitlementOf(ctx context.Context, st *c1z.Store, id string) (*connectorv2.Entitlement, error) {
+func entitlementOf(ctx context.Context, st *c1z.Reader, id string) (*connectorv2.Entitlement, error) {
 	e, err := st.Entitlement(ctx, "", id)
 	if errors.Is(err, c1z.ErrNotFound) {
 		return nil, notInFile("entitlement", id, collect(st.Entitlements(ctx, c1z.EntitlementQuery{}), (*connectorv2.Entitlement).GetId))
@@ -56,7 +56,7 @@ func entitlementOf(ctx context.Context, st *c1z.Store, id string) (*connectorv2.
 
 // resourceOf reads resource id, or says it is not there: the type, when
 // the file has no resource of it, or the resource.
-func resourceOf(ctx context.Context, st *c1z.Store, id *connectorv2.ResourceId) (*connectorv2.Resource, error) {
+func resourceOf(ctx context.Context, st *c1z.Reader, id *connectorv2.ResourceId) (*connectorv2.Resource, error) {
 	r, err := st.Resource(ctx, "", id)
 	if !errors.Is(err, c1z.ErrNotFound) {
 		return r, err
@@ -72,7 +72,7 @@ func resourceOf(ctx context.Context, st *c1z.Store, id *connectorv2.ResourceId) 
 }
 
 // grantOf reads grant id, or says it is not there.
-func grantOf(ctx context.Context, st *c1z.Store, id string) (*connectorv2.Grant, error) {
+func grantOf(ctx context.Context, st *c1z.Reader, id string) (*connectorv2.Grant, error) {
 	g, err := st.Grant(ctx, "", id)
 	if errors.Is(err, c1z.ErrNotFound) {
 		return nil, notInFile("grant", id, collect(st.Grants(ctx, c1z.GrantQuery{}), (*connectorv2.Grant).GetId))

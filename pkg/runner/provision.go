@@ -275,7 +275,7 @@ func (o oneShot) deleteResource(ctx context.Context) error {
 	}
 	rid := resourceID(p.deleteResourceType, p.deleteResource)
 	req := &connectorv2.DeleteResourceV2Request{ResourceId: rid}
-	if r, err := o.e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) { return st.Resource(ctx, "", rid) }); err == nil {
+	if r, err := o.e.lookup(ctx, func(st *c1z.Reader) (proto.Message, error) { return st.Resource(ctx, "", rid) }); err == nil {
 		req.ParentResourceId = r.(*connectorv2.Resource).GetParentResourceId()
 	}
 	resp, err := o.c.DeleteResourceV2(ctx, req)
@@ -310,12 +310,12 @@ func jsonObject(flag, text string) (*structpb.Struct, error) {
 
 // lookup reads an object from the sync file, as Baton does: ids on the
 // command line name objects of the latest sync.
-func (e *environment) lookup(ctx context.Context, get func(*c1z.Store) (proto.Message, error)) (proto.Message, error) {
+func (e *environment) lookup(ctx context.Context, get func(*c1z.Reader) (proto.Message, error)) (proto.Message, error) {
 	path, err := e.localFile(ctx)
 	if err != nil {
 		return nil, err
 	}
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("provisioning looks ids up in %s (sync first): %w", path, err)
 	}
@@ -335,7 +335,7 @@ func (e *environment) lookup(ctx context.Context, get func(*c1z.Store) (proto.Me
 // (connector.InheritedRevoker).
 func (e *environment) revocable(ctx context.Context, srv *connector.Server, id string) (*connectorv2.Grant, error) {
 	var g *connectorv2.Grant
-	_, err := e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) {
+	_, err := e.lookup(ctx, func(st *c1z.Reader) (proto.Message, error) {
 		stored, err := grantOf(ctx, st, id)
 		if err != nil {
 			return nil, err
@@ -367,11 +367,11 @@ func (e *environment) revocable(ctx context.Context, srv *connector.Server, id s
 }
 
 func (e *environment) lookupGrantTargets(ctx context.Context, entID string, pid *connectorv2.ResourceId) (*connectorv2.Entitlement, *connectorv2.Resource, error) {
-	ent, err := e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) { return entitlementOf(ctx, st, entID) })
+	ent, err := e.lookup(ctx, func(st *c1z.Reader) (proto.Message, error) { return entitlementOf(ctx, st, entID) })
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := e.lookup(ctx, func(st *c1z.Store) (proto.Message, error) { return resourceOf(ctx, st, pid) })
+	p, err := e.lookup(ctx, func(st *c1z.Reader) (proto.Message, error) { return resourceOf(ctx, st, pid) })
 	if err != nil {
 		return nil, nil, err
 	}

@@ -282,7 +282,7 @@ func credentialsIn(t *testing.T, path string) string {
 func TestRevokeUsesTheStoredGrant(t *testing.T) {
 	dir := t.TempDir()
 	ok(t, runIn(t, dir, nil, bins.testapp, "--file", "t.c1z"))
-	st, err := c1z.Open(t.Context(), filepath.Join(dir, "t.c1z"), c1z.ReadOnly())
+	st, err := c1z.OpenReader(t.Context(), filepath.Join(dir, "t.c1z"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,7 @@ func TestServiceModeRunsEveryTaskType(t *testing.T) {
 	if len(sync.Finishes) != 1 || sync.Finishes[0].GetSuccess() == nil {
 		t.Fatalf("sync task: %v\n%s", sync.Finishes, stderr)
 	}
-	st, err := c1z.Open(context.Background(), controlplanetest.SaveAsset(t, sync, dir), c1z.ReadOnly())
+	st, err := c1z.OpenReader(context.Background(), controlplanetest.SaveAsset(t, sync, dir))
 	testkit.Must(t, err)
 	defer st.Close(context.Background())
 	run, err := st.DefaultSync(context.Background())

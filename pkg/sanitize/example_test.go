@@ -25,7 +25,7 @@ func ExampleCopy() {
 		fmt.Println(err)
 		return
 	}
-	st, _ := c1z.Open(ctx, filepath.Join(dir, "report.c1z"), c1z.ReadOnly())
+	st, _ := c1z.OpenReader(ctx, filepath.Join(dir, "report.c1z"))
 	defer st.Close(ctx)
 	for g, err := range st.Grants(ctx, c1z.GrantQuery{}) {
 		if err == nil {

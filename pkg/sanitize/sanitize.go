@@ -78,7 +78,7 @@ func Copy(ctx context.Context, src, syncID, dst string, o Options) (err error) {
 			return fmt.Errorf("%s exists: sanitize writes new files only", p)
 		}
 	}
-	in, err := c1z.Open(ctx, src, c1z.ReadOnly())
+	in, err := c1z.OpenReader(ctx, src)
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ type graph struct {
 func read(t *testing.T, path string, rename func(string) string) graph {
 	t.Helper()
 	ctx := context.Background()
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -154,9 +154,9 @@ func (w *Worker) diffTask(ctx context.Context, t *batonv1.Task, log *slog.Logger
 	if err != nil {
 		return err
 	}
-	base := st
+	base := st.Reader
 	if basePath != newPath {
-		if base, err = c1z.Open(ctx, basePath, c1z.ReadOnly(), c1z.WithLogger(log)); err != nil {
+		if base, err = c1z.OpenReader(ctx, basePath, c1z.WithLogger(log)); err != nil {
 			st.Close(ctx)
 			return err
 		}
@@ -180,7 +180,7 @@ func (w *Worker) findSync(ctx context.Context, id string) (string, error) {
 		return "", err
 	}
 	for _, path := range files {
-		st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+		st, err := c1z.OpenReader(ctx, path)
 		if err != nil {
 			continue
 		}

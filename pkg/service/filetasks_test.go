@@ -49,7 +49,7 @@ func groupEntitlement(t *testing.T, path, group string) *connectorv2.Entitlement
 // latestSync is the newest sync of any type in path.
 func latestSync(t *testing.T, path string) string {
 	t.Helper()
-	st, err := c1z.Open(context.Background(), path, c1z.ReadOnly())
+	st, err := c1z.OpenReader(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -153,9 +153,9 @@ func directSync(t testing.TB, a app) string {
 	return path
 }
 
-func openRO(t testing.TB, path string) (*c1z.Store, string) {
+func openRO(t testing.TB, path string) (*c1z.Reader, string) {
 	t.Helper()
-	st, err := c1z.Open(context.Background(), path, c1z.ReadOnly())
+	st, err := c1z.OpenReader(context.Background(), path)
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
 	}

@@ -154,7 +154,7 @@ func TestSessionStoreOverTheChildLink(t *testing.T) {
 			t.Fatalf("workers %d: differs from the reference\n%s", workers, diffLines(got, want))
 		}
 		// What the connector stored is in the file, under the sync.
-		st, err := c1z.Open(t.Context(), path, c1z.ReadOnly())
+		st, err := c1z.Open(t.Context(), path)
 		testkit.Must(t, err)
 		page, _, err := st.SessionPage(t.Context(), res.SyncID, "listed/", "", 1000)
 		testkit.Must(t, err)

@@ -59,7 +59,7 @@ const opExternal = "external-resources"
 // stepExternal copies the external principals and matches the grants.
 func (r *run) stepExternal(ctx context.Context, a action) error {
 	e := r.s.opts.external
-	ext, err := c1z.Open(ctx, e.Path, c1z.ReadOnly(), c1z.WithLogger(r.s.log))
+	ext, err := c1z.OpenReader(ctx, e.Path, c1z.WithLogger(r.s.log))
 	if err != nil {
 		return fmt.Errorf("external resource file: %w", err)
 	}
@@ -97,7 +97,7 @@ func (r *run) stepExternal(ctx context.Context, a action) error {
 // externalCopy reads the external sync.
 type externalCopy struct {
 	r      *run
-	ext    *c1z.Store
+	ext    *c1z.Reader
 	extID  string
 	traits map[connectorv2.ResourceType_Trait]bool
 	types  map[string]*connectorv2.ResourceType // matching types by id

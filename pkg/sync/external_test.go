@@ -75,7 +75,7 @@ func idp(t *testing.T) string {
 func holders(t *testing.T, path string) []string {
 	t.Helper()
 	ctx := context.Background()
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, path)
 	testkit.Must(t, err)
 	defer st.Close(ctx)
 	var out []string
@@ -118,7 +118,7 @@ func TestExternalPrincipalsAreMatched(t *testing.T) {
 				t.Fatalf("recorded stats %v", res.Stats.External)
 			}
 			ctx := context.Background()
-			st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+			st, err := c1z.OpenReader(ctx, path)
 			testkit.Must(t, err)
 			defer st.Close(ctx)
 			for _, p := range tc.want {

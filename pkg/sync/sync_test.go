@@ -120,7 +120,7 @@ func stepsOf(t *testing.T, path, syncID string) int {
 func syncRuns(t *testing.T, path string) []c1z.SyncRun {
 	t.Helper()
 	ctx := context.Background()
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, path)
 	testkit.Must(t, err)
 	defer st.Close(ctx)
 	runs, err := st.Syncs(ctx)
@@ -328,7 +328,7 @@ func TestInsertResourceGrantsStoresTheGrantsResources(t *testing.T) {
 	_, err := syncTo(t, inProcess(t, c), path)
 	testkit.Must(t, err)
 	ctx := context.Background()
-	st, err := c1z.Open(ctx, path, c1z.ReadOnly())
+	st, err := c1z.OpenReader(ctx, path)
 	testkit.Must(t, err)
 	defer st.Close(ctx)
 	r, err := st.Resource(ctx, "", &connectorv2.ResourceId{ResourceType: "repo", Resource: "acme/archived"})

@@ -61,7 +61,7 @@ func TestReplayReproducesTheExpansion(t *testing.T) {
 	w.end()
 	expanded := w.snapshot()
 
-	dry, err := w.st.RollbackExpansion(ctx, w.syncID, c1z.RollbackOptions{DryRun: true})
+	dry, err := w.st.PlanRollback(ctx, w.syncID, c1z.RollbackOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
