@@ -67,7 +67,7 @@ func writeExample(path, member string) {
 
 // Grants streams the grants a query selects; GrantViews joins each with
 // its entitlement, resource and principal.
-func ExampleStore_GrantViews() {
+func ExampleReader_GrantViews() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
@@ -89,7 +89,7 @@ func ExampleStore_GrantViews() {
 }
 
 // Compare diffs the latest syncs of two files.
-func ExampleStore_Compare() {
+func ExampleReader_Compare() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
@@ -122,7 +122,7 @@ func ExampleStore_Compare() {
 }
 
 // Each kind of object has its listing, a point lookup by id, and counts.
-func ExampleStore_Stats() {
+func ExampleReader_Stats() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
@@ -150,7 +150,7 @@ func ExampleStore_Stats() {
 
 // Grants by principal: everything one user holds directly (grants the
 // expansion derived are rows too, listed the same way).
-func ExampleStore_Grants() {
+func ExampleReader_Grants() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
@@ -175,7 +175,7 @@ func ExampleStore_Grants() {
 
 // The Page reads return one page and the token of the next, for servers
 // and UIs that page on request; an empty token is the last page.
-func ExampleStore_ResourcesPage() {
+func ExampleReader_ResourcesPage() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
@@ -201,4 +201,37 @@ func ExampleStore_ResourcesPage() {
 	// Output:
 	// group Engineering
 	// user ada
+}
+
+// WriteSyncDiff records what changed between two syncs as Baton's two
+// linked syncs; CompareRecorded reads them back.
+func ExampleStore_WriteSyncDiff() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "sync.c1z")
+	writeExample(path, "alice")
+	writeExample(path, "bob")
+
+	st, err := c1z.Open(ctx, path)
+	if err != nil {
+		panic(err)
+	}
+	defer st.Close(ctx)
+	base, applied, _ := st.LatestTwoFullSyncs(ctx)
+	d, err := st.WriteSyncDiff(ctx, st.Reader, base, applied)
+	if err != nil {
+		panic(err)
+	}
+	for c, err := range st.CompareRecorded(ctx, d.Upserts) {
+		if err != nil {
+			panic(err)
+		}
+		if g, ok := c.Object.(*connectorv2.Grant); ok {
+			fmt.Println(c.Change, g.GetId())
+		}
+	}
+	// Output:
+	// created group:eng:member:user:bob
+	// deleted group:eng:member:user:alice
 }
