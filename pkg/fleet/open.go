@@ -48,7 +48,7 @@ type App struct {
 	Name   string
 	Path   string
 	SyncID string
-	index  int        // in Fleet.Apps
+	index  int         // in Fleet.Apps
 	store  *c1z.Reader // opened on first need (Store)
 	open   func(ctx context.Context, path string) (*c1z.Reader, error)
 }
