@@ -40,7 +40,7 @@ func WriteApp(t testing.TB, path string, users []FleetUser) string {
 			t.Fatal(err)
 		}
 	}
-	must(st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User", Traits: []connectorv2.ResourceType_Trait{connectorv2.ResourceType_TRAIT_USER}},
+	must(run.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user", DisplayName: "User", Traits: []connectorv2.ResourceType_Trait{connectorv2.ResourceType_TRAIT_USER}},
 		&connectorv2.ResourceType{Id: "group", DisplayName: "Group", Traits: []connectorv2.ResourceType_Trait{connectorv2.ResourceType_TRAIT_GROUP}}))
 	groups := map[string]*connectorv2.Entitlement{}
 	for _, u := range users {
@@ -56,16 +56,16 @@ func WriteApp(t testing.TB, path string, users []FleetUser) string {
 			ut.Emails = append(ut.Emails, &connectorv2.UserTrait_Email{Address: e, IsPrimary: i == 0})
 		}
 		if !u.Unlisted {
-			must(st.PutResources(ctx, run.ID, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: u.ID}, DisplayName: u.Name,
+			must(run.PutResources(ctx, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: u.ID}, DisplayName: u.Name,
 				Annotations: annotations.New(ut)}))
 		}
 		for _, g := range u.Groups {
 			if groups[g] == nil {
 				r := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "group", Resource: g}, DisplayName: g,
 					Annotations: annotations.New(&connectorv2.GroupTrait{})}
-				must(st.PutResources(ctx, run.ID, r))
+				must(run.PutResources(ctx, r))
 				e := &connectorv2.Entitlement{Id: "group:" + g + ":member", Resource: r, DisplayName: g + " member", Slug: "member"}
-				must(st.PutEntitlements(ctx, run.ID, e))
+				must(run.PutEntitlements(ctx, e))
 				groups[g] = e
 			}
 		}
@@ -73,10 +73,10 @@ func WriteApp(t testing.TB, path string, users []FleetUser) string {
 	for _, u := range users {
 		for _, g := range u.Groups {
 			p := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: u.ID}}
-			must(st.PutGrants(ctx, run.ID, &connectorv2.Grant{Id: groups[g].GetId() + ":user:" + u.ID, Entitlement: groups[g], Principal: p}))
+			must(run.PutGrants(ctx, &connectorv2.Grant{Id: groups[g].GetId() + ":user:" + u.ID, Entitlement: groups[g], Principal: p}))
 		}
 	}
-	_, err = st.EndSync(ctx, run.ID)
+	_, err = run.End(ctx)
 	must(err)
 	must(st.Close(ctx))
 	return path

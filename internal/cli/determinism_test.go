@@ -21,21 +21,21 @@ import (
 func grantsFile(t *testing.T) (string, map[string]*connectorv2.Grant) {
 	t.Helper()
 	want := map[string]*connectorv2.Grant{}
-	path := syncFile(t, func(ctx context.Context, st *c1z.Store, id string) error {
-		if err := st.PutResourceTypes(ctx, id, &connectorv2.ResourceType{Id: "team", DisplayName: "Team"}, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}); err != nil {
+	path := syncFile(t, func(ctx context.Context, w *c1z.SyncWriter) error {
+		if err := w.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "team", DisplayName: "Team"}, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}); err != nil {
 			return err
 		}
 		for e := range 20 {
 			team := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "team", Resource: fmt.Sprintf("t%d", e)}, DisplayName: fmt.Sprintf("Team %d", e)}
 			full := &connectorv2.Entitlement{Id: fmt.Sprintf("team:t%d:member", e), Resource: team, DisplayName: fmt.Sprintf("Member of %d", e), Slug: "member",
 				Purpose: connectorv2.Entitlement_PURPOSE_VALUE_ASSIGNMENT}
-			if err := errors.Join(st.PutResources(ctx, id, team), st.PutEntitlements(ctx, id, full)); err != nil {
+			if err := errors.Join(w.PutResources(ctx, team), w.PutEntitlements(ctx, full)); err != nil {
 				return err
 			}
 			for u := range 20 {
 				user := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: fmt.Sprintf("u%d", u)}, DisplayName: fmt.Sprintf("User %d", u)}
 				if e == 0 {
-					if err := st.PutResources(ctx, id, user); err != nil {
+					if err := w.PutResources(ctx, user); err != nil {
 						return err
 					}
 				}
@@ -44,7 +44,7 @@ func grantsFile(t *testing.T) (string, map[string]*connectorv2.Grant) {
 					ent = &connectorv2.Entitlement{Id: full.GetId(), Resource: &connectorv2.Resource{Id: team.GetId()}}
 				}
 				g := &connectorv2.Grant{Id: full.GetId() + ":user:" + user.GetId().GetResource(), Entitlement: ent, Principal: user}
-				if err := st.PutGrants(ctx, id, g); err != nil {
+				if err := w.PutGrants(ctx, g); err != nil {
 					return err
 				}
 				want[g.GetId()] = g

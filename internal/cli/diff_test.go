@@ -51,12 +51,12 @@ func TestDiffTwoFiles(t *testing.T) {
 	}
 
 	// A user disabled and renamed between two files.
-	ada := func(name string, st connectorv2.UserTrait_Status_Status) func(context.Context, *c1z.Store, string) error {
-		return func(ctx context.Context, s *c1z.Store, id string) error {
-			if err := s.PutResourceTypes(ctx, id, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}); err != nil {
+	ada := func(name string, st connectorv2.UserTrait_Status_Status) func(context.Context, *c1z.SyncWriter) error {
+		return func(ctx context.Context, w *c1z.SyncWriter) error {
+			if err := w.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}); err != nil {
 				return err
 			}
-			return s.PutResources(ctx, id, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}, DisplayName: name,
+			return w.PutResources(ctx, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}, DisplayName: name,
 				Annotations: annotations.New(&connectorv2.UserTrait{Login: "ada", Status: &connectorv2.UserTrait_Status{Status: st}})})
 		}
 	}

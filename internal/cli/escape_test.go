@@ -20,11 +20,11 @@ import (
 // console output; JSON stays as protojson writes it.
 func TestConsoleOutputEscapesControlCharacters(t *testing.T) {
 	evil := "ad\x1b]0;pwned\x07min\x1b[2J\u009b\b\x7f\u202eeman\tx\ny"
-	path := syncFile(t, func(ctx context.Context, st *c1z.Store, id string) error {
-		if err := st.PutResourceTypes(ctx, id, &connectorv2.ResourceType{Id: "user", DisplayName: evil}); err != nil {
+	path := syncFile(t, func(ctx context.Context, w *c1z.SyncWriter) error {
+		if err := w.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user", DisplayName: evil}); err != nil {
 			return err
 		}
-		return st.PutResources(ctx, id, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}, DisplayName: evil})
+		return w.PutResources(ctx, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}, DisplayName: evil})
 	})
 	for _, args := range [][]string{{"resources"}, {"resource-types"}} {
 		out, stderr, code := run(t, append([]string{"-f", path}, args...)...)
@@ -50,14 +50,14 @@ func TestConsoleOutputEscapesControlCharacters(t *testing.T) {
 // a file it stays exactly as stored.
 func TestExportToATerminalIsEscaped(t *testing.T) {
 	evil := "ad\x1b]0;pwned\x07min\u009b\u202eeman"
-	path := syncFile(t, func(ctx context.Context, st *c1z.Store, id string) error {
+	path := syncFile(t, func(ctx context.Context, w *c1z.SyncWriter) error {
 		g := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "group", Resource: "g1"}, DisplayName: evil}
 		ent := &connectorv2.Entitlement{Id: "group:g1:member", Resource: g, Slug: "member", DisplayName: evil}
 		u := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}, DisplayName: evil}
 		return errors.Join(
-			st.PutResourceTypes(ctx, id, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}),
-			st.PutResources(ctx, id, g, u), st.PutEntitlements(ctx, id, ent),
-			st.PutGrants(ctx, id, &connectorv2.Grant{Id: "group:g1:member:user:u1", Entitlement: ent, Principal: u}))
+			w.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}),
+			w.PutResources(ctx, g, u), w.PutEntitlements(ctx, ent),
+			w.PutGrants(ctx, &connectorv2.Grant{Id: "group:g1:member:user:u1", Entitlement: ent, Principal: u}))
 	})
 	for _, format := range []string{"csv", "json"} {
 		ptmx, tty, err := pty.Open()

@@ -21,13 +21,13 @@ import (
 // spreadsheet would run as formulas (unless --csv-raw).
 func TestExportsEncodeHostileText(t *testing.T) {
 	formula := `=HYPERLINK("http://evil.test","x")`
-	path := syncFile(t, func(ctx context.Context, st *c1z.Store, id string) error {
+	path := syncFile(t, func(ctx context.Context, w *c1z.SyncWriter) error {
 		team := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "team", Resource: "t1"}, DisplayName: formula}
 		user := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}, DisplayName: "+1 555"}
 		e := &connectorv2.Entitlement{Id: "team:t1:member", Resource: team, Slug: "member", DisplayName: "@member"}
 		g := &connectorv2.Grant{Id: "team:t1:member:user:u1", Entitlement: e, Principal: user}
-		return errors.Join(st.PutResourceTypes(ctx, id, &connectorv2.ResourceType{Id: "team", DisplayName: "Team"}),
-			st.PutResources(ctx, id, team, user), st.PutEntitlements(ctx, id, e), st.PutGrants(ctx, id, g))
+		return errors.Join(w.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "team", DisplayName: "Team"}),
+			w.PutResources(ctx, team, user), w.PutEntitlements(ctx, e), w.PutGrants(ctx, g))
 	})
 	evil := `x","injected":true,"y":"`
 	hostile := c1ztest.RewriteDB(t, path,
@@ -78,8 +78,8 @@ func keys(m map[string]json.RawMessage) []string {
 func TestExportFileModes(t *testing.T) {
 	old := syscall.Umask(0o022)
 	defer syscall.Umask(old)
-	src := syncFile(t, func(ctx context.Context, st *c1z.Store, id string) error {
-		return st.PutResourceTypes(ctx, id, &connectorv2.ResourceType{Id: "user", DisplayName: "User"})
+	src := syncFile(t, func(ctx context.Context, w *c1z.SyncWriter) error {
+		return w.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user", DisplayName: "User"})
 	})
 	dir := t.TempDir()
 	for _, format := range []string{"csv", "json", "c1z"} {

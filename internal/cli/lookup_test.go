@@ -42,14 +42,14 @@ func auditFile(t *testing.T) string {
 		return &connectorv2.Grant{Id: e.GetId() + ":" + p.GetId().GetResourceType() + ":" + p.GetId().GetResource(), Entitlement: e,
 			Principal: &connectorv2.Resource{Id: p.GetId()}}
 	}
-	return syncFile(t, func(ctx context.Context, st *c1z.Store, id string) error {
+	return syncFile(t, func(ctx context.Context, w *c1z.SyncWriter) error {
 		return errors.Join(
-			st.PutResourceTypes(ctx, id, &connectorv2.ResourceType{Id: "user", DisplayName: "User", Traits: []connectorv2.ResourceType_Trait{connectorv2.ResourceType_TRAIT_USER}},
+			w.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user", DisplayName: "User", Traits: []connectorv2.ResourceType_Trait{connectorv2.ResourceType_TRAIT_USER}},
 				&connectorv2.ResourceType{Id: "group", DisplayName: "Group"}, &connectorv2.ResourceType{Id: "role", DisplayName: "Role"},
 				&connectorv2.ResourceType{Id: "app", DisplayName: "App"}),
-			st.PutResources(ctx, id, ada1, ada2, grace, eng, admin),
-			st.PutEntitlements(ctx, id, member, insert),
-			st.PutGrants(ctx, id, grant(member, ada1), grant(member, grace), grant(insert, eng), grant(insert, ada2)))
+			w.PutResources(ctx, ada1, ada2, grace, eng, admin),
+			w.PutEntitlements(ctx, member, insert),
+			w.PutGrants(ctx, grant(member, ada1), grant(member, grace), grant(insert, eng), grant(insert, ada2)))
 	})
 }
 

@@ -21,10 +21,10 @@ func TestAccessShowsEveryPath(t *testing.T) {
 	g := &connectorv2.Grant{Id: "project:p2:editor:user:u1", Entitlement: editor, Principal: user,
 		Sources: &connectorv2.GrantSources{Sources: map[string]*connectorv2.GrantSources_GrantSource{
 			"project:p2:editor": {IsDirect: true}, "team:t3:member": {}}}}
-	path := syncFile(t, func(ctx context.Context, st *c1z.Store, id string) error {
+	path := syncFile(t, func(ctx context.Context, w *c1z.SyncWriter) error {
 		return errors.Join(
-			st.PutResourceTypes(ctx, id, &connectorv2.ResourceType{Id: "project", DisplayName: "Project"}, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}),
-			st.PutResources(ctx, id, project, user), st.PutEntitlements(ctx, id, editor), st.PutGrants(ctx, id, g))
+			w.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "project", DisplayName: "Project"}, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}),
+			w.PutResources(ctx, project, user), w.PutEntitlements(ctx, editor), w.PutGrants(ctx, g))
 	})
 	for _, args := range [][]string{{"access", "-t", "user", "-r", "u1"}, {"principals", "-e", "project:p2:editor"}} {
 		out, stderr, code := run(t, append([]string{"-f", path}, args...)...)
@@ -70,10 +70,10 @@ func TestPathPrintsWholeChains(t *testing.T) {
 		grantOf(member["loop"], false, "group:engineering:member"), // a cycle the walk must leave
 		grantOf(editor, true, "group:everyone:member"),
 	}
-	path := syncFile(t, func(ctx context.Context, st *c1z.Store, id string) error {
+	path := syncFile(t, func(ctx context.Context, w *c1z.SyncWriter) error {
 		return errors.Join(
-			st.PutResourceTypes(ctx, id, &connectorv2.ResourceType{Id: "project"}, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}),
-			st.PutResources(ctx, id, resources...), st.PutEntitlements(ctx, id, ents...), st.PutGrants(ctx, id, grants...))
+			w.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "project"}, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}),
+			w.PutResources(ctx, resources...), w.PutEntitlements(ctx, ents...), w.PutGrants(ctx, grants...))
 	})
 	const chain = "group:platform:member > group:engineering:member > group:everyone:member > project:p1:editor"
 	for _, args := range [][]string{

@@ -35,7 +35,11 @@ func newRecalculateStatsCmd(g *globals) *cobra.Command {
 				st.Close(ctx)
 				return err
 			}
-			counts, err := st.RecountStats(ctx, run.ID)
+			var counts c1z.Stats
+			w, err := st.AmendSync(ctx, run.ID)
+			if err == nil {
+				counts, err = w.End(ctx)
+			}
 			if cerr := st.Close(context.WithoutCancel(ctx)); err == nil {
 				err = cerr
 			}

@@ -95,11 +95,15 @@ func (g *globals) rollbackExpansion(ctx context.Context, f rollbackFlags) (err e
 			dst.Discard()
 		}
 	}()
+	w, err := dst.AmendSync(ctx, run.ID)
+	if err != nil {
+		return err
+	}
 	var rb c1z.Rollback
 	replayed := ""
 	if f.replay {
 		var st expand.Stats
-		if rb, st, err = expand.Replay(ctx, dst, run.ID, f.keep, expand.Options{}); err != nil {
+		if rb, st, err = expand.Replay(ctx, w, f.keep, expand.Options{}); err != nil {
 			return err
 		}
 		replayed = fmt.Sprintf("; expansion replayed (%d grants derived)", st.Created)
@@ -114,12 +118,12 @@ func (g *globals) rollbackExpansion(ctx context.Context, f rollbackFlags) (err e
 			replayed += fmt.Sprintf("; validated: the sources of all %d grants are unchanged", len(after))
 		}
 	} else {
-		if rb, err = dst.RollbackExpansion(ctx, run.ID, c1z.RollbackOptions{KeepSuspect: f.keep}); err != nil {
+		if rb, err = w.RollbackExpansion(ctx, c1z.RollbackOptions{KeepSuspect: f.keep}); err != nil {
 			return err
 		}
 		fmt.Fprintln(g.stderr, "baton: without --replay the copy lacks its expanded grants until expansion runs again")
 	}
-	if _, err := dst.RecountStats(ctx, run.ID); err != nil {
+	if _, err := w.End(ctx); err != nil {
 		return err
 	}
 	if err := dst.Close(ctx); err != nil {

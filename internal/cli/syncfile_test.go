@@ -10,7 +10,7 @@ import (
 
 // syncFile writes a c1z holding one finished full sync that fill puts
 // objects into, and returns its path.
-func syncFile(t *testing.T, fill func(ctx context.Context, st *c1z.Store, syncID string) error) string {
+func syncFile(t *testing.T, fill func(ctx context.Context, w *c1z.SyncWriter) error) string {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sync.c1z")
@@ -20,10 +20,10 @@ func syncFile(t *testing.T, fill func(ctx context.Context, st *c1z.Store, syncID
 	}
 	run, err := st.StartSync(ctx, c1z.SyncFull, "")
 	if err == nil {
-		err = fill(ctx, st, run.ID)
+		err = fill(ctx, run)
 	}
 	if err == nil {
-		_, err = st.EndSync(ctx, run.ID)
+		_, err = run.End(ctx)
 	}
 	if cerr := st.Close(ctx); err == nil {
 		err = cerr

@@ -200,13 +200,13 @@ func TestNamesAreEscaped(t *testing.T) {
 		t.Fatal(err)
 	}
 	evil := `<img src=x onerror=alert(1)>`
-	if err := st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: evil}); err != nil {
+	if err := run.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user", DisplayName: evil}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.PutResources(ctx, run.ID, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: `"><script>x()</script>`}, DisplayName: evil}); err != nil {
+	if err := run.PutResources(ctx, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: `"><script>x()</script>`}, DisplayName: evil}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.EndSync(ctx, run.ID); err != nil {
+	if _, err := run.End(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(ctx); err != nil {

@@ -53,33 +53,33 @@ func writeGrants(b *testing.B, path string, n int) int64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	testkit.Must(b, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}))
+	testkit.Must(b, run.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}))
 	groups := max(1, n/20)
 	page := make([]*connectorv2.Resource, 0, 50)
 	for i := 0; i < n; i++ {
 		page = append(page, user(fmt.Sprintf("u%07d", i)))
 		if len(page) == 50 {
-			testkit.Must(b, st.PutResources(ctx, run.ID, page...))
+			testkit.Must(b, run.PutResources(ctx, page...))
 			page = page[:0]
 		}
 	}
-	testkit.Must(b, st.PutResources(ctx, run.ID, page...))
+	testkit.Must(b, run.PutResources(ctx, page...))
 	grants := make([]*connectorv2.Grant, 0, 50)
 	for gi := 0; gi < groups; gi++ {
 		g := group(fmt.Sprintf("g%05d", gi))
 		e := member(g)
-		testkit.Must(b, st.PutResources(ctx, run.ID, g))
-		testkit.Must(b, st.PutEntitlements(ctx, run.ID, e))
+		testkit.Must(b, run.PutResources(ctx, g))
+		testkit.Must(b, run.PutEntitlements(ctx, e))
 		for k := 0; k < 20 && gi*20+k < n; k++ {
 			grants = append(grants, grant(e, user(fmt.Sprintf("u%07d", gi*20+k))))
 			if len(grants) == 50 {
-				testkit.Must(b, st.PutGrants(ctx, run.ID, grants...))
+				testkit.Must(b, run.PutGrants(ctx, grants...))
 				grants = grants[:0]
 			}
 		}
 	}
-	testkit.Must(b, st.PutGrants(ctx, run.ID, grants...))
-	if _, err := st.EndSync(ctx, run.ID); err != nil {
+	testkit.Must(b, run.PutGrants(ctx, grants...))
+	if _, err := run.End(ctx); err != nil {
 		b.Fatal(err)
 	}
 	testkit.Must(b, st.Close(ctx))

@@ -96,13 +96,13 @@ func TestCompareTwoFiles(t *testing.T) {
 	bob := user("bob")
 	bob.DisplayName = "Robert"
 	bob.Annotations = annotations.New(&connectorv2.UserTrait{Login: "bob", Status: &connectorv2.UserTrait_Status{Status: connectorv2.UserTrait_Status_STATUS_DISABLED}})
-	testkit.Must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}))
-	testkit.Must(t, s.PutResources(ctx, run.ID, user("alice"), bob, group("eng"), group("all"), group("ops")))
+	testkit.Must(t, run.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}))
+	testkit.Must(t, run.PutResources(ctx, user("alice"), bob, group("eng"), group("all"), group("ops")))
 	eng, all := member(group("eng")), member(group("all"))
-	testkit.Must(t, s.PutEntitlements(ctx, run.ID, eng, all))
-	testkit.Must(t, s.PutGrants(ctx, run.ID, grant(eng, user("alice")),
+	testkit.Must(t, run.PutEntitlements(ctx, eng, all))
+	testkit.Must(t, run.PutGrants(ctx, grant(eng, user("alice")),
 		grant(all, group("eng"), &connectorv2.GrantExpandable{EntitlementIds: []string{eng.GetId()}})))
-	_, err = s.EndSync(ctx, run.ID)
+	_, err = run.End(ctx)
 	testkit.Must(t, err)
 	testkit.Must(t, s.Close(ctx))
 

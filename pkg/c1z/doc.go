@@ -17,11 +17,16 @@
 //	r, err := c1z.OpenReader(ctx, "sync.c1z")
 //	for g, err := range r.Grants(ctx, c1z.GrantQuery{}) { ... }
 //
+// Writing goes through a *SyncWriter, the writer of one sync, which
+// carries its id: StartSync makes a new sync, ResumeSync reopens an
+// unfinished one, AmendSync a finished one for a tool that reworks it
+// (rolling back grant expansion, recounting stats).
+//
 //	st, err := c1z.Open(ctx, "sync.c1z")
 //	run, err := st.StartSync(ctx, c1z.SyncFull, "")
-//	err = st.PutResources(ctx, run.ID, resources...)
-//	err = st.Checkpoint(ctx, run.ID, token)   // resume point, committed with the rows
-//	stats, err := st.EndSync(ctx, run.ID)
+//	err = run.PutResources(ctx, resources...)
+//	err = run.Checkpoint(ctx, token)   // resume point, committed with the rows
+//	stats, err := run.End(ctx)
 //	err = st.Close(ctx)
 //
 // Reads stream (Resources, Grants... are iterators reading a few hundred

@@ -22,9 +22,9 @@ func ExampleOpen() {
 		panic(err)
 	}
 	run, _ := st.StartSync(ctx, c1z.SyncFull, "")
-	st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User"})
-	st.PutResources(ctx, run.ID, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "alice"}, DisplayName: "Alice"})
-	st.EndSync(ctx, run.ID)
+	run.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user", DisplayName: "User"})
+	run.PutResources(ctx, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "alice"}, DisplayName: "Alice"})
+	run.End(ctx)
 	if err := st.Close(ctx); err != nil { // compresses and renames into place
 		panic(err)
 	}
@@ -55,11 +55,11 @@ func writeExample(path, member string) {
 	eng := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "group", Resource: "eng"}, DisplayName: "Engineering"}
 	user := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: member}, DisplayName: member}
 	ent := &connectorv2.Entitlement{Id: "group:eng:member", Resource: eng, Slug: "member"}
-	st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "group"}, &connectorv2.ResourceType{Id: "user"})
-	st.PutResources(ctx, run.ID, eng, user)
-	st.PutEntitlements(ctx, run.ID, ent)
-	st.PutGrants(ctx, run.ID, &connectorv2.Grant{Id: "group:eng:member:user:" + member, Entitlement: ent, Principal: user})
-	st.EndSync(ctx, run.ID)
+	run.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "group"}, &connectorv2.ResourceType{Id: "user"})
+	run.PutResources(ctx, eng, user)
+	run.PutEntitlements(ctx, ent)
+	run.PutGrants(ctx, &connectorv2.Grant{Id: "group:eng:member:user:" + member, Entitlement: ent, Principal: user})
+	run.End(ctx)
 	if err := st.Close(ctx); err != nil {
 		panic(err)
 	}

@@ -10,26 +10,19 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/internal/syncwrite"
 )
 
-// ExpandableGrant is a grant whose principal passes its entitlement on to
-// the holders of other entitlements (see connectorv2.GrantExpandable).
-type ExpandableGrant struct {
-	EntitlementID string
-	Principal     *connectorv2.ResourceId
-	Expansion     *connectorv2.GrantExpandable
-}
-
-// ExpandableGrants streams the grants of a sync still waiting for grant
+// expandableGrants streams the grants of a sync still waiting for grant
 // expansion, reading only the columns expansion needs.
-func (s *Store) ExpandableGrants(ctx context.Context, syncID string) iter.Seq2[ExpandableGrant, error] {
-	return func(yield func(ExpandableGrant, error) bool) {
+func (s *Store) expandableGrants(ctx context.Context, syncID string) iter.Seq2[syncwrite.ExpandableGrant, error] {
+	return func(yield func(syncwrite.ExpandableGrant, error) bool) {
 		if err := s.flush(ctx); err != nil {
-			yield(ExpandableGrant{}, err)
+			yield(syncwrite.ExpandableGrant{}, err)
 			return
 		}
 		if err := s.need(ctx); err != nil {
-			yield(ExpandableGrant{}, err)
+			yield(syncwrite.ExpandableGrant{}, err)
 			return
 		}
 		if !s.schema.grantHasExp {
@@ -40,31 +33,31 @@ func (s *Store) ExpandableGrants(ctx context.Context, syncID string) iter.Seq2[E
 			rows, err := s.db.QueryContext(ctx, `select id, entitlement_id, principal_resource_type_id, principal_resource_id, expansion
 				from v1_grants where sync_id = ? and needs_expansion = 1 and expansion is not null and id > ? order by id limit ?`, syncID, after, streamChunk)
 			if err != nil {
-				yield(ExpandableGrant{}, s.readErr(tGrants, err))
+				yield(syncwrite.ExpandableGrant{}, s.readErr(tGrants, err))
 				return
 			}
-			var batch []ExpandableGrant
+			var batch []syncwrite.ExpandableGrant
 			for rows.Next() {
-				var eg ExpandableGrant
+				var eg syncwrite.ExpandableGrant
 				var pt, pid string
 				var exp []byte
 				if err := rows.Scan(&after, &eg.EntitlementID, &pt, &pid, &exp); err != nil {
 					rows.Close()
-					yield(ExpandableGrant{}, s.readErr(tGrants, err))
+					yield(syncwrite.ExpandableGrant{}, s.readErr(tGrants, err))
 					return
 				}
 				eg.Principal = &connectorv2.ResourceId{ResourceType: pt, Resource: pid}
 				eg.Expansion = &connectorv2.GrantExpandable{}
 				if err := proto.Unmarshal(exp, eg.Expansion); err != nil {
 					rows.Close()
-					yield(ExpandableGrant{}, fmt.Errorf("%w: grant row %d expansion: %v", ErrCorrupt, after, err))
+					yield(syncwrite.ExpandableGrant{}, fmt.Errorf("%w: grant row %d expansion: %v", ErrCorrupt, after, err))
 					return
 				}
 				batch = append(batch, eg)
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
-				yield(ExpandableGrant{}, s.readErr(tGrants, err))
+				yield(syncwrite.ExpandableGrant{}, s.readErr(tGrants, err))
 				return
 			}
 			for _, eg := range batch {
@@ -79,8 +72,8 @@ func (s *Store) ExpandableGrants(ctx context.Context, syncID string) iter.Seq2[E
 	}
 }
 
-// MarkExpanded records that grant expansion of a sync is complete.
-func (s *Store) MarkExpanded(ctx context.Context, syncID string) error {
+// markExpanded records that grant expansion of a sync is complete.
+func (s *Store) markExpanded(ctx context.Context, syncID string) error {
 	if err := s.checkWritable(); err != nil {
 		return err
 	}
@@ -121,8 +114,8 @@ func (rd *Reader) GrantExpansion(ctx context.Context, syncID, id string) (*conne
 	return ge, nil
 }
 
-// DeleteGrants removes grants of a sync by id (ids it lacks are ignored).
-func (s *Store) DeleteGrants(ctx context.Context, syncID string, ids ...string) error {
+// deleteGrants removes grants of a sync by id (ids it lacks are ignored).
+func (s *Store) deleteGrants(ctx context.Context, syncID string, ids ...string) error {
 	if err := s.checkWritable(); err != nil {
 		return err
 	}

@@ -84,8 +84,8 @@ func TestFileModes(t *testing.T) {
 	testkit.Must(t, err)
 	run, err := st.StartSync(ctx, c1z.SyncFull, "")
 	testkit.Must(t, err)
-	testkit.Must(t, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}))
-	testkit.Must(t, st.Checkpoint(ctx, run.ID, "{}"))
+	testkit.Must(t, run.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}))
+	testkit.Must(t, run.Checkpoint(ctx, "{}"))
 	for _, suffix := range []string{".work", ".work-wal", ".work-shm", ".lock"} {
 		if fi, err := os.Stat(path + suffix); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s: %v %v, want mode 0600", suffix, fi.Mode().Perm(), err)
@@ -118,24 +118,24 @@ func TestFullDiskThenSpaceFreed(t *testing.T) {
 	testkit.Must(t, err)
 	run, err := st.StartSync(ctx, c1z.SyncFull, "")
 	testkit.Must(t, err)
-	testkit.Must(t, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}))
-	put := func(st *c1z.Store, from, to int) error {
+	testkit.Must(t, run.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}))
+	put := func(run *c1z.SyncWriter, from, to int) error {
 		for i := from; i < to; i += 500 {
 			var rs []*connectorv2.Resource
 			for j := i; j < min(i+500, to); j++ {
 				rs = append(rs, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: fmt.Sprintf("u%06d", j)},
 					DisplayName: strings.Repeat("x", 200)})
 			}
-			if err := st.PutResources(ctx, run.ID, rs...); err != nil {
+			if err := run.PutResources(ctx, rs...); err != nil {
 				return err
 			}
-			if err := st.Checkpoint(ctx, run.ID, fmt.Sprintf(`{"done":%d}`, min(i+500, to))); err != nil {
+			if err := run.Checkpoint(ctx, fmt.Sprintf(`{"done":%d}`, min(i+500, to))); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	err = put(st, 0, 40_000)
+	err = put(run, 0, 40_000)
 	if !errors.Is(err, c1z.ErrNoSpace) || !strings.Contains(err.Error(), "needs") {
 		t.Fatalf("writing into a full disk: err = %v, want ErrNoSpace saying what a sync needs", err)
 	}
@@ -149,8 +149,10 @@ func TestFullDiskThenSpaceFreed(t *testing.T) {
 	testkit.Must(t, err)
 	var done int
 	fmt.Sscanf(unfinished.Token, `{"done":%d}`, &done)
-	testkit.Must(t, put(st, done, 20_000))
-	_, err = st.EndSync(ctx, run.ID)
+	run, err = st.ResumeSync(ctx, unfinished.ID)
+	testkit.Must(t, err)
+	testkit.Must(t, put(run, done, 20_000))
+	_, err = run.End(ctx)
 	testkit.Must(t, err)
 	testkit.Must(t, st.Close(ctx))
 	ro, err := c1z.OpenReader(ctx, path)

@@ -10,25 +10,8 @@ import (
 // Session entries belong to the run that wrote them and are not merged.
 var mergeTables = []string{tResourceTypes, tResources, tEntitlements, tGrants, tAssets}
 
-// ApplySync folds sync srcID read through from (s.Reader, or another
-// file's) into the
-// unfinished sync into of s, by the source sync's type:
-//
-//   - full: the source replaces everything: into ends up holding exactly
-//     its objects (a newer full sync supersedes what came before).
-//   - partial: as resources_only, and the entitlements and grants on each
-//     resource it holds are replaced by its own: one that it lacks is
-//     removed (a targeted sync lists the whole of what it targets).
-//   - resources_only: upserts by recency, Baton's rule: an object
-//     is copied unless into holds a newer discovery of it (a
-//     later sync wins a tie).
-//   - partial_upserts: every object is copied, replacing into's (a diff
-//     states what the applied sync holds).
-//   - partial_deletions: the objects it lists are removed from into.
-//
-// Objects are matched by external id. Grant expansion is not re-run: see
-// package compact.
-func (s *Store) ApplySync(ctx context.Context, into string, from *Reader, srcID string) error {
+// applySync is SyncWriter.Apply of the writer of sync into.
+func (s *Store) applySync(ctx context.Context, into string, from *Reader, srcID string) error {
 	src := from.s
 	target, err := s.SyncRun(ctx, into)
 	if err != nil {

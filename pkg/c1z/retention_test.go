@@ -20,14 +20,14 @@ func TestRetainKeepsTheNewestFullSyncs(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		run, err := s.StartSync(ctx, c1z.SyncFull, "")
 		testkit.Must(t, err)
-		testkit.Must(t, s.PutResources(ctx, run.ID, user("alice")))
-		_, err = s.EndSync(ctx, run.ID)
+		testkit.Must(t, run.PutResources(ctx, user("alice")))
+		_, err = run.End(ctx)
 		testkit.Must(t, err)
 		ids = append(ids, run.ID)
 	}
 	partial, err := s.StartSync(ctx, c1z.SyncPartial, ids[0])
 	testkit.Must(t, err)
-	_, err = s.EndSync(ctx, partial.ID)
+	_, err = partial.End(ctx)
 	testkit.Must(t, err)
 	removed, err := s.Retain(ctx, 2)
 	testkit.Must(t, err)

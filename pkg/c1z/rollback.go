@@ -12,12 +12,12 @@ import (
 	"github.com/batonkit/batonkit/pkg/annotations"
 )
 
-// ErrNotExpandable: a rollback of grant expansion was asked of a sync it
-// cannot apply to (unfinished: its expansion state lives in its resume
-// token, which a rollback would strand).
+// ErrNotExpandable: a rollback of grant expansion, or an amendment, was
+// asked of an unfinished sync: its expansion state lives in its resume
+// token, which either would strand.
 var ErrNotExpandable = errors.New("grant expansion cannot be rolled back")
 
-// Rollback is what RollbackExpansion did, or would do on a dry run.
+// Rollback is what SyncWriter.RollbackExpansion did, or would do on a dry run.
 type Rollback struct {
 	SyncID string
 	// Deleted counts grants that existed only through expansion.
@@ -42,16 +42,6 @@ type RollbackOptions struct {
 // PlanRollback counts what RollbackExpansion would do, changing nothing.
 func (rd *Reader) PlanRollback(ctx context.Context, syncID string, opts RollbackOptions) (Rollback, error) {
 	return rd.s.rollback(ctx, syncID, opts, true)
-}
-
-// RollbackExpansion returns a finished sync's grants to their shape before
-// grant expansion, so expansion can run again (package expand's Replay):
-// a grant with no sources is left alone; one whose sources include its
-// own entitlement was direct and gets its sources emptied; any other was
-// made by expansion and is deleted. Every expandable grant is marked as
-// needing expansion again. This is what Baton's rollback-expansion does.
-func (s *Store) RollbackExpansion(ctx context.Context, syncID string, opts RollbackOptions) (Rollback, error) {
-	return s.rollback(ctx, syncID, opts, false)
 }
 
 func (s *Store) rollback(ctx context.Context, syncID string, opts RollbackOptions, dryRun bool) (Rollback, error) {

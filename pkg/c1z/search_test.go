@@ -15,7 +15,7 @@ func TestSearchResources(t *testing.T) {
 	ctx := context.Background()
 	s, run := newSync(t)
 	for i := range 1500 {
-		testkit.Must(t, s.PutResources(ctx, run.ID, user(fmt.Sprintf("u%04d", i))))
+		testkit.Must(t, run.PutResources(ctx, user(fmt.Sprintf("u%04d", i))))
 	}
 	odd := []*connectorv2.Resource{
 		{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "x\x00nul"}, DisplayName: "Zoë Ångström"},
@@ -24,7 +24,7 @@ func TestSearchResources(t *testing.T) {
 		user("trait-only"),
 		group("u0007-is-a-group"),
 	}
-	testkit.Must(t, s.PutResources(ctx, run.ID, odd...))
+	testkit.Must(t, run.PutResources(ctx, odd...))
 	users := c1z.ResourceQuery{SyncID: run.ID, ResourceTypeID: "user"}
 
 	all := func(text string, size int) []string {

@@ -484,7 +484,7 @@ func (s *Store) save(ctx context.Context) error {
 	if err := s.flush(ctx); err != nil {
 		return err
 	}
-	if err := s.EnsureIndexes(ctx); err != nil {
+	if err := s.ensureIndexes(ctx); err != nil {
 		return err
 	}
 	// Fold the WAL into the main file and switch back to a rollback journal
@@ -599,10 +599,10 @@ func (s *Store) checkOpen() error {
 	return nil
 }
 
-// EnsureIndexes builds any lookup index a bulk load dropped. Reads work
+// ensureIndexes builds any lookup index a bulk load dropped. Reads work
 // without them, only slower; the syncer calls this before phases that
 // read back what it wrote, and Close calls it before saving.
-func (s *Store) EnsureIndexes(ctx context.Context) error {
+func (s *Store) ensureIndexes(ctx context.Context) error {
 	if s.lookupLive.Load() || s.readOnly {
 		return nil
 	}

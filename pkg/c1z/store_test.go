@@ -58,15 +58,15 @@ func writeSmall(t *testing.T, path string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testkit.Must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}))
-	testkit.Must(t, s.PutResources(ctx, run.ID, user("alice"), user("bob"), group("eng"), group("all")))
+	testkit.Must(t, run.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user"}, &connectorv2.ResourceType{Id: "group"}))
+	testkit.Must(t, run.PutResources(ctx, user("alice"), user("bob"), group("eng"), group("all")))
 	eng, all := member(group("eng")), member(group("all"))
-	testkit.Must(t, s.PutEntitlements(ctx, run.ID, eng, all))
-	testkit.Must(t, s.PutGrants(ctx, run.ID,
+	testkit.Must(t, run.PutEntitlements(ctx, eng, all))
+	testkit.Must(t, run.PutGrants(ctx,
 		grant(eng, user("alice")), grant(eng, user("bob")),
 		grant(all, group("eng"), &connectorv2.GrantExpandable{EntitlementIds: []string{eng.GetId()}})))
-	testkit.Must(t, s.Checkpoint(ctx, run.ID, `{"version":1}`))
-	if _, err := s.EndSync(ctx, run.ID); err != nil {
+	testkit.Must(t, run.Checkpoint(ctx, `{"version":1}`))
+	if _, err := run.End(ctx); err != nil {
 		t.Fatal(err)
 	}
 	testkit.Must(t, s.Close(ctx))
@@ -75,7 +75,7 @@ func writeSmall(t *testing.T, path string) string {
 
 // newSync opens a new file in the test's directory and starts a full sync
 // in it; the store is closed when the test ends.
-func newSync(t *testing.T) (*c1z.Store, c1z.SyncRun) {
+func newSync(t *testing.T) (*c1z.Store, *c1z.SyncWriter) {
 	t.Helper()
 	ctx := context.Background()
 	s, err := c1z.Open(ctx, filepath.Join(t.TempDir(), "s.c1z"))
@@ -168,11 +168,79 @@ func TestReaderHasNoWriteMethods(t *testing.T) {
 	}
 }
 
+// Each audience has its type: a Store writes syncs only through the
+// writer StartSync, ResumeSync or AmendSync returns, which carries the
+// sync's id; what only the syncer uses is on neither type.
+func TestWritesGoThroughASyncWriter(t *testing.T) {
+	store := reflect.TypeFor[*c1z.Store]()
+	writer := reflect.TypeFor[*c1z.SyncWriter]()
+	for _, m := range []string{"PutResourceTypes", "PutResources", "PutEntitlements", "PutGrants", "PutAsset", "DeleteGrants", "Checkpoint", "EndSync", "ApplySync", "RollbackExpansion", "RecountStats"} {
+		if _, ok := store.MethodByName(m); ok {
+			t.Errorf("Store has %s: a write that names its sync by id", m)
+		}
+	}
+	for _, m := range []string{"PutResources", "PutGrants", "Checkpoint", "End", "Apply", "RollbackExpansion", "DeleteGrants"} {
+		if _, ok := writer.MethodByName(m); !ok {
+			t.Errorf("SyncWriter lacks %s", m)
+		}
+	}
+	for _, typ := range []reflect.Type{store, writer, reflect.TypeFor[*c1z.Reader]()} {
+		for _, m := range []string{"TrackToken", "EnsureIndexes", "MarkExpanded", "ExpandableGrants"} {
+			if _, ok := typ.MethodByName(m); ok {
+				t.Errorf("%s has the syncer's %s", typ, m)
+			}
+		}
+	}
+}
+
+// A writer knows the state of its sync: resuming a finished one, amending
+// an unfinished one and ending twice are refused.
+func TestSyncWriterLifecycle(t *testing.T) {
+	ctx := context.Background()
+	s, run := newSync(t)
+	if _, err := s.AmendSync(ctx, run.ID); !errors.Is(err, c1z.ErrNotExpandable) {
+		t.Errorf("amending an unfinished sync: %v", err)
+	}
+	resumed, err := s.ResumeSync(ctx, run.ID)
+	testkit.Must(t, err)
+	testkit.Must(t, resumed.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user"}))
+	testkit.Must(t, resumed.Checkpoint(ctx, `{"step":1}`))
+	if again, err := s.ResumeSync(ctx, run.ID); err != nil || again.Token != `{"step":1}` {
+		t.Fatalf("resumed again: token %q, %v", again.Token, err)
+	}
+	stats, err := run.End(ctx)
+	testkit.Must(t, err)
+	if stats.ResourceTypes != 1 || !run.Finished() {
+		t.Errorf("ended: %+v, finished %v", stats, run.Finished())
+	}
+	if _, err := resumed.End(ctx); !errors.Is(err, c1z.ErrSyncEnded) {
+		t.Errorf("second End: %v, want ErrSyncEnded", err)
+	}
+	if err := resumed.Checkpoint(ctx, "{}"); !errors.Is(err, c1z.ErrSyncEnded) {
+		t.Errorf("checkpoint after End: %v, want ErrSyncEnded", err)
+	}
+	if _, err := s.ResumeSync(ctx, run.ID); !errors.Is(err, c1z.ErrSyncEnded) {
+		t.Errorf("resuming a finished sync: %v, want ErrSyncEnded", err)
+	}
+	ended, err := s.SyncRun(ctx, run.ID)
+	testkit.Must(t, err)
+	amended, err := s.AmendSync(ctx, run.ID)
+	testkit.Must(t, err)
+	testkit.Must(t, amended.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "group"}))
+	recounted, err := amended.End(ctx)
+	testkit.Must(t, err)
+	after, err := s.SyncRun(ctx, run.ID)
+	testkit.Must(t, err)
+	if recounted.ResourceTypes != 2 || !after.EndedAt.Equal(ended.EndedAt) {
+		t.Errorf("amended: %+v, ended %v then %v", recounted, ended.EndedAt, after.EndedAt)
+	}
+}
+
 func TestPagesCoverEverythingOnce(t *testing.T) {
 	ctx := context.Background()
 	s, run := newSync(t)
 	for i := 0; i < 1234; i++ {
-		testkit.Must(t, s.PutResources(ctx, run.ID, user(fmt.Sprintf("u%04d", i))))
+		testkit.Must(t, run.PutResources(ctx, user(fmt.Sprintf("u%04d", i))))
 	}
 	seen := map[string]bool{}
 	p := c1z.Page{Size: 100}
@@ -224,8 +292,8 @@ func TestMigrateOldFileOnWrite(t *testing.T) {
 	testkit.Must(t, err)
 	run, err := s.StartSync(ctx, c1z.SyncFull, "")
 	testkit.Must(t, err)
-	testkit.Must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user"}))
-	_, err = s.EndSync(ctx, run.ID)
+	testkit.Must(t, run.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user"}))
+	_, err = run.End(ctx)
 	testkit.Must(t, err)
 	testkit.Must(t, s.Close(ctx))
 
@@ -258,15 +326,15 @@ func TestFailedCommitKeepsBufferedRows(t *testing.T) {
 	defer st.Close(ctx)
 	run, err := st.StartSync(ctx, c1z.SyncFull, "")
 	testkit.Must(t, err)
-	testkit.Must(t, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}))
-	testkit.Must(t, st.PutResources(ctx, run.ID, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}, DisplayName: "U1"}))
+	testkit.Must(t, run.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}))
+	testkit.Must(t, run.PutResources(ctx, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}, DisplayName: "U1"}))
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	if err := st.Checkpoint(cancelled, run.ID, "{}"); err == nil {
+	if err := run.Checkpoint(cancelled, "{}"); err == nil {
 		t.Fatal("a checkpoint with a cancelled context succeeded")
 	}
-	if err := st.Checkpoint(ctx, "2IC0WoaHVvl2GIQppXQH0flK1yJ", "{}"); !errors.Is(err, c1z.ErrNoSync) {
-		t.Fatalf("checkpoint of a missing sync: %v", err)
+	if _, err := st.ResumeSync(ctx, "2IC0WoaHVvl2GIQppXQH0flK1yJ"); !errors.Is(err, c1z.ErrNoSync) {
+		t.Fatalf("resuming a missing sync: %v", err)
 	}
 	if _, err := st.Resource(ctx, run.ID, &connectorv2.ResourceId{ResourceType: "user", Resource: "u1"}); err != nil {
 		t.Fatalf("the row buffered before the failed commit is gone: %v", err)
@@ -293,7 +361,7 @@ func TestWrittenGrantReadsLeaveTheBuffer(t *testing.T) {
 	ctx := context.Background()
 	s, run := newSync(t)
 	g := group("eng")
-	testkit.Must(t, s.PutGrants(ctx, run.ID, grant(member(g), user("ada"))))
+	testkit.Must(t, run.PutGrants(ctx, grant(member(g), user("ada"))))
 	count := func(written bool) int {
 		n := 0
 		for _, err := range s.Grants(ctx, c1z.GrantQuery{SyncID: run.ID, EntitlementID: member(g).GetId(), Written: written}) {
@@ -328,8 +396,8 @@ func TestReadsSeeRowsTheWriterIsCommitting(t *testing.T) {
 			rs[i] = user(fmt.Sprintf("b%02d-%04d", batch, i))
 			gs = append(gs, grant(e, rs[i]))
 		}
-		testkit.Must(t, s.PutResources(ctx, run.ID, rs...))
-		testkit.Must(t, s.PutGrants(ctx, run.ID, gs...)) // keeps the writer busy with another table
+		testkit.Must(t, run.PutResources(ctx, rs...))
+		testkit.Must(t, run.PutGrants(ctx, gs...)) // keeps the writer busy with another table
 		total += len(rs)
 		// Give the writer, kicked by the Puts, time to take the rows and
 		// start committing them: the read then lands mid-commit.

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/segmentio/ksuid"
 )
 
 // SyncType is the kind of a sync run, stored as text in v1_sync_runs.
@@ -204,51 +202,15 @@ func (rd *Reader) DefaultSync(ctx context.Context) (SyncRun, error) {
 	return r, err
 }
 
-// StartSync records a new, unfinished sync run and returns it. A full or
-// resources-only sync is a bulk load: lookup indexes are dropped and rebuilt
-// when they are next needed (EnsureIndexes, EndSync or Close).
-func (s *Store) StartSync(ctx context.Context, typ SyncType, parentID string) (SyncRun, error) {
-	if err := s.checkWritable(); err != nil {
-		return SyncRun{}, err
-	}
-	if typ == "" {
-		typ = SyncFull
-	}
-	id, err := ksuid.NewRandom()
-	if err != nil {
-		return SyncRun{}, err
-	}
-	r := SyncRun{ID: id.String(), StartedAt: time.Now().UTC(), Type: typ, ParentID: parentID}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	if typ == SyncFull || typ == SyncResourcesOnly {
-		if err := s.dropLookupIndexes(ctx); err != nil {
-			return SyncRun{}, err
-		}
-	}
-	_, err = s.db.ExecContext(ctx, `insert into v1_sync_runs
-		(sync_id, started_at, sync_token, sync_type, parent_sync_id, supports_diff, grants_backfilled)
-		values (?, ?, '', ?, ?, 1, 1)`, r.ID, formatTime(r.StartedAt), string(typ), parentID)
-	if err != nil {
-		return SyncRun{}, fmt.Errorf("start sync: %w", err)
-	}
-	s.dirty.Store(true)
-	return r, nil
-}
-
-// Checkpoint stores the syncer's resume token for an unfinished sync. All
-// rows written before the call are committed with it, so a run resumed from
-// this token never misses data the token claims is done.
-func (s *Store) Checkpoint(ctx context.Context, syncID, token string) error {
-	if err := s.checkWritable(); err != nil {
-		return err
-	}
+// checkpoint stores the resume token of unfinished sync syncID in the
+// transaction that commits the buffered rows.
+func (s *Store) checkpoint(ctx context.Context, syncID, token string) error {
 	return s.withTx(ctx, func(tx *sql.Tx) error {
 		return updateUnfinished(ctx, tx, syncID, "update v1_sync_runs set sync_token = ? where sync_id = ? and (ended_at is null or ended_at = '')", token, syncID)
 	})
 }
 
-// EndOption adds to what EndSync records.
+// EndOption adds to what SyncWriter.End records.
 type EndOption func(*Stats)
 
 // WithUnhandled records, in the sync's stats, the protocol features the
@@ -293,8 +255,8 @@ func WithExternal(n map[string]int) EndOption {
 	}
 }
 
-// EndSync marks a sync finished, records its statistics and returns them.
-func (s *Store) EndSync(ctx context.Context, syncID string, opts ...EndOption) (Stats, error) {
+// endSync marks a sync finished, records its statistics and returns them.
+func (s *Store) endSync(ctx context.Context, syncID string, opts ...EndOption) (Stats, error) {
 	if err := s.checkWritable(); err != nil {
 		return Stats{}, err
 	}
@@ -319,7 +281,7 @@ func (s *Store) EndSync(ctx context.Context, syncID string, opts ...EndOption) (
 	if err != nil {
 		return st, err
 	}
-	return st, s.EnsureIndexes(ctx)
+	return st, s.ensureIndexes(ctx)
 }
 
 func updateUnfinished(ctx context.Context, tx *sql.Tx, syncID, q string, args ...any) error {
@@ -340,11 +302,10 @@ func updateUnfinished(ctx context.Context, tx *sql.Tx, syncID, q string, args ..
 	return fmt.Errorf("%w: %s", ErrSyncEnded, syncID)
 }
 
-// RecountStats counts the objects of sync syncID again and records the
-// counts as its stats (what Baton's `recalculate-stats` does), keeping
-// what the syncer recorded beside them (step timings, call statistics,
-// batonkit's own notes). The file is saved when the store closes.
-func (s *Store) RecountStats(ctx context.Context, syncID string) (Stats, error) {
+// recountStats counts the objects of sync syncID again and records the
+// counts as its stats, keeping what the syncer recorded beside them (step
+// timings, call statistics, batonkit's own notes).
+func (s *Store) recountStats(ctx context.Context, syncID string) (Stats, error) {
 	if err := s.checkWritable(); err != nil {
 		return Stats{}, err
 	}

@@ -28,16 +28,16 @@ func TestV3ReadsWhatV1Holds(t *testing.T) {
 	eng, all := member(group("eng")), member(group("all"))
 	child := user("carol")
 	child.ParentResourceId = group("eng").GetId()
-	testkit.Must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User", Traits: []connectorv2.ResourceType_Trait{connectorv2.ResourceType_TRAIT_USER}},
+	testkit.Must(t, run.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user", DisplayName: "User", Traits: []connectorv2.ResourceType_Trait{connectorv2.ResourceType_TRAIT_USER}},
 		&connectorv2.ResourceType{Id: "group"}))
-	testkit.Must(t, s.PutResources(ctx, run.ID, user("alice"), user("bob"), child, group("eng"), group("all")))
+	testkit.Must(t, run.PutResources(ctx, user("alice"), user("bob"), child, group("eng"), group("all")))
 	eng.Purpose, eng.DisplayName, eng.GrantableTo = connectorv2.Entitlement_PURPOSE_VALUE_ASSIGNMENT, "Eng member", []*connectorv2.ResourceType{{Id: "user"}}
-	testkit.Must(t, s.PutEntitlements(ctx, run.ID, eng, all))
+	testkit.Must(t, run.PutEntitlements(ctx, eng, all))
 	expanded := grant(all, user("alice"))
 	expanded.Sources = &connectorv2.GrantSources{Sources: map[string]*connectorv2.GrantSources_GrantSource{eng.GetId(): {}, all.GetId(): {IsDirect: true}}}
-	testkit.Must(t, s.PutGrants(ctx, run.ID, grant(eng, user("alice")), grant(eng, user("bob")), expanded,
+	testkit.Must(t, run.PutGrants(ctx, grant(eng, user("alice")), grant(eng, user("bob")), expanded,
 		grant(all, group("eng"), &connectorv2.GrantExpandable{EntitlementIds: []string{eng.GetId()}})))
-	_, err = s.EndSync(ctx, run.ID)
+	_, err = run.End(ctx)
 	testkit.Must(t, err)
 	testkit.Must(t, s.Close(ctx))
 

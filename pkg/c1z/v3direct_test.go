@@ -30,14 +30,14 @@ func richV3(t *testing.T) string {
 	eng, all, odd := member(group("eng")), member(group("all")), member(group("odd\x00\x01:id"))
 	child := user("carol")
 	child.ParentResourceId = group("eng").GetId()
-	testkit.Must(t, s.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}, &connectorv2.ResourceType{Id: "group"}))
-	testkit.Must(t, s.PutResources(ctx, run.ID, user("alice"), user("bob"), child, group("eng"), group("all"), group("odd\x00\x01:id"), user("z\x01")))
-	testkit.Must(t, s.PutEntitlements(ctx, run.ID, eng, all, odd))
+	testkit.Must(t, run.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user", DisplayName: "User"}, &connectorv2.ResourceType{Id: "group"}))
+	testkit.Must(t, run.PutResources(ctx, user("alice"), user("bob"), child, group("eng"), group("all"), group("odd\x00\x01:id"), user("z\x01")))
+	testkit.Must(t, run.PutEntitlements(ctx, eng, all, odd))
 	expanded := grant(all, user("alice"))
 	expanded.Sources = &connectorv2.GrantSources{Sources: map[string]*connectorv2.GrantSources_GrantSource{eng.GetId(): {}, all.GetId(): {IsDirect: true}}}
-	testkit.Must(t, s.PutGrants(ctx, run.ID, grant(eng, user("alice")), grant(eng, user("bob")), expanded, grant(odd, user("z\x01")),
+	testkit.Must(t, run.PutGrants(ctx, grant(eng, user("alice")), grant(eng, user("bob")), expanded, grant(odd, user("z\x01")),
 		grant(eng, user("gone")), grant(all, group("eng"), &connectorv2.GrantExpandable{EntitlementIds: []string{eng.GetId()}})))
-	_, err = s.EndSync(ctx, run.ID)
+	_, err = run.End(ctx)
 	testkit.Must(t, err)
 	testkit.Must(t, s.Close(ctx))
 	v3 := filepath.Join(dir, "v3.c1z")

@@ -31,27 +31,27 @@ func viewsFile(t *testing.T, path string) string {
 		testkit.Must(t, err)
 		u1, u2 := user("u1"), user("u2")
 		u1.DisplayName += label
-		testkit.Must(t, st.PutResources(ctx, run.ID, u1, u2))
+		testkit.Must(t, run.PutResources(ctx, u1, u2))
 		for i := range groups {
 			g := group(fmt.Sprintf("g%04d", i))
 			g.DisplayName += label
 			e := member(g)
 			e.DisplayName = "Member " + label
-			testkit.Must(t, st.PutResources(ctx, run.ID, g))
-			testkit.Must(t, st.PutEntitlements(ctx, run.ID, e))
-			testkit.Must(t, st.PutGrants(ctx, run.ID, grant(e, u1), grant(e, u2)))
+			testkit.Must(t, run.PutResources(ctx, g))
+			testkit.Must(t, run.PutEntitlements(ctx, e))
+			testkit.Must(t, run.PutGrants(ctx, grant(e, u1), grant(e, u2)))
 		}
 		gone := member(group("gone"))
-		testkit.Must(t, st.PutGrants(ctx, run.ID, grant(gone, u1), grant(member(group("g0001")), user("nobody"))))
+		testkit.Must(t, run.PutGrants(ctx, grant(gone, u1), grant(member(group("g0001")), user("nobody"))))
 		// One entitlement id, embedded three ways in a row.
 		e := member(group("g0002"))
 		for i, p := range []*connectorv2.Resource{user("x1"), user("x2"), user("x3")} {
 			e = proto.CloneOf(e)
 			e.DisplayName = fmt.Sprintf("copy %d", i%2)
-			testkit.Must(t, st.PutResources(ctx, run.ID, p))
-			testkit.Must(t, st.PutGrants(ctx, run.ID, grant(e, p)))
+			testkit.Must(t, run.PutResources(ctx, p))
+			testkit.Must(t, run.PutGrants(ctx, grant(e, p)))
 		}
-		_, err = st.EndSync(ctx, run.ID)
+		_, err = run.End(ctx)
 		testkit.Must(t, err)
 		return run.ID
 	}

@@ -167,7 +167,7 @@ func (s *Store) flush(ctx context.Context) error {
 }
 
 // flushLocked writes buffered rows in tx, or in its own transaction when tx
-// is nil, with the tracked resume token (see TrackToken), and returns the
+// is nil, with the tracked resume token (see trackToken), and returns the
 // rows it took. Rows whose own transaction fails go back to the buffer;
 // with the caller's tx, the caller puts them back (restorePending) if the
 // tx does not commit: a failed commit (a cancelled context, a full disk)
@@ -284,13 +284,13 @@ type tokenSource struct {
 	token  func() (string, error)
 }
 
-// TrackToken makes every commit of buffered rows also save the resume
+// trackToken makes every commit of buffered rows also save the resume
 // token of the unfinished sync syncID, as token returns it at that moment,
 // in the same transaction: a crash then loses at most the rows of one
 // batch, and never leaves a token ahead of its rows. The caller must
 // buffer a step's rows (Put*) before token reports the step as done.
-// TrackToken(""), or nil, stops it.
-func (s *Store) TrackToken(syncID string, token func() (string, error)) {
+// trackToken(""), or nil, stops it.
+func (s *Store) trackToken(syncID string, token func() (string, error)) {
 	if syncID == "" || token == nil {
 		s.tracked.Store(nil)
 		return
@@ -329,8 +329,8 @@ func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) (err erro
 
 func now() string { return formatTime(time.Now()) }
 
-// PutResourceTypes upserts resource types into sync syncID.
-func (s *Store) PutResourceTypes(ctx context.Context, syncID string, rts ...*connectorv2.ResourceType) error {
+// putResourceTypes upserts resource types into sync syncID.
+func (s *Store) putResourceTypes(ctx context.Context, syncID string, rts ...*connectorv2.ResourceType) error {
 	if err := s.checkWritable(); err != nil {
 		return err
 	}
@@ -354,8 +354,8 @@ func ResourceExternalID(id *connectorv2.ResourceId) string {
 	return id.GetResourceType() + ":" + id.GetResource()
 }
 
-// PutResources upserts resources into sync syncID.
-func (s *Store) PutResources(ctx context.Context, syncID string, rs ...*connectorv2.Resource) error {
+// putResources upserts resources into sync syncID.
+func (s *Store) putResources(ctx context.Context, syncID string, rs ...*connectorv2.Resource) error {
 	if err := s.checkWritable(); err != nil {
 		return err
 	}
@@ -379,8 +379,8 @@ func (s *Store) PutResources(ctx context.Context, syncID string, rs ...*connecto
 	return s.add(ctx, resourcesTable, vals)
 }
 
-// PutEntitlements upserts entitlements into sync syncID.
-func (s *Store) PutEntitlements(ctx context.Context, syncID string, es ...*connectorv2.Entitlement) error {
+// putEntitlements upserts entitlements into sync syncID.
+func (s *Store) putEntitlements(ctx context.Context, syncID string, es ...*connectorv2.Entitlement) error {
 	if err := s.checkWritable(); err != nil {
 		return err
 	}
@@ -400,10 +400,10 @@ func (s *Store) PutEntitlements(ctx context.Context, syncID string, es ...*conne
 	return s.add(ctx, entitlementsTable, vals)
 }
 
-// PutGrants upserts grants into sync syncID. A GrantExpandable annotation
+// putGrants upserts grants into sync syncID. A GrantExpandable annotation
 // is moved out of the stored grant into the expansion column and the row is
 // flagged for grant expansion, as Baton stores it.
-func (s *Store) PutGrants(ctx context.Context, syncID string, gs ...*connectorv2.Grant) error {
+func (s *Store) putGrants(ctx context.Context, syncID string, gs ...*connectorv2.Grant) error {
 	if err := s.checkWritable(); err != nil {
 		return err
 	}
@@ -455,8 +455,8 @@ func grantRow(g *connectorv2.Grant) (grantCols, error) {
 	return c, nil
 }
 
-// PutAsset stores a binary asset (an icon, a logo) under its id.
-func (s *Store) PutAsset(ctx context.Context, syncID string, ref *connectorv2.AssetRef, contentType string, data []byte) error {
+// putAsset stores a binary asset (an icon, a logo) under its id.
+func (s *Store) putAsset(ctx context.Context, syncID string, ref *connectorv2.AssetRef, contentType string, data []byte) error {
 	if err := s.checkWritable(); err != nil {
 		return err
 	}

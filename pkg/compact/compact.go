@@ -91,21 +91,25 @@ func Compact(ctx context.Context, out string, inputs []Input, opts Options) (res
 	res = Result{Path: out, SyncID: run.ID, Type: typ}
 	for i, in := range inputs {
 		opts.Logger.InfoContext(ctx, "applying sync", "file", in.Path, "sync_id", in.SyncID, "type", runs[i].Type)
-		if err := dst.ApplySync(ctx, run.ID, srcs[in.Path], in.SyncID); err != nil {
+		if err := run.Apply(ctx, srcs[in.Path], in.SyncID); err != nil {
 			return res, err
 		}
 		res.Applied = append(res.Applied, in)
 	}
-	if res.Stats, err = dst.EndSync(ctx, run.ID); err != nil {
+	if res.Stats, err = run.End(ctx); err != nil {
 		return res, err
 	}
 	if replay && !opts.SkipExpansion {
 		res.Expanded = true
-		res.Rollback, res.Expansion, err = expand.Replay(ctx, dst, run.ID, false, expand.Options{MaxDepth: opts.MaxDepth, Logger: opts.Logger})
+		amend, err := dst.AmendSync(ctx, run.ID)
 		if err != nil {
 			return res, err
 		}
-		if res.Stats, err = dst.RecountStats(ctx, run.ID); err != nil {
+		res.Rollback, res.Expansion, err = expand.Replay(ctx, amend, false, expand.Options{MaxDepth: opts.MaxDepth, Logger: opts.Logger})
+		if err != nil {
+			return res, err
+		}
+		if res.Stats, err = amend.End(ctx); err != nil {
 			return res, err
 		}
 	}

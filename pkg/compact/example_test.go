@@ -23,14 +23,14 @@ func ExampleCompact() {
 		run, _ := st.StartSync(ctx, typ, "")
 		eng := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "group", Resource: "eng"}}
 		ent := &connectorv2.Entitlement{Id: "group:eng:member", Resource: eng, Slug: "member"}
-		st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "group"})
-		st.PutResources(ctx, run.ID, eng)
-		st.PutEntitlements(ctx, run.ID, ent)
+		run.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "group"})
+		run.PutResources(ctx, eng)
+		run.PutEntitlements(ctx, ent)
 		for _, m := range members {
 			p := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: m}}
-			st.PutGrants(ctx, run.ID, &connectorv2.Grant{Id: "group:eng:member:user:" + m, Entitlement: ent, Principal: p})
+			run.PutGrants(ctx, &connectorv2.Grant{Id: "group:eng:member:user:" + m, Entitlement: ent, Principal: p})
 		}
-		st.EndSync(ctx, run.ID)
+		run.End(ctx)
 	}
 	write(c1z.SyncFull, "alice", "bob")
 	write(c1z.SyncPartial, "alice", "carol") // bob left, carol joined

@@ -169,12 +169,12 @@ func unfinishedSyncWithBackdoor(t *testing.T, path string) string {
 	testkit.Must(t, err)
 	admins := &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "group", Resource: "admins"}, DisplayName: "Admins"}
 	ent := &connectorv2.Entitlement{Id: "group:admins:member", Resource: admins, Slug: "member"}
-	testkit.Must(t, st.PutResourceTypes(ctx, run.ID, &connectorv2.ResourceType{Id: "group", DisplayName: "Group"}))
-	testkit.Must(t, st.PutResources(ctx, run.ID, admins))
-	testkit.Must(t, st.PutEntitlements(ctx, run.ID, ent))
-	testkit.Must(t, st.PutGrants(ctx, run.ID, &connectorv2.Grant{Id: "group:admins:member:user:mallory", Entitlement: ent,
+	testkit.Must(t, run.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "group", DisplayName: "Group"}))
+	testkit.Must(t, run.PutResources(ctx, admins))
+	testkit.Must(t, run.PutEntitlements(ctx, ent))
+	testkit.Must(t, run.PutGrants(ctx, &connectorv2.Grant{Id: "group:admins:member:user:mallory", Entitlement: ent,
 		Principal: &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "mallory"}}}))
-	testkit.Must(t, st.Checkpoint(ctx, run.ID, "{}"))
+	testkit.Must(t, run.Checkpoint(ctx, "{}"))
 	testkit.Must(t, st.Close(ctx))
 	return path
 }

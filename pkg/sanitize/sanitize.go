@@ -110,7 +110,7 @@ func Copy(ctx context.Context, src, syncID, dst string, o Options) (err error) {
 		}
 		// Types are the app's structure, not anyone's identity.
 		clean := &connectorv2.ResourceType{Id: rt.GetId(), DisplayName: rt.GetDisplayName(), Traits: rt.GetTraits()}
-		if err := out.PutResourceTypes(ctx, run.ID, clean); err != nil {
+		if err := run.PutResourceTypes(ctx, clean); err != nil {
 			return err
 		}
 	}
@@ -121,7 +121,7 @@ func Copy(ctx context.Context, src, syncID, dst string, o Options) (err error) {
 		id := p.resourceID(r.GetId())
 		clean := &connectorv2.Resource{Id: id, ParentResourceId: p.resourceID(r.GetParentResourceId()),
 			DisplayName: strings.ReplaceAll(id.GetResource(), "-", " "), Annotations: p.annotations(r.GetAnnotations()), Status: r.GetStatus()}
-		if err := out.PutResources(ctx, run.ID, clean); err != nil {
+		if err := run.PutResources(ctx, clean); err != nil {
 			return err
 		}
 	}
@@ -132,7 +132,7 @@ func Copy(ctx context.Context, src, syncID, dst string, o Options) (err error) {
 		clean := &connectorv2.Entitlement{Id: p.entitlementID(e.GetId()), Resource: &connectorv2.Resource{Id: p.resourceID(e.GetResource().GetId())},
 			DisplayName: p.of("slug", e.GetSlug(), "slug-%d"), Slug: p.of("slug", e.GetSlug(), "slug-%d"), Purpose: e.GetPurpose(),
 			GrantableTo: e.GetGrantableTo()}
-		if err := out.PutEntitlements(ctx, run.ID, clean); err != nil {
+		if err := run.PutEntitlements(ctx, clean); err != nil {
 			return err
 		}
 	}
@@ -155,11 +155,11 @@ func Copy(ctx context.Context, src, syncID, dst string, o Options) (err error) {
 				clean.Sources.Sources[p.entitlementID(k)] = v
 			}
 		}
-		if err := out.PutGrants(ctx, run.ID, clean); err != nil {
+		if err := run.PutGrants(ctx, clean); err != nil {
 			return err
 		}
 	}
-	if _, err := out.EndSync(ctx, run.ID); err != nil {
+	if _, err := run.End(ctx); err != nil {
 		return err
 	}
 	if o.Map != "" {

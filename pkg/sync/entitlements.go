@@ -25,7 +25,7 @@ func (r *run) pageStatic(ctx context.Context, a action) (pageResult, error) {
 	var resp *connectorv2.EntitlementsServiceListStaticEntitlementsResponse
 	err := r.s.call(ctx, "ListStaticEntitlements", func() (err error) {
 		resp, err = r.s.client.ListStaticEntitlements(ctx, &connectorv2.EntitlementsServiceListStaticEntitlementsRequest{
-			ResourceTypeId: a.TypeID, PageToken: a.PageToken, PageSize: uint32(r.s.opts.pageSize), ActiveSyncId: r.syncID})
+			ResourceTypeId: a.TypeID, PageToken: a.PageToken, PageSize: uint32(r.s.opts.pageSize), ActiveSyncId: r.w.ID})
 		return err
 	})
 	if isUnimplemented(err) {
@@ -47,7 +47,7 @@ func (r *run) pageStatic(ctx context.Context, a action) (pageResult, error) {
 	}
 	token := ""
 	for {
-		resources, next, err := r.s.store.ResourcesPage(ctx, c1z.ResourceQuery{SyncID: r.syncID, ResourceTypeID: a.TypeID}, c1z.Page{Size: 1000, Token: token})
+		resources, next, err := r.s.store.ResourcesPage(ctx, c1z.ResourceQuery{SyncID: r.w.ID, ResourceTypeID: a.TypeID}, c1z.Page{Size: 1000, Token: token})
 		if err != nil {
 			return pageResult{}, fmt.Errorf("static entitlements of type %q: %w", a.TypeID, err)
 		}
@@ -65,7 +65,7 @@ func (r *run) pageStatic(ctx context.Context, a action) (pageResult, error) {
 				batch = append(batch, e)
 			}
 		}
-		if err := r.s.store.PutEntitlements(ctx, r.syncID, batch...); err != nil {
+		if err := r.w.PutEntitlements(ctx, batch...); err != nil {
 			return pageResult{}, err
 		}
 		r.count(&r.progress.Entitlements, len(batch))
@@ -110,7 +110,7 @@ func (r *run) leafResource(ctx context.Context, a action) (*connectorv2.Resource
 	if v, ok := r.resCache.Load(a.ID); ok {
 		return v.(*connectorv2.Resource), nil, nil
 	}
-	res, err := r.s.store.Resource(ctx, r.syncID, a.resource())
+	res, err := r.s.store.Resource(ctx, r.w.ID, a.resource())
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: read the resource back: %w", a.what(), err)
 	}
@@ -172,13 +172,13 @@ func fetchLeaf[T interface{ GetId() string }](ctx context.Context, r *run, a act
 func (r *run) pageEntitlements(ctx context.Context, a action) (pageResult, error) {
 	p, err := fetchLeaf(ctx, r, a, "ListEntitlements", "entitlement", func(res *connectorv2.Resource, reqAnnos annotations.Annotations) ([]*connectorv2.Entitlement, string, []*anypb.Any, error) {
 		resp, err := r.s.client.ListEntitlements(ctx, &connectorv2.EntitlementsServiceListEntitlementsRequest{
-			Resource: res, PageToken: a.PageToken, PageSize: uint32(r.s.opts.pageSize), ActiveSyncId: r.syncID, Annotations: reqAnnos})
+			Resource: res, PageToken: a.PageToken, PageSize: uint32(r.s.opts.pageSize), ActiveSyncId: r.w.ID, Annotations: reqAnnos})
 		return resp.GetList(), resp.GetNextPageToken(), resp.GetAnnotations(), err
 	})
 	if err != nil {
 		return pageResult{}, err
 	}
-	if err := r.s.store.PutEntitlements(ctx, r.syncID, p.items...); err != nil {
+	if err := r.w.PutEntitlements(ctx, p.items...); err != nil {
 		return pageResult{}, err
 	}
 	r.count(&r.progress.Entitlements, len(p.items))

@@ -9,14 +9,8 @@ import (
 // stepExpand expands the grants of nested entitlements, once every grant
 // is stored.
 func (r *run) stepExpand(ctx context.Context, a action) error {
-	if err := r.s.store.EnsureIndexes(ctx); err != nil {
-		return err
-	}
-	st, err := expand.Run(ctx, r.s.store, r.syncID, expand.Options{MaxDepth: r.s.opts.maxDepth, Logger: r.s.log})
+	st, err := expand.Run(ctx, r.w, expand.Options{MaxDepth: r.s.opts.maxDepth, Logger: r.s.log})
 	if err != nil {
-		return err
-	}
-	if err := r.s.store.MarkExpanded(ctx, r.syncID); err != nil {
 		return err
 	}
 	r.expand = st

@@ -120,7 +120,7 @@ func (x *externalCopy) principals(ctx context.Context, entitlementID string) ([]
 			}
 		}
 	}
-	if err := x.r.s.store.PutResourceTypes(ctx, x.r.syncID, types...); err != nil {
+	if err := x.r.w.PutResourceTypes(ctx, types...); err != nil {
 		return nil, err
 	}
 	var out []*connectorv2.Resource
@@ -167,8 +167,8 @@ func (x *externalCopy) principals(ctx context.Context, entitlementID string) ([]
 // copyAccess copies the principals, their entitlements (made immutable:
 // they belong to the other app) and those entitlements' grants.
 func (x *externalCopy) copyAccess(ctx context.Context, principals []*connectorv2.Resource) error {
-	store, syncID := x.r.s.store, x.r.syncID
-	if err := store.PutResources(ctx, syncID, principals...); err != nil {
+	w := x.r.w
+	if err := w.PutResources(ctx, principals...); err != nil {
 		return err
 	}
 	skip := &connectorv2.SkipEntitlementsAndGrants{}
@@ -182,7 +182,7 @@ func (x *externalCopy) copyAccess(ctx context.Context, principals []*connectorv2
 				return err
 			}
 			ent.Annotations = annotations.Annotations(ent.GetAnnotations()).With(&connectorv2.EntitlementImmutable{})
-			if err := store.PutEntitlements(ctx, syncID, ent); err != nil {
+			if err := w.PutEntitlements(ctx, ent); err != nil {
 				return err
 			}
 			if annotations.Annotations(p.GetAnnotations()).Contains(&connectorv2.SkipGrants{}) {
@@ -199,13 +199,13 @@ func (x *externalCopy) copyAccess(ctx context.Context, principals []*connectorv2
 					g.Annotations = annotations.Annotations(g.GetAnnotations()).With(exp)
 				}
 				if batch = append(batch, g); len(batch) == writeBatch {
-					if err := store.PutGrants(ctx, syncID, batch...); err != nil {
+					if err := w.PutGrants(ctx, batch...); err != nil {
 						return err
 					}
 					batch = batch[:0]
 				}
 			}
-			if err := store.PutGrants(ctx, syncID, batch...); err != nil {
+			if err := w.PutGrants(ctx, batch...); err != nil {
 				return err
 			}
 		}
@@ -223,7 +223,7 @@ func (r *run) matchExternal(ctx context.Context, principals []*connectorv2.Resou
 	ix := newPrincipalIndex(principals, traits)
 	var made []*connectorv2.Grant
 	var remove []string
-	for g, err := range r.s.store.Grants(ctx, c1z.GrantQuery{SyncID: r.syncID}) {
+	for g, err := range r.s.store.Grants(ctx, c1z.GrantQuery{SyncID: r.w.ID}) {
 		if err != nil {
 			return st, err
 		}
@@ -251,7 +251,7 @@ func (r *run) matchExternal(ctx context.Context, principals []*connectorv2.Resou
 		}
 		var exp *connectorv2.GrantExpandable
 		if !hasAll && len(matched) > 0 {
-			if exp, err = r.s.store.GrantExpansion(ctx, r.syncID, g.GetId()); err != nil {
+			if exp, err = r.s.store.GrantExpansion(ctx, r.w.ID, g.GetId()); err != nil {
 				return st, err
 			}
 		}
@@ -275,10 +275,10 @@ func (r *run) matchExternal(ctx context.Context, principals []*connectorv2.Resou
 			remove = append(remove, g.GetId())
 		}
 	}
-	if err := r.s.store.PutGrants(ctx, r.syncID, made...); err != nil {
+	if err := r.w.PutGrants(ctx, made...); err != nil {
 		return st, err
 	}
-	return st, r.s.store.DeleteGrants(ctx, r.syncID, remove...)
+	return st, r.w.DeleteGrants(ctx, remove...)
 }
 
 // remapExpansion points an expandable grant's entitlements of the
@@ -294,7 +294,7 @@ func (r *run) remapExpansion(ctx context.Context, exp *connectorv2.GrantExpandab
 			continue
 		}
 		nid := entitlement.ID(to, slug)
-		if _, err := r.s.store.Entitlement(ctx, r.syncID, nid); err == nil {
+		if _, err := r.s.store.Entitlement(ctx, r.w.ID, nid); err == nil {
 			out.EntitlementIds = append(out.EntitlementIds, nid)
 		}
 	}

@@ -16,7 +16,7 @@ import (
 func (r *run) pageGrants(ctx context.Context, a action) (pageResult, error) {
 	p, err := fetchLeaf(ctx, r, a, "ListGrants", "grant", func(res *connectorv2.Resource, reqAnnos annotations.Annotations) ([]*connectorv2.Grant, string, []*anypb.Any, error) {
 		resp, err := r.s.client.ListGrants(ctx, &connectorv2.GrantsServiceListGrantsRequest{
-			Resource: res, PageToken: a.PageToken, PageSize: uint32(r.s.opts.pageSize), ActiveSyncId: r.syncID, Annotations: reqAnnos})
+			Resource: res, PageToken: a.PageToken, PageSize: uint32(r.s.opts.pageSize), ActiveSyncId: r.w.ID, Annotations: reqAnnos})
 		return resp.GetList(), resp.GetNextPageToken(), resp.GetAnnotations(), err
 	})
 	if err != nil {
@@ -30,7 +30,7 @@ func (r *run) pageGrants(ctx context.Context, a action) (pageResult, error) {
 			return pageResult{}, err
 		}
 	}
-	if err := r.s.store.PutGrants(ctx, r.syncID, p.items...); err != nil {
+	if err := r.w.PutGrants(ctx, p.items...); err != nil {
 		return pageResult{}, err
 	}
 	r.count(&r.progress.Grants, len(p.items))
@@ -55,7 +55,7 @@ func (r *run) insertGrantResources(ctx context.Context, grants []*connectorv2.Gr
 			out = append(out, res)
 		}
 	}
-	return r.s.store.PutResources(ctx, r.syncID, out...)
+	return r.w.PutResources(ctx, out...)
 }
 
 // checkGrant notes grant annotations this syncer stores but does not act

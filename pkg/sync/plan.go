@@ -92,7 +92,7 @@ func (r *run) planPerResource(ctx context.Context, a action) (pageResult, error)
 		return pageResult{planned: true, push: out, pushRes: known}, nil
 	}
 	typeID := types[i].GetId()
-	page, next, err := r.s.store.ResourcesPage(ctx, c1z.ResourceQuery{SyncID: r.syncID, ResourceTypeID: typeID}, c1z.Page{Size: batchSize, Token: at.Page})
+	page, next, err := r.s.store.ResourcesPage(ctx, c1z.ResourceQuery{SyncID: r.w.ID, ResourceTypeID: typeID}, c1z.Page{Size: batchSize, Token: at.Page})
 	if err != nil {
 		return pageResult{}, fmt.Errorf("plan %s of type %q: %w", phase(a.Op), typeID, err)
 	}

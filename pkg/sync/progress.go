@@ -58,7 +58,7 @@ func (r *run) report() {
 	r.pmu.Lock()
 	p := r.progress
 	r.pmu.Unlock()
-	p.SyncID, p.Steps = r.syncID, r.steps()
+	p.SyncID, p.Steps = r.w.ID, r.steps()
 	for _, n := range r.proto.counts() {
 		p.Unhandled += n
 	}

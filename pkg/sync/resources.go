@@ -19,7 +19,7 @@ func (r *run) pageResourceTypes(ctx context.Context, a action) (pageResult, erro
 	var resp *connectorv2.ResourceTypesServiceListResourceTypesResponse
 	err := r.s.call(ctx, "ListResourceTypes", func() (err error) {
 		resp, err = r.s.client.ListResourceTypes(ctx, &connectorv2.ResourceTypesServiceListResourceTypesRequest{
-			PageToken: a.PageToken, PageSize: uint32(r.s.opts.pageSize), ActiveSyncId: r.syncID})
+			PageToken: a.PageToken, PageSize: uint32(r.s.opts.pageSize), ActiveSyncId: r.w.ID})
 		return err
 	})
 	if err != nil {
@@ -40,7 +40,7 @@ func (r *run) pageResourceTypes(ctx context.Context, a action) (pageResult, erro
 		r.checkType(ctx, rt)
 		keep = append(keep, rt)
 	}
-	if err := r.s.store.PutResourceTypes(ctx, r.syncID, keep...); err != nil {
+	if err := r.w.PutResourceTypes(ctx, keep...); err != nil {
 		return pageResult{}, err
 	}
 	r.typesMu.Lock()
@@ -61,7 +61,7 @@ func (r *run) pageResources(ctx context.Context, a action) (pageResult, error) {
 	err := r.s.call(ctx, "ListResources", func() (err error) {
 		resp, err = r.s.client.ListResources(ctx, &connectorv2.ResourcesServiceListResourcesRequest{
 			ResourceTypeId: a.TypeID, ParentResourceId: a.Parent.pb(), PageToken: a.PageToken,
-			PageSize: uint32(r.s.opts.pageSize), ActiveSyncId: r.syncID})
+			PageSize: uint32(r.s.opts.pageSize), ActiveSyncId: r.w.ID})
 		return err
 	})
 	if err != nil {
@@ -85,7 +85,7 @@ func (r *run) pageResources(ctx context.Context, a action) (pageResult, error) {
 		children = append(children, r.childListings(res)...)
 		r.noteNeeds(res)
 	}
-	if err := r.s.store.PutResources(ctx, r.syncID, page...); err != nil {
+	if err := r.w.PutResources(ctx, page...); err != nil {
 		return pageResult{}, err
 	}
 	r.count(&r.progress.Resources, len(page))

@@ -12,6 +12,7 @@ import (
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/contract"
+	"github.com/batonkit/batonkit/pkg/internal/syncwrite"
 	"github.com/batonkit/batonkit/pkg/session"
 	"github.com/batonkit/batonkit/pkg/sync/expand"
 )
@@ -236,7 +237,7 @@ func (s *Syncer) initialState() *state {
 // run is the state of one Run.
 type run struct {
 	s        *Syncer
-	syncID   string
+	w        *c1z.SyncWriter // the sync this run writes
 	st       *state
 	typesMu  stdsync.RWMutex
 	types    map[string]*connectorv2.ResourceType
@@ -274,7 +275,9 @@ func (s *Syncer) Run(ctx context.Context) (Result, error) {
 	prev, err := s.store.UnfinishedSync(ctx, kind)
 	switch {
 	case err == nil:
-		r.syncID = prev.ID
+		if r.w, err = s.store.ResumeSync(ctx, prev.ID); err != nil {
+			return res, err
+		}
 		res.Resumed = true
 		if prev.Token == "" {
 			r.st = s.initialState()
@@ -293,19 +296,17 @@ func (s *Syncer) Run(ctx context.Context) (Result, error) {
 				parent = full.ID
 			}
 		}
-		sr, err := s.store.StartSync(ctx, kind, parent)
-		if err != nil {
+		if r.w, err = s.store.StartSync(ctx, kind, parent); err != nil {
 			return res, err
 		}
-		r.syncID = sr.ID
 		r.st = s.initialState()
-		s.log.InfoContext(ctx, "sync started", "sync_id", sr.ID, "type", kind)
+		s.log.InfoContext(ctx, "sync started", "sync_id", r.w.ID, "type", kind)
 	default:
 		return res, err
 	}
-	res.SyncID = r.syncID
+	res.SyncID = r.w.ID
 	if h := s.opts.sessions; h != nil {
-		h.Bind(s.store, r.syncID)
+		h.Bind(s.store, r.w.ID)
 		defer h.Unbind()
 	}
 
@@ -314,17 +315,18 @@ func (s *Syncer) Run(ctx context.Context) (Result, error) {
 	}
 	// Every batch of rows the store commits carries the token too, so a
 	// kill re-does at most one batch, not a checkpoint interval.
-	s.store.TrackToken(r.syncID, r.st.marshal)
-	defer s.store.TrackToken("", nil)
+	ops := r.w.Syncer(syncwrite.Key{})
+	ops.TrackToken(r.st.marshal)
+	defer ops.TrackToken(nil)
 
 	if err := r.loop(ctx); err != nil {
 		if errors.Is(err, errStopped) || ctx.Err() != nil {
 			return res, r.interrupt(err)
 		}
-		return res, fmt.Errorf("sync %s: %w", r.syncID, err)
+		return res, fmt.Errorf("sync %s: %w", r.w.ID, err)
 	}
 
-	if _, err := s.client.Cleanup(ctx, &connectorv2.ConnectorServiceCleanupRequest{ActiveSyncId: r.syncID}); err != nil && !isUnimplemented(err) {
+	if _, err := s.client.Cleanup(ctx, &connectorv2.ConnectorServiceCleanupRequest{ActiveSyncId: r.w.ID}); err != nil && !isUnimplemented(err) {
 		s.log.WarnContext(ctx, "connector cleanup failed", "error", err)
 	}
 	res.Unhandled = r.proto.counts()
@@ -334,7 +336,7 @@ func (s *Syncer) Run(ctx context.Context) (Result, error) {
 		return true
 	})
 	res.External = r.external
-	stats, err := s.store.EndSync(ctx, r.syncID, c1z.WithUnhandled(res.Unhandled), c1z.WithDropped(res.Dropped), c1z.WithExternal(map[string]int{
+	stats, err := r.w.End(ctx, c1z.WithUnhandled(res.Unhandled), c1z.WithDropped(res.Dropped), c1z.WithExternal(map[string]int{
 		"principals": res.External.Principals, "grants": res.External.Grants, "matched": res.External.Matched, "unmatched": res.External.Unmatched}))
 	if err != nil {
 		return res, err
@@ -346,7 +348,7 @@ func (s *Syncer) Run(ctx context.Context) (Result, error) {
 	}
 	r.progress.Phase, r.progress.Done = "done", true
 	r.report()
-	s.log.InfoContext(ctx, "sync finished", "sync_id", r.syncID, "resources", stats.Resources, "entitlements", stats.Entitlements,
+	s.log.InfoContext(ctx, "sync finished", "sync_id", r.w.ID, "resources", stats.Resources, "entitlements", stats.Entitlements,
 		"grants", stats.Grants, "of_which_expanded", res.Expand.Created, "duration", res.Duration)
 	return res, nil
 }
@@ -430,7 +432,7 @@ func (r *run) checkpoint(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := r.s.store.Checkpoint(ctx, r.syncID, tok); err != nil {
+	if err := r.w.Checkpoint(ctx, tok); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	r.lastCk = time.Now()
@@ -456,7 +458,7 @@ func (r *run) interrupt(cause error) error {
 	if err := r.checkpoint(ctx); err != nil {
 		return errors.Join(fmt.Errorf("%w: %w", ErrInterrupted, cause), err)
 	}
-	return fmt.Errorf("%w (sync %s): %w", ErrInterrupted, r.syncID, cause)
+	return fmt.Errorf("%w (sync %s): %w", ErrInterrupted, r.w.ID, cause)
 }
 
 // loadTypes restores resource types a resumed sync already stored.
@@ -469,7 +471,7 @@ func (r *run) loadTypes(ctx context.Context) error {
 // remembers them.
 func (r *run) storedTypes(ctx context.Context) ([]*connectorv2.ResourceType, error) {
 	var out []*connectorv2.ResourceType
-	for rt, err := range r.s.store.ResourceTypes(ctx, r.syncID) {
+	for rt, err := range r.s.store.ResourceTypes(ctx, r.w.ID) {
 		if err != nil {
 			return nil, err
 		}

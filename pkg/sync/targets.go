@@ -22,7 +22,7 @@ func (r *run) stepTarget(ctx context.Context, a action) (pageResult, error) {
 	}
 	var resp *connectorv2.ResourceGetterServiceGetResourceResponse
 	err := r.s.call(ctx, "GetResource", func() (err error) {
-		resp, err = r.s.client.GetResource(ctx, &connectorv2.ResourceGetterServiceGetResourceRequest{ResourceId: a.resource(), ActiveSyncId: r.syncID})
+		resp, err = r.s.client.GetResource(ctx, &connectorv2.ResourceGetterServiceGetResourceRequest{ResourceId: a.resource(), ActiveSyncId: r.w.ID})
 		return err
 	})
 	if status.Code(err) == codes.NotFound {
@@ -37,7 +37,7 @@ func (r *run) stepTarget(ctx context.Context, a action) (pageResult, error) {
 		r.drop("resource", resName(res), err)
 		return pageResult{}, nil
 	}
-	if err := r.s.store.PutResources(ctx, r.syncID, res); err != nil {
+	if err := r.w.PutResources(ctx, res); err != nil {
 		return pageResult{}, err
 	}
 	r.count(&r.progress.Resources, 1)

@@ -13,17 +13,8 @@ import (
 	"github.com/batonkit/batonkit/pkg/annotations"
 	"github.com/batonkit/batonkit/pkg/c1z"
 	"github.com/batonkit/batonkit/pkg/grant"
+	"github.com/batonkit/batonkit/pkg/internal/syncwrite"
 )
-
-// Store is what expansion reads and writes; *c1z.Store implements it.
-type Store interface {
-	ExpandableGrants(ctx context.Context, syncID string) iter.Seq2[c1z.ExpandableGrant, error]
-	Grants(ctx context.Context, q c1z.GrantQuery) iter.Seq2[*connectorv2.Grant, error]
-	Grant(ctx context.Context, syncID, id string) (*connectorv2.Grant, error)
-	Entitlement(ctx context.Context, syncID, id string) (*connectorv2.Entitlement, error)
-	Entitlements(ctx context.Context, q c1z.EntitlementQuery) iter.Seq2[*connectorv2.Entitlement, error]
-	PutGrants(ctx context.Context, syncID string, gs ...*connectorv2.Grant) error
-}
 
 // ErrMaxDepth is returned when entitlements nest deeper than allowed.
 var ErrMaxDepth = errors.New("grant expansion exceeds the maximum nesting depth")
@@ -46,10 +37,11 @@ type Stats struct {
 	SkippedEdg int // edges whose destination entitlement is missing
 }
 
-// Run expands the grants of one sync: it builds the graph of edges the
-// expandable grants describe, orders its components, checks the nesting
-// depth, and applies the edges level by level.
-func Run(ctx context.Context, st Store, syncID string, opts Options) (Stats, error) {
+// Run expands the grants of the sync w writes: it builds the graph of
+// edges the grants waiting for expansion describe, orders its components,
+// checks the nesting depth, applies the edges level by level, and marks
+// the sync expanded.
+func Run(ctx context.Context, w *c1z.SyncWriter, opts Options) (Stats, error) {
 	if opts.MaxDepth <= 0 {
 		opts.MaxDepth = DefaultMaxDepth
 	}
@@ -57,20 +49,25 @@ func Run(ctx context.Context, st Store, syncID string, opts Options) (Stats, err
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	var stats Stats
-	g, err := buildGraph(ctx, st, syncID)
+	ops := w.Syncer(syncwrite.Key{})
+	// The lookup indexes a bulk load dropped serve expansion's reads.
+	if err := ops.EnsureIndexes(ctx); err != nil {
+		return stats, err
+	}
+	g, err := buildGraph(ctx, ops)
 	if err != nil {
 		return stats, err
 	}
 	stats.Edges = len(g.edges)
 	if stats.Edges == 0 {
-		return stats, nil
+		return stats, ops.MarkExpanded(ctx)
 	}
 	p := newPlan(g)
 	stats.Cycles = p.cycles()
 	if err := p.checkDepth(opts.MaxDepth); err != nil {
 		return stats, err
 	}
-	x := &expander{st: st, syncID: syncID, g: g, compOf: p.compOf, log: opts.Logger, stats: &stats, ents: map[string]*connectorv2.Entitlement{}, dirty: map[string]bool{}}
+	x := &expander{w: w, rd: w.Reader(), g: g, compOf: p.compOf, log: opts.Logger, stats: &stats, ents: map[string]*connectorv2.Entitlement{}, dirty: map[string]bool{}}
 	if err := x.loadEntitlements(ctx); err != nil {
 		return stats, err
 	}
@@ -79,13 +76,13 @@ func Run(ctx context.Context, st Store, syncID string, opts Options) (Stats, err
 			return stats, err
 		}
 	}
-	return stats, nil
+	return stats, ops.MarkExpanded(ctx)
 }
 
 // buildGraph reads the expandable grants' edges.
-func buildGraph(ctx context.Context, st Store, syncID string) (*graph, error) {
+func buildGraph(ctx context.Context, ops syncwrite.Sync) (*graph, error) {
 	g := newGraph()
-	for eg, err := range st.ExpandableGrants(ctx, syncID) {
+	for eg, err := range ops.ExpandableGrants(ctx) {
 		if err != nil {
 			return nil, fmt.Errorf("read expandable grants: %w", err)
 		}
@@ -175,7 +172,7 @@ func (p *plan) levelOrder() []int {
 // anything is written: a lookup per edge would make the store write out
 // the grants buffered so far each time, in small transactions.
 func (x *expander) loadEntitlements(ctx context.Context) error {
-	for ent, err := range x.st.Entitlements(ctx, c1z.EntitlementQuery{SyncID: x.syncID}) {
+	for ent, err := range x.rd.Entitlements(ctx, c1z.EntitlementQuery{SyncID: x.w.ID}) {
 		if err != nil {
 			return fmt.Errorf("read entitlements: %w", err)
 		}
@@ -250,8 +247,8 @@ func sortedEdges(g *graph) []*edge {
 }
 
 type expander struct {
-	st     Store
-	syncID string
+	w      *c1z.SyncWriter
+	rd     *c1z.Reader // of w's store
 	g      *graph
 	compOf []int // each node's component
 	log    *slog.Logger
@@ -273,7 +270,7 @@ func (x *expander) flush(ctx context.Context) error {
 	if len(x.pending) == 0 {
 		return nil
 	}
-	err := x.st.PutGrants(ctx, x.syncID, x.pending...)
+	err := x.w.PutGrants(ctx, x.pending...)
 	x.pending = x.pending[:0]
 	return err
 }
@@ -321,7 +318,7 @@ func (x *expander) sourceGrants(ctx context.Context, e *edge, srcID string) iter
 // grants lists the grants of entitlement id as written, making the store
 // write out its buffer first only when some of it is id's.
 func (x *expander) grants(ctx context.Context, id string) iter.Seq2[*connectorv2.Grant, error] {
-	q := c1z.GrantQuery{SyncID: x.syncID, EntitlementID: id, Written: true}
+	q := c1z.GrantQuery{SyncID: x.w.ID, EntitlementID: id, Written: true}
 	if x.dirty[id] {
 		if err := x.flush(ctx); err != nil {
 			return func(yield func(*connectorv2.Grant, error) bool) { yield(nil, err) }
@@ -329,7 +326,7 @@ func (x *expander) grants(ctx context.Context, id string) iter.Seq2[*connectorv2
 		q.Written = false
 		clear(x.dirty)
 	}
-	return x.st.Grants(ctx, q)
+	return x.rd.Grants(ctx, q)
 }
 
 func principalKey(id *connectorv2.ResourceId) string {
@@ -346,7 +343,7 @@ func (x *expander) apply(ctx context.Context, e *edge) (int, error) {
 	dst, ok := x.ents[dstID]
 	var err error
 	if !ok {
-		dst, err = x.st.Entitlement(ctx, x.syncID, dstID)
+		dst, err = x.rd.Entitlement(ctx, x.w.ID, dstID)
 		if err == nil || errors.Is(err, c1z.ErrNotFound) {
 			x.ents[dstID] = dst // nil: known missing
 		}

@@ -2,6 +2,7 @@ package expand_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 
@@ -32,9 +33,18 @@ func (w *world) snapshot() []string {
 }
 
 func (w *world) end() {
-	if _, err := w.st.EndSync(context.Background(), w.syncID); err != nil {
+	if _, err := w.run.End(context.Background()); err != nil {
 		w.t.Fatal(err)
 	}
+}
+
+// amend reopens the finished sync for a rollback or a replay.
+func (w *world) amend() *c1z.SyncWriter {
+	a, err := w.st.AmendSync(context.Background(), w.syncID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return a
 }
 
 // Rolling expansion back and running it again gives back the same
@@ -55,9 +65,6 @@ func TestReplayReproducesTheExpansion(t *testing.T) {
 	if _, err := w.expand(expand.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.st.MarkExpanded(ctx, w.syncID); err != nil {
-		t.Fatal(err)
-	}
 	w.end()
 	expanded := w.snapshot()
 
@@ -68,7 +75,8 @@ func TestReplayReproducesTheExpansion(t *testing.T) {
 	if !slices.Equal(w.snapshot(), expanded) {
 		t.Fatal("a dry run changed the grants")
 	}
-	rb, err := w.st.RollbackExpansion(ctx, w.syncID, c1z.RollbackOptions{})
+	amended := w.amend()
+	rb, err := amended.RollbackExpansion(ctx, c1z.RollbackOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +89,7 @@ func TestReplayReproducesTheExpansion(t *testing.T) {
 	if len(expanded) != len(listed)+rb.Deleted {
 		t.Fatalf("expanded %d = listed %d + deleted %d?", len(expanded), len(listed), rb.Deleted)
 	}
-	rb, st, err := expand.Replay(ctx, w.st, w.syncID, false, expand.Options{})
+	rb, st, err := expand.Replay(ctx, amended, false, expand.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +100,7 @@ func TestReplayReproducesTheExpansion(t *testing.T) {
 		t.Fatal("replay did not reproduce the expansion")
 	}
 	// Replay of an expanded sync does both steps and lands in the same place.
-	if _, _, err := expand.Replay(ctx, w.st, w.syncID, false, expand.Options{}); err != nil {
+	if _, _, err := expand.Replay(ctx, amended, false, expand.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(w.snapshot(), expanded) {
@@ -112,7 +120,7 @@ func TestRollbackCountsSuspectGrants(t *testing.T) {
 		g.Sources = &connectorv2.GrantSources{Sources: map[string]*connectorv2.GrantSources_GrantSource{"group:elsewhere:member": {}}}
 		w.put(g)
 		w.end()
-		rb, err := w.st.RollbackExpansion(ctx, w.syncID, c1z.RollbackOptions{KeepSuspect: keep})
+		rb, err := w.amend().RollbackExpansion(ctx, c1z.RollbackOptions{KeepSuspect: keep})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +133,10 @@ func TestRollbackCountsSuspectGrants(t *testing.T) {
 
 func TestRollbackRefusesAnUnfinishedSync(t *testing.T) {
 	w := newWorld(t)
-	if _, err := w.st.RollbackExpansion(context.Background(), w.syncID, c1z.RollbackOptions{}); err == nil {
-		t.Fatal("rolled back an unfinished sync")
+	if _, err := w.st.AmendSync(context.Background(), w.syncID); !errors.Is(err, c1z.ErrNotExpandable) {
+		t.Fatalf("amending an unfinished sync for a rollback: %v", err)
+	}
+	if _, err := w.st.PlanRollback(context.Background(), w.syncID, c1z.RollbackOptions{}); !errors.Is(err, c1z.ErrNotExpandable) {
+		t.Fatalf("planning the rollback of an unfinished sync: %v", err)
 	}
 }
