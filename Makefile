@@ -17,6 +17,10 @@ GO ?= go
 BUF := $(GO) tool -modfile=tools/go.mod buf
 SHARED ?= ../shared
 WIRE_WANT := $(SHARED)/wire/baton-sdk-v0.25.0-descriptors.binpb
+# The v3 storage records are not in that set; every v3 file Baton writes
+# carries their descriptors in its manifest, so one of its files is the
+# reference for proto/c1/storage/v3.
+WIRE_V3_FILE := $(SHARED)/fixtures/upstream/demo-v3-pebble.c1z
 # Every package of Baton's contract we hold: the wire check's defaults and the
 # service-mode package (c1.connectorapi.baton.v1).
 WIRE_PACKAGES := c1.connector.v2,c1.connector_wrapper.v1,c1.utls.v1,c1.ratelimit.v1,c1.c1z.v1,c1.config.v1,baton.v1,c1.connectorapi.baton.v1
@@ -110,7 +114,8 @@ drift-check: generate
 		echo "pb/ is out of date with proto/: run 'make generate' and commit pb/" >&2; exit 1; \
 	fi
 
-## wirecheck: our descriptors against Baton's; zero problems is the bar.
+## wirecheck: our descriptors against Baton's (the v3 records against those a
+## Baton v3 file carries); zero problems is the bar.
 wirecheck:
 	@if [ ! -f "$(WIRE_WANT)" ]; then \
 		echo "################################################################"; \
@@ -120,7 +125,9 @@ wirecheck:
 	fi; \
 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(BUF) build -o "$$tmp/ours.binpb"; \
-	cd "$(SHARED)/tools/wirecheck" && $(GO) run . -want "$(abspath $(WIRE_WANT))" -got "$$tmp/ours.binpb" -packages $(WIRE_PACKAGES)
+	cd "$(SHARED)/tools/wirecheck" && $(GO) run . -want "$(abspath $(WIRE_WANT))" -got "$$tmp/ours.binpb" -packages $(WIRE_PACKAGES) && \
+	cd "$(CURDIR)" && $(GO) run ./internal/tools/v3descriptors "$(WIRE_V3_FILE)" "$$tmp/v3.binpb" && \
+	cd "$(SHARED)/tools/wirecheck" && $(GO) run . -want "$$tmp/v3.binpb" -got "$$tmp/ours.binpb" -packages c1.storage.v3
 
 vet:
 	$(GO) vet ./...
