@@ -5,28 +5,28 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/klauspost/compress/zstd"
-	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	c1zv3 "github.com/batonkit/batonkit/pb/c1/c1z/v3"
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	storagev3 "github.com/batonkit/batonkit/pb/c1/storage/v3"
 	"github.com/batonkit/batonkit/pkg/c1z"
 )
 
 // V3Writer writes a sync in the layout of Baton's v3 files (the C1Z3
 // envelope, an indexed-zstd payload, a Pebble database of c1.storage.v3
 // records) for tests and benchmarks of the v3 reader, where Baton's own
-// tools cannot run. Records and envelope follow Baton's field numbers;
+// tools cannot run. Records and envelope are the generated c1.storage.v3
+// and c1.c1z.v3 messages;
 // keys carry the record-type prefix Baton uses, with a plain id tail
 // (readers scan by prefix, so its tuple escaping is not reproduced).
 type V3Writer struct {
@@ -77,145 +77,84 @@ func (w *V3Writer) put(typ byte, rec []byte, parts ...string) error {
 	return nil
 }
 
-func str(b []byte, num protowire.Number, s string) []byte {
-	if s == "" {
-		return b
+// record stores the marshalled record under its key; a record's map of
+// sources is marshalled in key order, so equal syncs give equal files.
+func (w *V3Writer) record(typ byte, m proto.Message, parts ...string) error {
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	if err != nil {
+		return err
 	}
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendString(b, s)
-}
-
-func msg(b []byte, num protowire.Number, m []byte) []byte {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendBytes(b, m)
-}
-
-func anys(b []byte, num protowire.Number, as []*anypb.Any) ([]byte, error) {
-	for _, a := range as {
-		m, err := proto.Marshal(a)
-		if err != nil {
-			return nil, err
-		}
-		b = msg(b, num, m)
-	}
-	return b, nil
-}
-
-func ref(ids ...string) []byte {
-	var b []byte
-	for i, id := range ids {
-		b = str(b, protowire.Number(i+1), id)
-	}
-	return b
+	return w.put(typ, b, parts...)
 }
 
 // ResourceType writes a ResourceTypeRecord.
 func (w *V3Writer) ResourceType(rt *connectorv2.ResourceType) error {
-	b := str(nil, 2, rt.GetId())
-	b = str(b, 3, rt.GetDisplayName())
+	r := &storagev3.ResourceTypeRecord{ExternalId: rt.GetId(), DisplayName: rt.GetDisplayName(), Annotations: rt.GetAnnotations(), Description: rt.GetDescription()}
 	for _, t := range rt.GetTraits() {
-		b = str(b, 4, strings.TrimPrefix(t.String(), "TRAIT_"))
+		r.Traits = append(r.Traits, strings.TrimPrefix(t.String(), "TRAIT_"))
 	}
-	b, err := anys(b, 5, rt.GetAnnotations())
-	if err != nil {
-		return err
-	}
-	b = str(b, 7, rt.GetDescription())
-	return w.put(0x01, b, rt.GetId())
+	return w.record(0x01, r, rt.GetId())
 }
 
 // Resource writes a ResourceRecord.
 func (w *V3Writer) Resource(r *connectorv2.Resource) error {
-	b := str(nil, 2, r.GetId().GetResourceType())
-	b = str(b, 3, r.GetId().GetResource())
-	b = str(b, 4, r.GetDisplayName())
-	b = str(b, 5, r.GetDescription())
+	id := r.GetId()
+	rec := &storagev3.ResourceRecord{ResourceTypeId: id.GetResourceType(), ResourceId: id.GetResource(),
+		DisplayName: r.GetDisplayName(), Description: r.GetDescription(), Annotations: r.GetAnnotations()}
 	if p := r.GetParentResourceId(); p != nil {
-		b = msg(b, 6, ref(p.GetResourceType(), p.GetResource()))
+		rec.Parent = &storagev3.ResourceRef{ResourceTypeId: p.GetResourceType(), ResourceId: p.GetResource()}
 	}
-	b, err := anys(b, 7, r.GetAnnotations())
-	if err != nil {
-		return err
-	}
-	return w.put(0x02, b, r.GetId().GetResourceType(), r.GetId().GetResource())
+	return w.record(0x02, rec, id.GetResourceType(), id.GetResource())
 }
 
 // Entitlement writes an EntitlementRecord.
 func (w *V3Writer) Entitlement(e *connectorv2.Entitlement) error {
 	rid := e.GetResource().GetId()
-	b := str(nil, 2, e.GetId())
-	b = msg(b, 3, ref(rid.GetResourceType(), rid.GetResource()))
-	b = str(b, 4, e.GetDisplayName())
-	b = str(b, 5, e.GetDescription())
+	r := &storagev3.EntitlementRecord{ExternalId: e.GetId(), Resource: &storagev3.ResourceRef{ResourceTypeId: rid.GetResourceType(), ResourceId: rid.GetResource()},
+		DisplayName: e.GetDisplayName(), Description: e.GetDescription(), Annotations: e.GetAnnotations(), Slug: e.GetSlug()}
 	if e.GetPurpose() != connectorv2.Entitlement_PURPOSE_VALUE_UNSPECIFIED {
-		b = str(b, 6, strings.TrimPrefix(e.GetPurpose().String(), "PURPOSE_VALUE_"))
+		r.Purpose = strings.TrimPrefix(e.GetPurpose().String(), "PURPOSE_VALUE_")
 	}
-	b, err := anys(b, 7, e.GetAnnotations())
-	if err != nil {
-		return err
-	}
-	b = str(b, 9, e.GetSlug())
 	for _, rt := range e.GetGrantableTo() {
-		b = str(b, 10, rt.GetId())
+		r.GrantableToResourceTypeIds = append(r.GrantableToResourceTypeIds, rt.GetId())
 	}
-	return w.put(0x03, b, e.GetId())
+	return w.record(0x03, r, e.GetId())
 }
 
 // Grant writes a GrantRecord; a GrantExpandable annotation becomes the
 // record's expansion, as Baton stores it.
 func (w *V3Writer) Grant(g *connectorv2.Grant) error {
 	e, p := g.GetEntitlement(), g.GetPrincipal().GetId()
-	b := str(nil, 2, g.GetId())
-	b = msg(b, 3, ref(e.GetResource().GetId().GetResourceType(), e.GetResource().GetId().GetResource(), e.GetId()))
-	b = msg(b, 4, ref(p.GetResourceType(), p.GetResource()))
-	var rest []*anypb.Any
+	rid := e.GetResource().GetId()
+	r := &storagev3.GrantRecord{ExternalId: g.GetId(),
+		Entitlement: &storagev3.EntitlementRef{ResourceTypeId: rid.GetResourceType(), ResourceId: rid.GetResource(), EntitlementId: e.GetId()},
+		Principal:   &storagev3.PrincipalRef{ResourceTypeId: p.GetResourceType(), ResourceId: p.GetResource()}}
 	for _, a := range g.GetAnnotations() {
 		var exp connectorv2.GrantExpandable
 		if a.MessageIs(&exp) {
 			if err := a.UnmarshalTo(&exp); err != nil {
 				return err
 			}
-			var x []byte
-			for _, id := range exp.GetEntitlementIds() {
-				x = str(x, 1, id)
-			}
-			b = msg(b, 6, x)
+			r.Expansion = &storagev3.GrantExpandableRecord{EntitlementIds: exp.GetEntitlementIds(), Shallow: exp.GetShallow(), ResourceTypeIds: exp.GetResourceTypeIds()}
 			continue
 		}
-		rest = append(rest, a)
+		r.Annotations = append(r.Annotations, a)
 	}
-	b, err := anys(b, 8, rest)
-	if err != nil {
-		return err
-	}
-	keys := make([]string, 0, len(g.GetSources().GetSources()))
-	for k := range g.GetSources().GetSources() {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		var v []byte
-		if g.GetSources().GetSources()[k].GetIsDirect() {
-			v = protowire.AppendTag(v, 4, protowire.VarintType)
-			v = protowire.AppendVarint(v, 1)
+	for k, src := range g.GetSources().GetSources() {
+		if r.Sources == nil {
+			r.Sources = map[string]*storagev3.GrantSourceRecord{}
 		}
-		b = msg(b, 9, msg(str(nil, 1, k), 2, v))
+		r.Sources[k] = &storagev3.GrantSourceRecord{IsDirect: src.GetIsDirect()}
 	}
-	return w.put(0x04, b, g.GetId())
+	return w.record(0x04, r, g.GetId())
 }
 
 // Finish writes the sync run and the envelope to path.
 func (w *V3Writer) Finish(path, syncID string) error {
 	defer os.RemoveAll(w.dir)
-	now, err := proto.Marshal(timestamppb.Now())
-	if err != nil {
-		return err
-	}
-	run := str(nil, 1, syncID)
-	run = protowire.AppendTag(run, 2, protowire.VarintType)
-	run = protowire.AppendVarint(run, 1) // full
-	run = msg(msg(run, 4, now), 5, now)
-	if err := w.put(0x06, run, syncID); err != nil {
+	now := timestamppb.Now()
+	run := &storagev3.SyncRunRecord{SyncId: syncID, Type: storagev3.SyncType_SYNC_TYPE_FULL, StartedAt: now, EndedAt: now}
+	if err := w.record(0x06, run, syncID); err != nil {
 		return err
 	}
 	if err := w.batch.Commit(pebble.Sync); err != nil {
@@ -237,9 +176,10 @@ func (w *V3Writer) Finish(path, syncID string) error {
 // writeEnvelope writes magic, manifest and an indexed-zstd payload of
 // the files under dir.
 func writeEnvelope(path, dir string) error {
-	man := str(nil, 1, "pebble")
-	man = protowire.AppendTag(man, 4, protowire.VarintType)
-	man = protowire.AppendVarint(man, 5)
+	man, err := proto.Marshal(&c1zv3.C1ZManifestV3{Engine: "pebble", PayloadEncoding: c1zv3.PayloadEncoding_PAYLOAD_ENCODING_INDEXED_ZSTD})
+	if err != nil {
+		return err
+	}
 	var out bytes.Buffer
 	out.WriteString("C1Z3\x00")
 	binary.Write(&out, binary.BigEndian, uint32(len(man)))
@@ -248,43 +188,34 @@ func writeEnvelope(path, dir string) error {
 	if err != nil {
 		return err
 	}
-	var index []byte
+	index := &c1zv3.IndexedFrameIndex{ManifestXxh64: xxhash.Sum64(man)}
 	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		raw, err := io.ReadAll(f)
-		f.Close()
+		raw, err := os.ReadFile(p)
 		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
 		frame := enc.EncodeAll(raw, nil)
-		e := str(nil, 1, filepath.ToSlash(rel))
-		for i, v := range []int{out.Len(), len(frame), len(raw)} {
-			e = protowire.AppendTag(e, protowire.Number(i+2), protowire.VarintType)
-			e = protowire.AppendVarint(e, uint64(v))
-		}
-		e = protowire.AppendTag(e, 5, protowire.Fixed64Type)
-		e = protowire.AppendFixed64(e, xxhash.Sum64(raw))
-		index = msg(index, 1, e)
+		index.Entries = append(index.Entries, &c1zv3.IndexedFrameEntry{Name: filepath.ToSlash(rel), FrameOffset: int64(out.Len()),
+			CompressedSize: int64(len(frame)), RawSize: int64(len(raw)), RawXxh64: xxhash.Sum64(raw)})
 		out.Write(frame)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	index = protowire.AppendTag(index, 4, protowire.Fixed64Type)
-	index = protowire.AppendFixed64(index, xxhash.Sum64(man))
+	idx, err := proto.Marshal(index)
+	if err != nil {
+		return err
+	}
 	at := out.Len()
-	out.Write(index)
+	out.Write(idx)
 	binary.Write(&out, binary.BigEndian, uint64(at))
-	binary.Write(&out, binary.BigEndian, uint32(len(index)))
-	binary.Write(&out, binary.BigEndian, xxhash.Sum64(index))
+	binary.Write(&out, binary.BigEndian, uint32(len(idx)))
+	binary.Write(&out, binary.BigEndian, xxhash.Sum64(idx))
 	out.WriteString("C1ZIDX1\x00")
 	if err := os.WriteFile(path, out.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)

@@ -3,6 +3,8 @@ package c1z
 import (
 	"errors"
 	"fmt"
+
+	"github.com/batonkit/batonkit/pkg/c1z/internal/c1zerr"
 )
 
 // Sentinel errors. Every error returned by Open wraps one of these when the
@@ -14,16 +16,16 @@ var (
 	ErrNotC1Z = errors.New("not a c1z file")
 	// ErrCorrupt: the header is right but the content is damaged (truncated
 	// compression stream, broken SQLite database, missing tables).
-	ErrCorrupt = errors.New("corrupt c1z file")
+	ErrCorrupt = c1zerr.ErrCorrupt
 	// ErrTooLarge: decoding would exceed the configured size limit, which
 	// protects against decompression bombs.
-	ErrTooLarge = errors.New("c1z file decodes past the size limit")
+	ErrTooLarge = c1zerr.ErrTooLarge
 	// ErrNoSpace: the disk where the file is unpacked or saved has too
 	// little free space.
-	ErrNoSpace = errors.New("not enough free disk space")
+	ErrNoSpace = c1zerr.ErrNoSpace
 	// ErrUnsupportedFormat: a real c1z in a format this version cannot read
 	// (for example Baton's newer "v3" Pebble format).
-	ErrUnsupportedFormat = errors.New("unsupported c1z format")
+	ErrUnsupportedFormat = c1zerr.ErrUnsupportedFormat
 	// ErrUnsafeFile: the c1z to write, its directory, or a lock or working
 	// file beside it is a symlink, another user's, or writable by others,
 	// so it is not trusted. It also wraps safefs.ErrUnsafe.

@@ -11,6 +11,8 @@ import (
 	"runtime"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/batonkit/batonkit/pkg/c1z/internal/c1zerr"
 )
 
 // The classic ("v1") file: this 5-byte header, then one zstd stream whose
@@ -135,23 +137,9 @@ func decode(src io.Reader, dst io.Writer, lim Limits, compressed int64, space fu
 }
 
 // SizeError says a file would decode to more than is allowed or than
-// fits; it wraps ErrTooLarge or ErrNoSpace.
-type SizeError struct {
-	What  string // what declares or reached the size
-	Size  int64  // bytes the database would need
-	Limit int64  // bytes allowed, or free at the destination
-	Bound string // which limit Limit is
-	Err   error  // ErrTooLarge or ErrNoSpace
-}
-
-func (e *SizeError) Error() string {
-	if errors.Is(e.Err, ErrNoSpace) {
-		return fmt.Sprintf("%v: %s needs %d bytes, %d are free where it is unpacked", e.Err, e.What, e.Size, e.Limit)
-	}
-	return fmt.Sprintf("%v: %s is %d bytes, the limit is %d (%s)", e.Err, e.What, e.Size, e.Limit, e.Bound)
-}
-
-func (e *SizeError) Unwrap() error { return e.Err }
+// fits; it wraps ErrTooLarge or ErrNoSpace. (The v3 reader, an internal
+// package, makes them too: the type lives there.)
+type SizeError = c1zerr.SizeError
 
 // Decoded sizes a c1z may claim per byte of compressed data, and the size
 // every file may decode to whatever its size. A SQLite database of real

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/c1z/internal/v3file"
 )
 
 // ErrBadPageToken is returned for a page token this store did not issue.
@@ -366,7 +367,7 @@ func (rd *Reader) Resources(ctx context.Context, q ResourceQuery) iter.Seq2[*con
 	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
 		return errSeq[*connectorv2.Resource](err)
 	} else if v3 != nil && q.Parent == nil {
-		return v3Resources(ctx, v3, id, q.ResourceTypeID, func(_ *resourceSeeker, r *connectorv2.Resource) (*connectorv2.Resource, error) { return r, nil })
+		return v3Resources(ctx, v3, id, q.ResourceTypeID, func(_ *v3file.Seeker, r *connectorv2.Resource) (*connectorv2.Resource, error) { return r, nil })
 	}
 	w, err := s.resourceWhere(ctx, q)
 	return stream(ctx, s, tResources, w, err, newResource)
@@ -388,7 +389,7 @@ func (rd *Reader) Entitlements(ctx context.Context, q EntitlementQuery) iter.Seq
 	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
 		return errSeq[*connectorv2.Entitlement](err)
 	} else if v3 != nil {
-		return v3Entitlements(ctx, v3, id, q, func(_ *resourceSeeker, e *connectorv2.Entitlement) (*connectorv2.Entitlement, error) { return e, nil })
+		return v3Entitlements(ctx, v3, id, q, func(_ *v3file.Seeker, e *connectorv2.Entitlement) (*connectorv2.Entitlement, error) { return e, nil })
 	}
 	w, err := s.entitlementWhere(ctx, q)
 	return stream(ctx, s, tEntitlements, w, err, newEntitlement)

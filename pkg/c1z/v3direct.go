@@ -1,7 +1,6 @@
 package c1z
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"iter"
@@ -9,11 +8,11 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/cockroachdb/pebble/v2"
-	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	storagev3 "github.com/batonkit/batonkit/pb/c1/storage/v3"
+	"github.com/batonkit/batonkit/pkg/c1z/internal/v3file"
 )
 
 // Listings served straight from a v3 file's Pebble payload. Baton's keys
@@ -26,7 +25,7 @@ import (
 // v3Store is what a store opened on a v3 file keeps beside its v1
 // database: the unpacked payload, and whether the objects were copied.
 type v3Store struct {
-	pdb      *pebble.DB
+	pdb      *v3file.DB
 	run      SyncRun // the file's one sync
 	recorded *Stats  // its counts as the manifest records them, if it does
 
@@ -70,36 +69,33 @@ func errSeq[V any](err error) iter.Seq2[V, error] {
 // v3ResourceTypes, v3Resources and v3Entitlements list what the Store
 // methods of those names list, from the payload.
 func v3ResourceTypes(ctx context.Context, v3 *v3Store, id string) iter.Seq2[*connectorv2.ResourceType, error] {
-	return v3List(ctx, v3, id, v3KeyResourceType, "resource type", func(b []byte) (*connectorv2.ResourceType, bool, error) {
-		rt, err := v3ResourceType(b)
+	return v3List(ctx, v3, id, v3file.KindResourceType, "resource type", func(b []byte) (*connectorv2.ResourceType, bool, error) {
+		rt, err := v3file.ResourceType(b)
 		return rt, err == nil, err
 	})
 }
 
-func v3Resources[V any](ctx context.Context, v3 *v3Store, id, typ string, view func(*resourceSeeker, *connectorv2.Resource) (V, error)) iter.Seq2[V, error] {
-	return v3ListWith(ctx, v3, id, v3KeyResource, "resource", func(res *resourceSeeker) func([]byte) (V, bool, error) {
+func v3Resources[V any](ctx context.Context, v3 *v3Store, id, typ string, view func(*v3file.Seeker, *connectorv2.Resource) (V, error)) iter.Seq2[V, error] {
+	return v3ListWith(ctx, v3, id, v3file.KindResource, "resource", func(res *v3file.Seeker) func([]byte) (V, bool, error) {
+		var dec v3file.ResourceDecoder
 		return func(b []byte) (V, bool, error) {
 			var zero V
-			if typ != "" {
-				if t, err := stringField(b, 2); err != nil || t != typ {
-					return zero, false, err
-				}
-			}
-			r, err := v3Resource(b)
-			if err != nil {
+			rec, err := dec.Decode(b)
+			if err != nil || typ != "" && rec.GetResourceTypeId() != typ {
 				return zero, false, err
 			}
+			r := v3file.ResourceFrom(rec)
 			v, err := view(res, r)
 			return v, err == nil, err
 		}
 	})
 }
 
-func v3Entitlements[V any](ctx context.Context, v3 *v3Store, id string, q EntitlementQuery, view func(*resourceSeeker, *connectorv2.Entitlement) (V, error)) iter.Seq2[V, error] {
-	return v3ListWith(ctx, v3, id, v3KeyEntitlement, "entitlement", func(res *resourceSeeker) func([]byte) (V, bool, error) {
+func v3Entitlements[V any](ctx context.Context, v3 *v3Store, id string, q EntitlementQuery, view func(*v3file.Seeker, *connectorv2.Entitlement) (V, error)) iter.Seq2[V, error] {
+	return v3ListWith(ctx, v3, id, v3file.KindEntitlement, "entitlement", func(res *v3file.Seeker) func([]byte) (V, bool, error) {
 		return func(b []byte) (V, bool, error) {
 			var zero V
-			e, err := v3Entitlement(b)
+			e, err := v3file.Entitlement(b)
 			if err != nil {
 				return zero, false, err
 			}
@@ -121,45 +117,35 @@ func v3Grants(ctx context.Context, v3 *v3Store, id string, q GrantQuery) (iter.S
 	if err != nil || !ok {
 		return nil, ok, err
 	}
-	return v3ListWith(ctx, v3, id, v3KeyGrant, "grant", func(res *resourceSeeker) func([]byte) (GrantView, bool, error) {
+	return v3ListWith(ctx, v3, id, v3file.KindGrant, "grant", func(res *v3file.Seeker) func([]byte) (GrantView, bool, error) {
 		return grantViewDecoder(&v3GrantViews{res: res, ents: ents}, q)
 	}), true, nil
 }
 
 func grantViewDecoder(d *v3GrantViews, q GrantQuery) func([]byte) (GrantView, bool, error) {
+	var dec v3file.GrantDecoder
+	selective := q.EntitlementID != "" || q.Principal != nil || q.Resource != nil || q.ResourceTypeID != ""
+	filter := v3file.RefFilter{EntitlementID: q.EntitlementID, ResourceTypeID: q.ResourceTypeID,
+		PrincipalTypeID: q.Principal.GetResourceType(), PrincipalID: q.Principal.GetResource()}
+	// A resource of another type than the one asked for matches nothing.
+	conflict := q.Resource != nil && q.ResourceTypeID != "" && q.ResourceTypeID != q.Resource.GetResourceType()
+	if q.Resource != nil {
+		filter.ResourceTypeID, filter.ResourceID = q.Resource.GetResourceType(), q.Resource.GetResource()
+	}
 	return func(b []byte) (GrantView, bool, error) {
-		if q.EntitlementID != "" || q.Principal != nil || q.Resource != nil || q.ResourceTypeID != "" {
+		if selective {
 			// Select on the references before decoding the rest.
-			ent, princ, err := v3GrantRefs(b)
-			if err != nil {
+			if ok, err := dec.Match(b, filter); !ok || conflict || err != nil {
 				return GrantView{}, false, err
 			}
-			if q.EntitlementID != "" && ent[2] != q.EntitlementID ||
-				q.ResourceTypeID != "" && ent[0] != q.ResourceTypeID ||
-				q.Resource != nil && (ent[0] != q.Resource.GetResourceType() || ent[1] != q.Resource.GetResource()) ||
-				q.Principal != nil && (princ[0] != q.Principal.GetResourceType() || princ[1] != q.Principal.GetResource()) {
-				return GrantView{}, false, nil
-			}
 		}
-		v, err := d.view(b)
+		r, err := dec.Decode(b)
+		if err != nil {
+			return GrantView{}, false, err
+		}
+		v, err := d.view(r)
 		return v, err == nil, err
 	}
-}
-
-// v3GrantRefs decodes only a grant record's entitlement and principal
-// references.
-func v3GrantRefs(b []byte) (ent, princ [4]string, err error) {
-	err = eachField(b, func(num protowire.Number, v []byte, _ uint64) error {
-		var err error
-		switch num {
-		case 3:
-			ent, err = refIDs(v)
-		case 4:
-			princ, err = refIDs(v)
-		}
-		return err
-	})
-	return ent, princ, err
 }
 
 // v3One finds one object of table by its v1 external id in the payload:
@@ -173,7 +159,7 @@ func v3One[T proto.Message](v3 *v3Store, table, externalID string) (_ T, found, 
 	case tResources:
 		typ, id, _ := strings.Cut(externalID, ":")
 		var r *connectorv2.Resource
-		if r, err = v3.resource(&connectorv2.ResourceId{ResourceType: typ, Resource: id}); r != nil {
+		if r, err = v3.pdb.Resource(&connectorv2.ResourceId{ResourceType: typ, Resource: id}); r != nil {
 			m = r
 		}
 	case tEntitlements:
@@ -185,8 +171,8 @@ func v3One[T proto.Message](v3 *v3Store, table, externalID string) (_ T, found, 
 			m = proto.Clone(e) // the map's is shared by grant views
 		}
 	case tResourceTypes:
-		err = scanV3(v3.pdb, v3KeyResourceType, func(b []byte) error {
-			rt, err := v3ResourceType(b)
+		err = v3.pdb.Scan(v3file.KindResourceType, func(b []byte) error {
+			rt, err := v3file.ResourceType(b)
 			if err != nil {
 				return fmt.Errorf("%w: v3 resource type record: %v", ErrCorrupt, err)
 			}
@@ -210,13 +196,13 @@ const v3Chunk = 256
 
 // v3List streams the records of one kind whose decoded form keep says to
 // list, in key order, decoded a chunk ahead of the caller (ahead).
-func v3List[V any](ctx context.Context, v3 *v3Store, syncID string, typ byte, what string, decode func(v []byte) (V, bool, error)) iter.Seq2[V, error] {
-	return v3ListWith(ctx, v3, syncID, typ, what, func(*resourceSeeker) func([]byte) (V, bool, error) { return decode })
+func v3List[V any](ctx context.Context, v3 *v3Store, syncID string, typ v3file.Kind, what string, decode func(v []byte) (V, bool, error)) iter.Seq2[V, error] {
+	return v3ListWith(ctx, v3, syncID, typ, what, func(*v3file.Seeker) func([]byte) (V, bool, error) { return decode })
 }
 
 // v3ListWith is v3List for decoders that look resources up: it makes
 // one from a seeker of the listing's own, on the decoding goroutine.
-func v3ListWith[V any](ctx context.Context, v3 *v3Store, syncID string, typ byte, what string, decoder func(*resourceSeeker) func([]byte) (V, bool, error)) iter.Seq2[V, error] {
+func v3ListWith[V any](ctx context.Context, v3 *v3Store, syncID string, typ v3file.Kind, what string, decoder func(*v3file.Seeker) func([]byte) (V, bool, error)) iter.Seq2[V, error] {
 	if syncID != v3.run.ID {
 		return func(func(V, error) bool) {} // no such sync in a v3 file: nothing, as from SQL
 	}
@@ -226,11 +212,11 @@ func v3ListWith[V any](ctx context.Context, v3 *v3Store, syncID string, typ byte
 				err = fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, r)
 			}
 		}()
-		seeker := &resourceSeeker{v3: v3}
-		defer seeker.close()
+		seeker := v3.pdb.Seeker()
+		defer seeker.Close()
 		decode := decoder(seeker)
 		views := make([]V, 0, v3Chunk)
-		err = scanV3(v3.pdb, typ, func(b []byte) error {
+		err = v3.pdb.Scan(typ, func(b []byte) error {
 			v, keep, err := decode(b)
 			if err != nil {
 				return fmt.Errorf("%w: v3 %s record: %v", ErrCorrupt, what, err)
@@ -253,96 +239,6 @@ func v3ListWith[V any](ctx context.Context, v3 *v3Store, syncID string, typ byte
 	})
 }
 
-// v3ResourceKey is the primary key of a resource: Baton's tuple of its
-// type and id, with 0x00 and 0x01 escaped.
-func v3ResourceKey(typ, id string) []byte {
-	k := append(make([]byte, 0, 4+len(typ)+len(id)), v3KeyVersion, v3KeyResource, 0)
-	k = appendTuple(k, typ)
-	k = append(k, 0)
-	return appendTuple(k, id)
-}
-
-func appendTuple(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case 0:
-			dst = append(dst, 1, 1)
-		case 1:
-			dst = append(dst, 1, 2)
-		default:
-			dst = append(dst, s[i])
-		}
-	}
-	return dst
-}
-
-// resource reads one resource by id; nil when the sync has none.
-func (v *v3Store) resource(id *connectorv2.ResourceId) (*connectorv2.Resource, error) {
-	if id == nil {
-		return nil, nil
-	}
-	b, closer, err := v.pdb.Get(v3ResourceKey(id.GetResourceType(), id.GetResource()))
-	if err == pebble.ErrNotFound {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, err)
-	}
-	defer closer.Close()
-	r, err := v3Resource(b)
-	if err != nil {
-		return nil, fmt.Errorf("%w: v3 resource record: %v", ErrCorrupt, err)
-	}
-	return r, nil
-}
-
-// resourceSeeker looks resources up for one listing through one
-// iterator: a Get builds an iterator over the files each time, three
-// times the cost of a seek on one already open.
-type resourceSeeker struct {
-	v3   *v3Store
-	it   *pebble.Iterator
-	last *connectorv2.Resource // grants of one entitlement share its resource
-}
-
-func (r *resourceSeeker) get(id *connectorv2.ResourceId) (*connectorv2.Resource, error) {
-	if id == nil {
-		return nil, nil
-	}
-	if l := r.last; l != nil && l.GetId().GetResourceType() == id.GetResourceType() && l.GetId().GetResource() == id.GetResource() {
-		return l, nil
-	}
-	if r.it == nil {
-		var err error
-		if r.it, err = r.v3.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{v3KeyVersion, v3KeyResource}, UpperBound: []byte{v3KeyVersion, v3KeyResource + 1}}); err != nil {
-			return nil, fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, err)
-		}
-	}
-	key := v3ResourceKey(id.GetResourceType(), id.GetResource())
-	if !r.it.SeekGE(key) || !bytes.Equal(r.it.Key(), key) {
-		if err := r.it.Error(); err != nil {
-			return nil, fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, err)
-		}
-		return nil, nil
-	}
-	b, err := r.it.ValueAndErr()
-	if err != nil {
-		return nil, fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, err)
-	}
-	res, err := v3Resource(b)
-	if err != nil {
-		return nil, fmt.Errorf("%w: v3 resource record: %v", ErrCorrupt, err)
-	}
-	r.last = res
-	return res, nil
-}
-
-func (r *resourceSeeker) close() {
-	if r.it != nil {
-		r.it.Close()
-	}
-}
-
 // entitlements is every entitlement by id, read once; ok is false when
 // there are too many to keep.
 func (v *v3Store) entitlements() (map[string]*connectorv2.Entitlement, bool, error) {
@@ -353,8 +249,8 @@ func (v *v3Store) entitlements() (map[string]*connectorv2.Entitlement, bool, err
 	}
 	m := map[string]*connectorv2.Entitlement{}
 	errTooMany := fmt.Errorf("more than %d entitlements", maxDirectEntitlements)
-	err := scanV3(v.pdb, v3KeyEntitlement, func(b []byte) error {
-		e, err := v3Entitlement(b)
+	err := v.pdb.Scan(v3file.KindEntitlement, func(b []byte) error {
+		e, err := v3file.Entitlement(b)
 		if err != nil {
 			return fmt.Errorf("%w: v3 entitlement record: %v", ErrCorrupt, err)
 		}
@@ -388,11 +284,29 @@ func (v *v3Store) stats() (Stats, error) {
 	return v.count()
 }
 
-// count counts the sync's objects as Store.Stats counts the v1 rows.
+// count counts the sync's objects as Store.Stats counts the v1 rows,
+// the five kinds at once.
 func (v *v3Store) count() (Stats, error) {
 	var st Stats
-	count := func(typ byte, total *int64, by *map[string]int64, rtype func([]byte) (string, error)) error {
-		return scanV3(v.pdb, typ, func(b []byte) error {
+	// Resources are counted by their own type, entitlements and grants
+	// by the type of the resource they belong to.
+	ownType := func(b []byte) (string, error) {
+		r := &storagev3.ResourceRecord{}
+		err := proto.Unmarshal(b, r)
+		return r.GetResourceTypeId(), err
+	}
+	entType := func(b []byte) (string, error) {
+		r := &storagev3.EntitlementRecord{}
+		err := proto.Unmarshal(b, r)
+		return r.GetResource().GetResourceTypeId(), err
+	}
+	grantType := func(b []byte) (string, error) {
+		r := &storagev3.GrantRecord{}
+		err := proto.Unmarshal(b, r)
+		return r.GetEntitlement().GetResourceTypeId(), err
+	}
+	count := func(kind v3file.Kind, total *int64, by *map[string]int64, rtype func([]byte) (string, error)) error {
+		return v.pdb.Scan(kind, func(b []byte) error {
 			*total++
 			if by == nil {
 				return nil
@@ -408,31 +322,21 @@ func (v *v3Store) count() (Stats, error) {
 			return nil
 		})
 	}
-	// A resource names its type in field 2; entitlements and grants
-	// refer to their resource in field 3 (its type first).
-	ownType := func(b []byte) (string, error) { return stringField(b, 2) }
-	refType := func(b []byte) (string, error) {
-		ref, err := bytesField(b, 3)
-		if err != nil {
-			return "", err
-		}
-		return stringField(ref, 1)
-	}
 	var wg sync.WaitGroup
 	errs := make([]error, 5)
 	for i, c := range []struct {
-		typ   byte
+		kind  v3file.Kind
 		total *int64
 		by    *map[string]int64
 		rtype func([]byte) (string, error)
 	}{
-		{v3KeyResourceType, &st.ResourceTypes, nil, nil},
-		{v3KeyResource, &st.Resources, &st.ResourcesByType, ownType},
-		{v3KeyEntitlement, &st.Entitlements, &st.EntitlementsByType, refType},
-		{v3KeyGrant, &st.Grants, &st.GrantsByType, refType},
-		{v3KeyAsset, &st.Assets, nil, nil},
+		{v3file.KindResourceType, &st.ResourceTypes, nil, nil},
+		{v3file.KindResource, &st.Resources, &st.ResourcesByType, ownType},
+		{v3file.KindEntitlement, &st.Entitlements, &st.EntitlementsByType, entType},
+		{v3file.KindGrant, &st.Grants, &st.GrantsByType, grantType},
+		{v3file.KindAsset, &st.Assets, nil, nil},
 	} {
-		wg.Go(func() { errs[i] = count(c.typ, c.total, c.by, c.rtype) })
+		wg.Go(func() { errs[i] = count(c.kind, c.total, c.by, c.rtype) })
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -443,36 +347,20 @@ func (v *v3Store) count() (Stats, error) {
 	return st, nil
 }
 
-// bytesField is the last occurrence of length-delimited field num.
-func bytesField(b []byte, num protowire.Number) ([]byte, error) {
-	var out []byte
-	err := eachField(b, func(n protowire.Number, v []byte, _ uint64) error {
-		if n == num {
-			out = v
-		}
-		return nil
-	})
-	return out, err
-}
-
-func stringField(b []byte, num protowire.Number) (string, error) {
-	v, err := bytesField(b, num)
-	return string(v), err
-}
-
-// v3GrantView decodes a grant record as GrantViews gives it from v1
-// rows: the grant as stored (without its GrantExpandable annotation,
-// which v1 keeps apart), the entitlement and resource, the principal.
+// v3GrantViews makes grant views of grant records as GrantViews gives
+// them from v1 rows: the grant as stored (without its GrantExpandable
+// annotation, which v1 keeps apart), the entitlement and resource, the
+// principal.
 type v3GrantViews struct {
-	res  *resourceSeeker
+	res  *v3file.Seeker
 	ents map[string]*connectorv2.Entitlement
-	last entRef // the stub grants of one entitlement share
+	last v3file.SharedEntitlement // the stub grants of one entitlement share
 }
 
-func (d *v3GrantViews) view(b []byte) (GrantView, error) {
+func (d *v3GrantViews) view(r *storagev3.GrantRecord) (GrantView, error) {
 	// Grants of one entitlement share its message, as v1 views do, so
 	// an encoder keyed on it marshals it once per run.
-	g, err := v3GrantRecord(b, false, &d.last)
+	g, err := v3file.GrantFrom(r, false, &d.last)
 	if err != nil {
 		return GrantView{}, err
 	}
@@ -481,11 +369,10 @@ func (d *v3GrantViews) view(b []byte) (GrantView, error) {
 		return GrantView{}, fmt.Errorf("grant %q: %w: id, entitlement and principal are required", g.GetId(), ErrInvalidObject)
 	}
 	v := GrantView{Grant: g, Entitlement: d.ents[g.GetEntitlement().GetId()]}
-	if v.Resource, err = d.res.get(g.GetEntitlement().GetResource().GetId()); err != nil {
+	if v.Resource, err = d.res.Get(g.GetEntitlement().GetResource().GetId()); err != nil {
 		return v, err
 	}
-	last := d.res.last
-	v.Principal, err = d.res.get(g.GetPrincipal().GetId())
-	d.res.last = last // the entitlement's resource repeats; principals do not
+	// The entitlement's resource repeats; principals do not.
+	v.Principal, err = d.res.Lookup(g.GetPrincipal().GetId())
 	return v, err
 }

@@ -8,23 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
-	"github.com/cockroachdb/pebble/v2"
-	"google.golang.org/protobuf/encoding/protowire"
-)
-
-// Key layout of Baton's v3 Pebble database (pkg/dotc1z/engine/pebble):
-// a version byte, a record-type byte, then a tuple of ids. Primary
-// records of one type share the two-byte prefix; index keys (type 0x07)
-// and engine bookkeeping are not needed to read a sync.
-const (
-	v3KeyVersion      = 0x03
-	v3KeyResourceType = 0x01
-	v3KeyResource     = 0x02
-	v3KeyEntitlement  = 0x03
-	v3KeyGrant        = 0x04
-	v3KeyAsset        = 0x05
-	v3KeySyncRun      = 0x06
+	storagev3 "github.com/batonkit/batonkit/pb/c1/storage/v3"
+	"github.com/batonkit/batonkit/pkg/c1z/internal/v3file"
 )
 
 // openV3 opens the v3 file f (positioned after its header): it unpacks
@@ -44,7 +31,7 @@ func (s *Store) openV3(ctx context.Context, f *os.File) (err error) {
 			err = fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, r)
 		}
 	}()
-	m, payloadAt, err := readV3Head(f)
+	m, payloadAt, err := v3file.ReadHead(f)
 	if err != nil {
 		return err
 	}
@@ -60,14 +47,11 @@ func (s *Store) openV3(ctx context.Context, f *os.File) (err error) {
 	if err := os.Mkdir(pdir, 0o700); err != nil {
 		return err
 	}
-	if err := extractV3(f, m, payloadAt, pdir, s.opts.limits, budget); err != nil {
+	if err := v3file.Extract(f, m, payloadAt, pdir, s.opts.limits.MaxWindow, budget); err != nil {
 		return err
 	}
-	stats, err := v3ManifestStats(m.raw)
-	if err != nil {
-		return fmt.Errorf("%w: v3 manifest sync runs: %v", ErrCorrupt, err)
-	}
-	pdb, err := openPebble(pdir)
+	stats := v3ManifestStats(m)
+	pdb, err := v3file.Open(pdir)
 	if err != nil {
 		return err
 	}
@@ -158,12 +142,12 @@ func (s *Store) convertV3(ctx context.Context) (err error) {
 }
 
 // v3OneRun reads the one sync run a v3 file holds.
-func v3OneRun(pdb *pebble.DB) (SyncRun, error) {
+func v3OneRun(pdb *v3file.DB) (SyncRun, error) {
 	var runs []SyncRun
-	if err := scanV3(pdb, v3KeySyncRun, func(v []byte) error {
-		r, err := v3SyncRun(v)
-		if err == nil && r.ID != "" {
-			runs = append(runs, r)
+	if err := pdb.Scan(v3file.KindSyncRun, func(v []byte) error {
+		r, err := v3file.SyncRun(v)
+		if err == nil && r.GetSyncId() != "" {
+			runs = append(runs, v3SyncRun(r))
 		}
 		return err
 	}); err != nil {
@@ -193,29 +177,9 @@ func insertV3Run(ctx context.Context, db *sql.DB, run SyncRun, stats map[string]
 	return err
 }
 
-// openPebble opens an unpacked v3 payload read-only, with Pebble's
-// defaults (Baton's files use its default comparer) and no logging.
-func openPebble(dir string) (*pebble.DB, error) {
-	db, err := pebble.Open(dir, &pebble.Options{ReadOnly: true, Logger: quietPebble{}})
-	if err != nil {
-		return nil, fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, err)
-	}
-	return db, nil
-}
-
-// quietPebble drops Pebble's logging; its Fatalf (which would exit the
-// process) becomes a panic that openV3 turns into ErrCorrupt.
-type quietPebble struct{}
-
-func (quietPebble) Infof(string, ...any)  {}
-func (quietPebble) Errorf(string, ...any) {}
-func (quietPebble) Fatalf(format string, args ...any) {
-	panic(fmt.Errorf("%w: v3 Pebble database: "+format, append([]any{ErrCorrupt}, args...)...))
-}
-
 // importV3 copies the objects of a v3 database's one sync, run, into
 // the v1 tables, kind by kind.
-func importV3(ctx context.Context, db *sql.Conn, pdb *pebble.DB, run SyncRun) error {
+func importV3(ctx context.Context, db *sql.Conn, pdb *v3file.DB, run SyncRun) error {
 	// A throwaway database, written once: no sync, a larger cache.
 	for _, q := range []string{"pragma synchronous=off", "pragma cache_size=-16384"} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
@@ -239,7 +203,7 @@ func importV3(ctx context.Context, db *sql.Conn, pdb *pebble.DB, run SyncRun) er
 
 // v3Kind is one kind of v3 record and how it becomes a v1 row.
 type v3Kind struct {
-	key   byte
+	key   v3file.Kind
 	what  string
 	table *table
 	row   func(v []byte) ([]any, error)
@@ -249,20 +213,24 @@ type v3Kind struct {
 // with rows stamped with run's id and start.
 func v3Kinds(run SyncRun) []v3Kind {
 	at := formatTime(run.StartedAt)
+	// Each kind's rows are made on one goroutine: a decoder each.
+	var resources v3file.ResourceDecoder
+	var grants v3file.GrantDecoder
 	return []v3Kind{
-		{v3KeyResourceType, "resource type", resourceTypesTable, func(v []byte) ([]any, error) {
-			rt, err := v3ResourceType(v)
+		{v3file.KindResourceType, "resource type", resourceTypesTable, func(v []byte) ([]any, error) {
+			rt, err := v3file.ResourceType(v)
 			if err != nil {
 				return nil, err
 			}
 			data, err := marshal.Marshal(rt)
 			return []any{rt.GetId(), data, run.ID, at}, err
 		}},
-		{v3KeyResource, "resource", resourcesTable, func(v []byte) ([]any, error) {
-			r, err := v3Resource(v)
+		{v3file.KindResource, "resource", resourcesTable, func(v []byte) ([]any, error) {
+			rec, err := resources.Decode(v)
 			if err != nil {
 				return nil, err
 			}
+			r := v3file.ResourceFrom(rec)
 			data, err := marshal.Marshal(r)
 			var pType, pID any
 			if p := r.GetParentResourceId(); p != nil {
@@ -270,8 +238,8 @@ func v3Kinds(run SyncRun) []v3Kind {
 			}
 			return []any{r.GetId().GetResourceType(), ResourceExternalID(r.GetId()), pType, pID, data, run.ID, at}, err
 		}},
-		{v3KeyEntitlement, "entitlement", entitlementsTable, func(v []byte) ([]any, error) {
-			e, err := v3Entitlement(v)
+		{v3file.KindEntitlement, "entitlement", entitlementsTable, func(v []byte) ([]any, error) {
+			e, err := v3file.Entitlement(v)
 			if err != nil {
 				return nil, err
 			}
@@ -279,29 +247,21 @@ func v3Kinds(run SyncRun) []v3Kind {
 			rid := e.GetResource().GetId()
 			return []any{rid.GetResourceType(), rid.GetResource(), e.GetId(), data, run.ID, at}, err
 		}},
-		{v3KeyGrant, "grant", grantsTable, func(v []byte) ([]any, error) {
-			g, err := v3Grant(v)
+		{v3file.KindGrant, "grant", grantsTable, func(v []byte) ([]any, error) {
+			rec, err := grants.Decode(v)
+			if err != nil {
+				return nil, err
+			}
+			g, err := v3file.GrantFrom(rec, true, nil)
 			if err != nil {
 				return nil, err
 			}
 			row, err := grantRow(g)
 			return []any{row.resType, row.resID, row.entID, row.pType, row.pID, g.GetId(), row.expansion, row.needsExpansion, row.data, run.ID, at}, err
 		}},
-		{v3KeyAsset, "asset", assetsTable, func(v []byte) ([]any, error) {
-			var ext, ctype string
-			var data []byte
-			err := eachField(v, func(num protowire.Number, v []byte, _ uint64) error {
-				switch num {
-				case 2:
-					ext = string(v)
-				case 3:
-					ctype = string(v)
-				case 4:
-					data = append([]byte(nil), v...)
-				}
-				return nil
-			})
-			return []any{ext, ctype, data, run.ID, at}, err
+		{v3file.KindAsset, "asset", assetsTable, func(v []byte) ([]any, error) {
+			a, err := v3file.Asset(v)
+			return []any{a.GetExternalId(), a.GetContentType(), a.GetData(), run.ID, at}, err
 		}},
 	}
 }
@@ -309,13 +269,13 @@ func v3Kinds(run SyncRun) []v3Kind {
 // importKind copies the records of one kind. Pebble reads and record
 // decoding run on one goroutine, SQLite inserts on this one: each takes
 // about half of an import.
-func importKind(pdb *pebble.DB, b *batchInsert, k v3Kind) error {
+func importKind(pdb *v3file.DB, b *batchInsert, k v3Kind) error {
 	rows := make(chan []any, 512)
 	scanErr := make(chan error, 1)
 	stop := make(chan struct{})
 	go func() {
 		defer close(rows)
-		scanErr <- scanV3(pdb, k.key, func(v []byte) error {
+		scanErr <- pdb.Scan(k.key, func(v []byte) error {
 			vals, err := k.row(v)
 			if err != nil {
 				return fmt.Errorf("%w: v3 %s record: %v", ErrCorrupt, k.what, err)
@@ -344,29 +304,6 @@ func importKind(pdb *pebble.DB, b *batchInsert, k v3Kind) error {
 		err = b.flush()
 	}
 	return err
-}
-
-// scanV3 calls fn with the value of every primary record of one type.
-func scanV3(pdb *pebble.DB, typ byte, fn func([]byte) error) error {
-	it, err := pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{v3KeyVersion, typ}, UpperBound: []byte{v3KeyVersion, typ + 1}})
-	if err != nil {
-		return fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, err)
-	}
-	for ok := it.First(); ok; ok = it.Next() {
-		v, err := it.ValueAndErr()
-		if err == nil {
-			err = fn(v)
-		}
-		if err != nil {
-			it.Close()
-			return err
-		}
-	}
-	if err := it.Error(); err != nil {
-		it.Close()
-		return fmt.Errorf("%w: v3 Pebble database: %v", ErrCorrupt, err)
-	}
-	return it.Close()
 }
 
 // batchInsert writes rows of one table at a time in multi-row inserts,
@@ -425,4 +362,69 @@ func (b *batchInsert) close() {
 	for _, st := range b.stmts {
 		st.Close()
 	}
+}
+
+// v3Types maps c1.storage.v3 sync types to v1's names.
+var v3Types = map[storagev3.SyncType]SyncType{
+	storagev3.SyncType_SYNC_TYPE_FULL: SyncFull, storagev3.SyncType_SYNC_TYPE_PARTIAL: SyncPartial,
+	storagev3.SyncType_SYNC_TYPE_RESOURCES_ONLY: SyncResourcesOnly, storagev3.SyncType_SYNC_TYPE_PARTIAL_UPSERTS: SyncPartialUpserts,
+	storagev3.SyncType_SYNC_TYPE_PARTIAL_DELETIONS: SyncPartialDeletions,
+}
+
+// v3SyncRun is a SyncRunRecord as v1 stores the run; an unset type is a
+// full sync, an unset or zero end an unfinished one.
+func v3SyncRun(r *storagev3.SyncRunRecord) SyncRun {
+	run := SyncRun{ID: r.GetSyncId(), Type: v3Types[r.GetType()], ParentID: r.GetParentSyncId(), Token: r.GetSyncToken(), LinkedID: r.GetLinkedSyncId()}
+	if run.Type == "" {
+		run.Type = SyncFull
+	}
+	if r.GetStartedAt() != nil {
+		run.StartedAt = r.GetStartedAt().AsTime()
+	}
+	if end := r.GetEndedAt(); end.GetSeconds() != 0 || end.GetNanos() != 0 {
+		run.EndedAt = end.AsTime()
+	}
+	return run
+}
+
+// v3ManifestStats are the stats the manifest's sync-run summaries record,
+// by sync id: the counts, and the step timings and connector call
+// statistics Baton's v3 syncer records.
+func v3ManifestStats(m v3file.Manifest) map[string]*Stats {
+	out := map[string]*Stats{}
+	for _, sum := range m.GetSyncRuns() {
+		r := sum.GetStats()
+		if sum.GetSyncId() == "" || r == nil {
+			continue
+		}
+		st := &Stats{
+			ResourceTypes: r.GetResourceTypes(), Resources: r.GetResources(), Entitlements: r.GetEntitlements(),
+			Grants: r.GetGrants(), Assets: r.GetAssets(),
+			ResourcesByType: nilIfEmpty(r.GetResourcesByResourceType()), GrantsByType: nilIfEmpty(r.GetGrantsByEntitlementResourceType()),
+			EntitlementsByType: nilIfEmpty(r.GetEntitlementsByResourceType()), StepDurationsMs: nilIfEmpty(r.GetStepDurationsMs()),
+		}
+		for k, cs := range r.GetConnectorCallStats() {
+			if st.ConnectorCallStats == nil {
+				st.ConnectorCallStats = map[string]CallStat{}
+			}
+			st.ConnectorCallStats[k] = CallStat{Count: cs.GetCount(), TotalMs: cs.GetTotalMs(), MaxMs: cs.GetMaxMs(), Errors: cs.GetErrors(), Timeouts: cs.GetTimeouts()}
+		}
+		out[sum.GetSyncId()] = st
+	}
+	return out
+}
+
+func nilIfEmpty(m map[string]int64) map[string]int64 {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// v3Time formats a time for v1_sync_runs; the zero time is NULL.
+func v3Time(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return formatTime(t)
 }

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	connectorv2 "github.com/batonkit/batonkit/pb/c1/connector/v2"
+	"github.com/batonkit/batonkit/pkg/c1z/internal/v3file"
 )
 
 // Views join an object with the objects it refers to, in one query, for
@@ -45,8 +46,8 @@ func (rd *Reader) ResourceViews(ctx context.Context, q ResourceQuery) iter.Seq2[
 	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
 		return errSeq[ResourceView](err)
 	} else if v3 != nil && q.Parent == nil {
-		return v3Resources(ctx, v3, id, q.ResourceTypeID, func(res *resourceSeeker, r *connectorv2.Resource) (ResourceView, error) {
-			p, err := res.get(r.GetParentResourceId())
+		return v3Resources(ctx, v3, id, q.ResourceTypeID, func(res *v3file.Seeker, r *connectorv2.Resource) (ResourceView, error) {
+			p, err := res.Get(r.GetParentResourceId())
 			return ResourceView{Resource: r, Parent: p}, err
 		})
 	}
@@ -71,8 +72,8 @@ func (rd *Reader) EntitlementViews(ctx context.Context, q EntitlementQuery) iter
 	if v3, id, err := s.direct(ctx, q.SyncID); err != nil {
 		return errSeq[EntitlementView](err)
 	} else if v3 != nil {
-		return v3Entitlements(ctx, v3, id, q, func(res *resourceSeeker, e *connectorv2.Entitlement) (EntitlementView, error) {
-			r, err := res.get(e.GetResource().GetId())
+		return v3Entitlements(ctx, v3, id, q, func(res *v3file.Seeker, e *connectorv2.Entitlement) (EntitlementView, error) {
+			r, err := res.Get(e.GetResource().GetId())
 			return EntitlementView{Entitlement: e, Resource: r}, err
 		})
 	}
