@@ -292,17 +292,17 @@ func (v *v3Store) count() (Stats, error) {
 	// by the type of the resource they belong to.
 	ownType := func(b []byte) (string, error) {
 		r := &storagev3.ResourceRecord{}
-		err := proto.Unmarshal(b, r)
+		err := r.UnmarshalVT(b)
 		return r.GetResourceTypeId(), err
 	}
 	entType := func(b []byte) (string, error) {
 		r := &storagev3.EntitlementRecord{}
-		err := proto.Unmarshal(b, r)
+		err := r.UnmarshalVT(b)
 		return r.GetResource().GetResourceTypeId(), err
 	}
 	grantType := func(b []byte) (string, error) {
 		r := &storagev3.GrantRecord{}
-		err := proto.Unmarshal(b, r)
+		err := r.UnmarshalVT(b)
 		return r.GetEntitlement().GetResourceTypeId(), err
 	}
 	count := func(kind v3file.Kind, total *int64, by *map[string]int64, rtype func([]byte) (string, error)) error {

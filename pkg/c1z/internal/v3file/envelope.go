@@ -12,7 +12,6 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/klauspost/compress/zstd"
-	"google.golang.org/protobuf/proto"
 
 	c1zv3 "github.com/batonkit/batonkit/pb/c1/c1z/v3"
 	"github.com/batonkit/batonkit/pkg/c1z/internal/c1zerr"
@@ -65,7 +64,7 @@ func ReadHead(f *os.File) (Manifest, int64, error) {
 		return Manifest{}, 0, fmt.Errorf("%w: v3 manifest truncated: %v", errCorrupt, err)
 	}
 	m := Manifest{C1ZManifestV3: &c1zv3.C1ZManifestV3{}, Raw: raw}
-	if err := proto.Unmarshal(raw, m.C1ZManifestV3); err != nil {
+	if err := m.C1ZManifestV3.UnmarshalVT(raw); err != nil {
 		return m, 0, fmt.Errorf("%w: v3 manifest: %v", errCorrupt, err)
 	}
 	if m.GetEngine() == "" {
@@ -201,7 +200,7 @@ func extractIndexed(f *os.File, m Manifest, payloadAt int64, dir string, maxWind
 		return fmt.Errorf("%w: v3 frame index checksum mismatch", errCorrupt)
 	}
 	index := &c1zv3.IndexedFrameIndex{}
-	if err := proto.Unmarshal(idx, index); err != nil {
+	if err := index.UnmarshalVT(idx); err != nil {
 		return fmt.Errorf("%w: v3 frame index: %v", errCorrupt, err)
 	}
 	frames := index.GetEntries()

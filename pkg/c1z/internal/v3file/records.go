@@ -1,8 +1,8 @@
 package v3file
 
 import (
+	"bytes"
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -24,7 +24,7 @@ func resourceID(typ, id string) *connectorv2.ResourceId {
 // ResourceType decodes a ResourceTypeRecord.
 func ResourceType(b []byte) (*connectorv2.ResourceType, error) {
 	r := &storagev3.ResourceTypeRecord{}
-	if err := proto.Unmarshal(b, r); err != nil {
+	if err := r.UnmarshalVT(b); err != nil {
 		return nil, err
 	}
 	rt := &connectorv2.ResourceType{
@@ -41,7 +41,7 @@ func ResourceType(b []byte) (*connectorv2.ResourceType, error) {
 // Resource decodes a ResourceRecord.
 func Resource(b []byte) (*connectorv2.Resource, error) {
 	r := &storagev3.ResourceRecord{}
-	if err := proto.Unmarshal(b, r); err != nil {
+	if err := r.UnmarshalVT(b); err != nil {
 		return nil, err
 	}
 	return ResourceFrom(r), nil
@@ -68,22 +68,38 @@ func ResourceFrom(r *storagev3.ResourceRecord) *connectorv2.Resource {
 }
 
 // ResourceDecoder is GrantDecoder for resource records: it reuses the
-// record, its parent reference and its discovery time, none of which
+// record, its parent reference, status and discovery time, none of which
 // ResourceFrom hands on.
 type ResourceDecoder struct {
 	r      storagev3.ResourceRecord
 	parent storagev3.ResourceRef
+	status storagev3.StatusRecord
 	seen   timestamppb.Timestamp
+
+	statusNum protowire.Number // read from the descriptor once
 }
 
 // Decode decodes one ResourceRecord, valid until the next call.
 func (d *ResourceDecoder) Decode(b []byte) (*storagev3.ResourceRecord, error) {
+	if d.statusNum == 0 {
+		d.statusNum = d.r.ProtoReflect().Descriptor().Fields().ByName("status").Number()
+	}
+	// A status present but empty still says "unspecified": whether the
+	// record has one is read from its bytes, not from the merged result.
+	_, _, hasStatus, err := fieldSpan(b, d.statusNum)
+	if err != nil {
+		return nil, err
+	}
 	d.r.Reset()
 	d.parent.Reset()
+	d.status.Reset()
 	d.seen.Reset()
 	// An absent parent stays empty, which ResourceFrom reads as none.
 	d.r.Parent, d.r.DiscoveredAt = &d.parent, &d.seen
-	if err := merge.Unmarshal(b, &d.r); err != nil {
+	if hasStatus > 0 {
+		d.r.Status = &d.status
+	}
+	if err := d.r.UnmarshalVT(b); err != nil {
 		return nil, err
 	}
 	return &d.r, nil
@@ -93,7 +109,7 @@ func (d *ResourceDecoder) Decode(b []byte) (*storagev3.ResourceRecord, error) {
 // as Baton's reader gives it.
 func Entitlement(b []byte) (*connectorv2.Entitlement, error) {
 	r := &storagev3.EntitlementRecord{}
-	if err := proto.Unmarshal(b, r); err != nil {
+	if err := r.UnmarshalVT(b); err != nil {
 		return nil, err
 	}
 	e := &connectorv2.Entitlement{
@@ -117,7 +133,7 @@ func Entitlement(b []byte) (*connectorv2.Entitlement, error) {
 // gives it; a record without an id gets the id the SDK would have made.
 func Grant(b []byte) (*connectorv2.Grant, error) {
 	r := &storagev3.GrantRecord{}
-	if err := proto.Unmarshal(b, r); err != nil {
+	if err := r.UnmarshalVT(b); err != nil {
 		return nil, err
 	}
 	return GrantFrom(r, true, nil)
@@ -176,19 +192,20 @@ func GrantFrom(r *storagev3.GrantRecord, expandable bool, last *SharedEntitlemen
 // Asset decodes an AssetRecord.
 func Asset(b []byte) (*storagev3.AssetRecord, error) {
 	r := &storagev3.AssetRecord{}
-	return r, proto.Unmarshal(b, r)
+	return r, r.UnmarshalVT(b)
 }
 
 // SyncRun decodes a SyncRunRecord.
 func SyncRun(b []byte) (*storagev3.SyncRunRecord, error) {
 	r := &storagev3.SyncRunRecord{}
-	return r, proto.Unmarshal(b, r)
+	return r, r.UnmarshalVT(b)
 }
 
 // GrantDecoder decodes the grant records of one listing into one record
-// it reuses, references and discovery time included: a listing decodes
-// every grant of a sync, and these four allocations a record were a fifth
-// of its cost. Decode's record is valid until the next call; what
+// it reuses, references and discovery time included, and skips an
+// entitlement reference equal to the one before: a listing decodes every
+// grant of a sync, and with these its allocations are those of the grants
+// it returns. Decode's record is valid until the next call; what
 // GrantFrom makes of it shares only immutable strings and the
 // annotations, which are never reused. Not safe for concurrent use.
 type GrantDecoder struct {
@@ -197,19 +214,40 @@ type GrantDecoder struct {
 	princ storagev3.PrincipalRef
 	seen  timestamppb.Timestamp
 
-	nums *refNumbers // for Match, read from the descriptors once
+	nums *refNumbers // read from the descriptors once
+
+	// entRaw is the last entitlement reference decoded, as stored. A
+	// listing comes in entitlement order: a record whose reference is
+	// the same bytes is decoded without it (from scratch), and keeps ent.
+	entRaw, scratch []byte
 }
 
 // Decode decodes one GrantRecord.
 func (d *GrantDecoder) Decode(b []byte) (*storagev3.GrantRecord, error) {
+	if d.nums == nil {
+		d.nums = newRefNumbers(d.r.ProtoReflect().Descriptor())
+	}
+	start, end, n, err := fieldSpan(b, d.nums.entitlement)
+	if err != nil {
+		return nil, err
+	}
+	if n == 1 && d.entRaw != nil && bytes.Equal(b[start:end], d.entRaw) {
+		d.scratch = append(append(d.scratch[:0], b[:start]...), b[end:]...)
+		b = d.scratch
+	} else {
+		d.ent.Reset()
+		d.entRaw = nil
+		if n == 1 {
+			d.entRaw = append(d.entRaw, b[start:end]...)
+		}
+	}
 	d.r.Reset()
-	d.ent.Reset()
 	d.princ.Reset()
 	d.seen.Reset()
 	// Merging into these keeps them; a reference the record lacks stays
 	// empty, and is dropped below so it reads as absent.
 	d.r.Entitlement, d.r.Principal, d.r.DiscoveredAt = &d.ent, &d.princ, &d.seen
-	if err := merge.Unmarshal(b, &d.r); err != nil {
+	if err := d.r.UnmarshalVT(b); err != nil {
 		return nil, err
 	}
 	if d.ent.GetEntitlementId() == "" && d.ent.GetResourceId() == "" && d.ent.GetResourceTypeId() == "" {
@@ -284,6 +322,27 @@ func newRefNumbers(grant protoreflect.MessageDescriptor) *refNumbers {
 	}
 }
 
+// fieldSpan is where field num of message b is, tag included, and how
+// many times it occurs (a field that repeats is merged by a decoder, so
+// only one that occurs once may stand for its bytes).
+func fieldSpan(b []byte, num protowire.Number) (start, end, count int, err error) {
+	for off := 0; off < len(b); {
+		n, typ, k := protowire.ConsumeTag(b[off:])
+		if k < 0 {
+			return 0, 0, 0, protowire.ParseError(k)
+		}
+		v := protowire.ConsumeFieldValue(n, typ, b[off+k:])
+		if v < 0 {
+			return 0, 0, 0, protowire.ParseError(v)
+		}
+		if n == num {
+			start, end, count = off, off+k+v, count+1
+		}
+		off += k + v
+	}
+	return start, end, count, nil
+}
+
 // lastField is the payload of the last length-delimited field num of the
 // message b, as a decoder would keep it; nil when it has none.
 func lastField(b []byte, num protowire.Number) ([]byte, error) {
@@ -310,4 +369,3 @@ func lastField(b []byte, num protowire.Number) ([]byte, error) {
 	return out, nil
 }
 
-var merge = proto.UnmarshalOptions{Merge: true}
