@@ -368,4 +368,3 @@ func lastField(b []byte, num protowire.Number) ([]byte, error) {
 	}
 	return out, nil
 }
-
