@@ -79,11 +79,16 @@ func main() {
 	// write(2), shows about 16 MB more peak RSS here than such a copy (its
 	// own pages, in the page cache in larger pieces, are mapped more
 	// eagerly), which would count against whichever side was built last.
-	for _, p := range []*string{ours, baton, &peer, &peerCLI} {
-		if *p == "" {
+	// Baton's harness is a script that runs the binaries beside it: its
+	// whole directory is copied.
+	for _, c := range []struct {
+		path     *string
+		siblings bool
+	}{{ours, false}, {baton, false}, {&peer, true}, {&peerCLI, false}} {
+		if *c.path == "" {
 			continue
 		}
-		if *p, err = copyBinary(work, *p); err != nil {
+		if *c.path, err = copyBinary(work, *c.path, c.siblings); err != nil {
 			fail(err)
 		}
 	}
@@ -209,29 +214,51 @@ func (t *tail) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// copyBinary copies the executable at path into dir, under a name of
-// its own, and returns the copy's path. io.Copy between files is
-// copy_file_range on Linux, as cp's.
-func copyBinary(dir, path string) (string, error) {
-	in, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer in.Close()
+// copyBinary copies the executable at path (with siblings, every
+// executable file beside it) into a directory of its own under dir, and
+// returns the copy's path. io.Copy between files is copy_file_range on
+// Linux, as cp's.
+func copyBinary(dir, path string, siblings bool) (string, error) {
 	sub, err := os.MkdirTemp(dir, "bin-*")
 	if err != nil {
 		return "", err
 	}
-	dst := filepath.Join(sub, filepath.Base(path))
+	files := []string{path}
+	if siblings {
+		entries, err := os.ReadDir(filepath.Dir(path))
+		if err != nil {
+			return "", err
+		}
+		files = files[:0]
+		for _, e := range entries {
+			if info, err := e.Info(); err == nil && info.Mode().IsRegular() && info.Mode()&0o111 != 0 {
+				files = append(files, filepath.Join(filepath.Dir(path), e.Name()))
+			}
+		}
+	}
+	for _, f := range files {
+		if err := copyFile(f, filepath.Join(sub, filepath.Base(f))); err != nil {
+			return "", err
+		}
+	}
+	return filepath.Join(sub, filepath.Base(path)), nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
 	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o700)
 	if err != nil {
-		return "", err
+		return err
 	}
 	if _, err := io.Copy(out, in); err != nil {
 		out.Close()
-		return "", err
+		return err
 	}
-	return dst, out.Close()
+	return out.Close()
 }
 
 // measure runs one side once; a sync writes into file, removed first.
