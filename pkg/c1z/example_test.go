@@ -235,3 +235,58 @@ func ExampleStore_WriteSyncDiff() {
 	// created group:eng:member:user:bob
 	// deleted group:eng:member:user:alice
 }
+
+// A sync interrupted after a checkpoint is resumed from its token, in the
+// same or a later process; writes carry on into the same sync.
+func ExampleStore_ResumeSync() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	st, err := c1z.Open(ctx, filepath.Join(dir, "sync.c1z"))
+	if err != nil {
+		panic(err)
+	}
+	defer st.Close(ctx)
+	run, _ := st.StartSync(ctx, c1z.SyncFull, "")
+	run.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user"})
+	run.Checkpoint(ctx, `{"done":"resource types"}`)
+
+	// Later: find the unfinished sync and resume it.
+	prev, _ := st.UnfinishedSync(ctx, c1z.SyncFull)
+	resumed, err := st.ResumeSync(ctx, prev.ID)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(resumed.ID == run.ID, resumed.Token)
+	resumed.PutResources(ctx, &connectorv2.Resource{Id: &connectorv2.ResourceId{ResourceType: "user", Resource: "alice"}})
+	stats, _ := resumed.End(ctx)
+	fmt.Println(stats.ResourceTypes, stats.Resources)
+	// Output:
+	// true {"done":"resource types"}
+	// 1 1
+}
+
+// A finished sync is reworked through AmendSync; End then records its
+// counts again (Baton's recalculate-stats) and keeps its end time.
+func ExampleStore_AmendSync() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	st, err := c1z.Open(ctx, filepath.Join(dir, "sync.c1z"))
+	if err != nil {
+		panic(err)
+	}
+	defer st.Close(ctx)
+	run, _ := st.StartSync(ctx, c1z.SyncFull, "")
+	run.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "user"})
+	run.End(ctx)
+
+	amend, err := st.AmendSync(ctx, run.ID)
+	if err != nil {
+		panic(err)
+	}
+	amend.PutResourceTypes(ctx, &connectorv2.ResourceType{Id: "group"})
+	stats, _ := amend.End(ctx)
+	fmt.Println(stats.ResourceTypes)
+	// Output: 2
+}

@@ -62,17 +62,7 @@ func (s *Store) StartSync(ctx context.Context, typ SyncType, parentID string) (*
 // where the interrupted run stopped. A finished sync is refused with an
 // error wrapping ErrSyncEnded.
 func (s *Store) ResumeSync(ctx context.Context, id string) (*SyncWriter, error) {
-	if err := s.checkWritable(); err != nil {
-		return nil, err
-	}
-	r, err := s.SyncRun(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if r.Finished() {
-		return nil, fmt.Errorf("resume sync: %w: %s", ErrSyncEnded, id)
-	}
-	return &SyncWriter{SyncRun: r, s: s}, nil
+	return s.reopen(ctx, id, false)
 }
 
 // AmendSync returns a writer on finished sync id, for tools that rework a
@@ -81,17 +71,25 @@ func (s *Store) ResumeSync(ctx context.Context, id string) (*SyncWriter, error) 
 // sync is refused with an error wrapping ErrNotExpandable: its state is
 // in its resume token, which only a resumed run may change.
 func (s *Store) AmendSync(ctx context.Context, id string) (*SyncWriter, error) {
+	return s.reopen(ctx, id, true)
+}
+
+// reopen returns a writer on sync id, which must be finished exactly when
+// amend is set.
+func (s *Store) reopen(ctx context.Context, id string, amend bool) (*SyncWriter, error) {
 	if err := s.checkWritable(); err != nil {
 		return nil, err
 	}
 	r, err := s.SyncRun(ctx, id)
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if !r.Finished() {
+	case amend && !r.Finished():
 		return nil, fmt.Errorf("amend sync: %w: %s is unfinished", ErrNotExpandable, id)
+	case !amend && r.Finished():
+		return nil, fmt.Errorf("resume sync: %w: %s", ErrSyncEnded, id)
 	}
-	return &SyncWriter{SyncRun: r, s: s, amended: true}, nil
+	return &SyncWriter{SyncRun: r, s: s, amended: amend}, nil
 }
 
 // PutResourceTypes upserts resource types.
