@@ -128,17 +128,6 @@ func Entitlement(b []byte) (*connectorv2.Entitlement, error) {
 	return e, nil
 }
 
-// Grant decodes a GrantRecord. Its entitlement and principal are ids only;
-// an expansion becomes the GrantExpandable annotation, as Baton's reader
-// gives it; a record without an id gets the id the SDK would have made.
-func Grant(b []byte) (*connectorv2.Grant, error) {
-	r := &storagev3.GrantRecord{}
-	if err := r.UnmarshalVT(b); err != nil {
-		return nil, err
-	}
-	return GrantFrom(r, true, nil)
-}
-
 // SharedEntitlement is the entitlement a run of grants share: listings
 // come in entitlement order, and one message per run lets an encoder that
 // caches by message marshal it once.
@@ -147,7 +136,10 @@ type SharedEntitlement struct {
 	msg          *connectorv2.Entitlement
 }
 
-// GrantFrom translates a decoded GrantRecord. Without expandable, the
+// GrantFrom translates a decoded GrantRecord (see GrantDecoder). Its
+// entitlement and principal are ids only; an expansion becomes the
+// GrantExpandable annotation, as Baton's reader gives it; a record
+// without an id gets the id the SDK would have made. Without expandable, the
 // expansion is left out (v1 keeps it in a column of its own, not in the
 // grant readers get). With last, a grant whose entitlement reference is
 // the one before's shares its message.
@@ -224,10 +216,7 @@ type GrantDecoder struct {
 
 // Decode decodes one GrantRecord.
 func (d *GrantDecoder) Decode(b []byte) (*storagev3.GrantRecord, error) {
-	if d.nums == nil {
-		d.nums = newRefNumbers(d.r.ProtoReflect().Descriptor())
-	}
-	start, end, n, err := fieldSpan(b, d.nums.entitlement)
+	start, end, n, err := fieldSpan(b, d.numbers().entitlement)
 	if err != nil {
 		return nil, err
 	}
@@ -271,10 +260,7 @@ type RefFilter struct {
 // grants of many skips the rest without decoding them. The field numbers
 // come from the generated descriptors.
 func (d *GrantDecoder) Match(b []byte, f RefFilter) (bool, error) {
-	if d.nums == nil {
-		d.nums = newRefNumbers(d.r.ProtoReflect().Descriptor())
-	}
-	n := d.nums
+	n := d.numbers()
 	ent, err := lastField(b, n.entitlement)
 	if err != nil {
 		return false, err
@@ -307,6 +293,13 @@ type refNumbers struct {
 	entitlement, principal protowire.Number // of GrantRecord
 	entType, entRes, entID protowire.Number // of EntitlementRef
 	princType, princRes    protowire.Number // of PrincipalRef
+}
+
+func (d *GrantDecoder) numbers() *refNumbers {
+	if d.nums == nil {
+		d.nums = newRefNumbers(d.r.ProtoReflect().Descriptor())
+	}
+	return d.nums
 }
 
 func newRefNumbers(grant protoreflect.MessageDescriptor) *refNumbers {
@@ -343,28 +336,18 @@ func fieldSpan(b []byte, num protowire.Number) (start, end, count int, err error
 	return start, end, count, nil
 }
 
-// lastField is the payload of the last length-delimited field num of the
-// message b, as a decoder would keep it; nil when it has none.
+// lastField is the payload of the last occurrence of length-delimited
+// field num of the message b, as a decoder would keep it; nil when it has
+// none.
 func lastField(b []byte, num protowire.Number) ([]byte, error) {
-	var out []byte
-	for len(b) > 0 {
-		n, typ, k := protowire.ConsumeTag(b)
-		if k < 0 {
-			return nil, protowire.ParseError(k)
-		}
-		b = b[k:]
-		if n == num && typ == protowire.BytesType {
-			v, k := protowire.ConsumeBytes(b)
-			if k < 0 {
-				return nil, protowire.ParseError(k)
-			}
-			out, b = v, b[k:]
-			continue
-		}
-		if k = protowire.ConsumeFieldValue(n, typ, b); k < 0 {
-			return nil, protowire.ParseError(k)
-		}
-		b = b[k:]
+	start, end, n, err := fieldSpan(b, num)
+	if err != nil || n == 0 {
+		return nil, err
 	}
-	return out, nil
+	_, typ, k := protowire.ConsumeTag(b[start:end])
+	if typ != protowire.BytesType {
+		return nil, nil
+	}
+	v, _ := protowire.ConsumeBytes(b[start+k : end])
+	return v, nil
 }
